@@ -1,0 +1,180 @@
+"""Configuration: one schema, defaults in `config.yaml`, `CASEWORK_*` environment variables override.
+
+Every setting is declared once in SETTINGS (type, default, what is allowed). `config.yaml` at the
+repository root lists the same keys with the same defaults (a test keeps the two in step).
+An environment variable is the dotted key upper-cased with dots as underscores:
+`database.url` -> `CASEWORK_DATABASE_URL`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+
+class ConfigError(Exception):
+    """A setting has a value that is not allowed; the message names the key and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    kind: type
+    default: Any
+    allowed: str  # what is allowed, in words, for the error message
+    check: Callable[[Any], bool] = lambda v: True
+
+
+def _positive(v: Any) -> bool:
+    return v > 0
+
+
+def _zone(v: str) -> bool:
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _db_url(v: str) -> bool:
+    return v.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://"))
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("database.url", str, "sqlite:///var/casework.db",
+            "an SQLAlchemy URL starting with sqlite:// or postgresql+psycopg://", _db_url),
+    Setting("database.echo", bool, False, "true or false"),
+    Setting("server.host", str, "127.0.0.1", "a host name or address"),
+    Setting("server.port", int, 5000, "a port number 1-65535", lambda v: 0 < v < 65536),
+    Setting("server.threads", int, 8, "a positive whole number", _positive),
+    Setting("server.secret_key", str, "dev-only-change-me",
+            "a long random string (sessions are signed with it)", lambda v: len(v) >= 8),
+    Setting("timezone", str, "Asia/Shanghai", "an IANA time zone name such as Asia/Shanghai", _zone),
+    Setting("auth.token_ttl_hours", int, 12, "a positive whole number of hours", _positive),
+    Setting("engine.script_line_budget", int, 100_000, "a positive whole number of lines", _positive),
+    Setting("engine.expression_line_budget", int, 10_000, "a positive whole number of lines", _positive),
+    Setting("scheduler.enabled", bool, True, "true or false"),
+    Setting("scheduler.interval_seconds", float, 1.0, "a positive number of seconds", _positive),
+    Setting("scheduler.batch_size", int, 100, "a positive whole number", _positive),
+    Setting("uploads.max_bpmn_bytes", int, 5 * 1024 * 1024, "a positive number of bytes", _positive),
+    Setting("api.default_limit", int, 100, "a whole number from 1 to 1000", lambda v: 1 <= v <= 1000),
+    Setting("api.max_limit", int, 1000, "a whole number from 1 to 10000", lambda v: 1 <= v <= 10000),
+    Setting("logging.level", str, "INFO", "one of DEBUG, INFO, WARNING, ERROR",
+            lambda v: v in ("DEBUG", "INFO", "WARNING", "ERROR")),
+)
+_BY_KEY = {s.key: s for s in SETTINGS}
+
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+
+
+def _coerce(setting: Setting, raw: Any, source: str) -> Any:
+    def fail() -> ConfigError:
+        return ConfigError(f"config key '{setting.key}' ({source}) is {raw!r}; allowed: {setting.allowed}")
+
+    value = raw
+    if setting.kind is bool:
+        if isinstance(raw, str):
+            if raw.strip().lower() in _TRUE:
+                value = True
+            elif raw.strip().lower() in _FALSE:
+                value = False
+            else:
+                raise fail()
+        elif not isinstance(raw, bool):
+            raise fail()
+    elif setting.kind in (int, float):
+        if isinstance(raw, bool):
+            raise fail()
+        try:
+            value = setting.kind(raw.strip() if isinstance(raw, str) else raw)
+        except (TypeError, ValueError):
+            raise fail() from None
+        if setting.kind is int and isinstance(raw, float) and raw != int(raw):
+            raise fail()
+    elif setting.kind is str:
+        if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
+            raise fail()
+        value = str(raw)
+    if not setting.check(value):
+        raise fail()
+    return value
+
+
+def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for name, value in tree.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, dict) and key not in _BY_KEY:
+            flat.update(_flatten(value, key + "."))
+        else:
+            flat[key] = value
+    return flat
+
+
+def env_name(key: str) -> str:
+    return "CASEWORK_" + key.upper().replace(".", "_")
+
+
+class Config:
+    """Resolved settings; read with `config["database.url"]`."""
+
+    def __init__(self, values: dict[str, Any], path: Path | None = None):
+        self._values = values
+        self.path = path
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self._values)
+
+    def replace(self, **overrides: Any) -> "Config":
+        """A copy with some keys changed (use dotted keys with '__' for '.': database__url=...)."""
+        values = dict(self._values)
+        for name, raw in overrides.items():
+            key = name.replace("__", ".")
+            if key not in _BY_KEY:
+                raise ConfigError(f"unknown config key '{key}'")
+            values[key] = _coerce(_BY_KEY[key], raw, "override")
+        return Config(values, self.path)
+
+
+def default_path() -> Path | None:
+    """CASEWORK_CONFIG, else ./config.yaml, else none (defaults only)."""
+    explicit = os.environ.get("CASEWORK_CONFIG")
+    if explicit:
+        return Path(explicit)
+    here = Path.cwd() / "config.yaml"
+    return here if here.exists() else None
+
+
+def load(path: Path | str | None = None, environ: dict[str, str] | None = None) -> Config:
+    """Defaults, then the YAML file, then CASEWORK_* variables; stops with ConfigError on a bad value."""
+    environ = os.environ if environ is None else environ
+    path = Path(path) if path is not None else default_path()
+    values = {s.key: s.default for s in SETTINGS}
+    if path is not None:
+        if not path.exists():
+            raise ConfigError(f"config file {path} does not exist")
+        try:
+            tree = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as err:
+            raise ConfigError(f"config file {path} is not valid YAML: {err}") from None
+        if not isinstance(tree, dict):
+            raise ConfigError(f"config file {path} must hold a mapping of settings")
+        for key, raw in _flatten(tree).items():
+            if key not in _BY_KEY:
+                raise ConfigError(f"unknown config key '{key}' in {path}; known keys: {', '.join(_BY_KEY)}")
+            values[key] = _coerce(_BY_KEY[key], raw, str(path))
+    for setting in SETTINGS:
+        name = env_name(setting.key)
+        if name in environ:
+            values[setting.key] = _coerce(setting, environ[name], name)
+    return Config(values, path)

@@ -1,0 +1,105 @@
+"""Users, groups and bearer tokens. Passwords are argon2 hashes; tokens are stored as sha256 only."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import clock
+from .errors import Conflict, Invalid, Unauthorized
+from .store import ApiToken, Group, User
+
+ADMINS, DESIGNERS, SUPERVISORS = "admins", "designers", "supervisors"
+
+_hasher = PasswordHasher()
+_NAME = re.compile(r"^[A-Za-z0-9_.\-@]{1,64}$")
+# A hash to verify against when the user does not exist, so that timing does not reveal names.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def get_user(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def ensure_group(session: Session, name: str, display_name: str = "") -> Group:
+    group = session.scalar(select(Group).where(Group.name == name))
+    if group is None:
+        if not _NAME.match(name):
+            raise Invalid(f"group name {name!r} may hold only letters, digits and _ . - @")
+        group = Group(name=name, display_name=display_name or name)
+        session.add(group)
+        session.flush()
+    elif display_name and group.display_name != display_name:
+        group.display_name = display_name
+    return group
+
+
+def add_user(session: Session, username: str, password: str, groups: list[str] | tuple[str, ...] = (),
+             display_name: str = "", language: str = "zh_CN") -> User:
+    if not _NAME.match(username):
+        raise Invalid(f"user name {username!r} may hold only letters, digits and _ . - @ (at most 64)")
+    if len(password) < 6:
+        raise Invalid("the password must have at least 6 characters")
+    if get_user(session, username) is not None:
+        raise Conflict(f"a user named {username!r} already exists")
+    user = User(username=username, display_name=display_name or username, language=language,
+                password_hash=hash_password(password))
+    user.groups = [ensure_group(session, g) for g in groups if g]
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User:
+    user = get_user(session, username)
+    if not verify_password(user, password) or not user.active:
+        raise Unauthorized("wrong user name or password")
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(session: Session, user: User, ttl_hours: int) -> tuple[str, datetime]:
+    token = secrets.token_urlsafe(32)
+    expires_at = clock.now() + timedelta(hours=ttl_hours)
+    session.add(ApiToken(token_hash=_digest(token), user_id=user.id, expires_at=expires_at))
+    session.flush()
+    return token, expires_at
+
+
+def user_for_token(session: Session, token: str) -> User:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    if row is None or row.expires_at <= clock.now():
+        raise Unauthorized("the token is unknown or has expired; ask for a new one at POST /api/v1/auth/token")
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        raise Unauthorized("the token's user is no longer active")
+    return user
+
+
+def is_supervisor(user: User) -> bool:
+    return bool(user.group_names & {SUPERVISORS, ADMINS})
+
+
+def is_designer(user: User) -> bool:
+    return bool(user.group_names & {DESIGNERS, ADMINS})

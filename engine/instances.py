@@ -1,0 +1,119 @@
+"""A case's workflow object: built from its version's spec (restored once per process and cached)
+plus the instance state stored on the case row."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from . import serializer as spiff_serializer
+from .store import Case, ProcessDefinition
+
+_local = threading.local()
+
+
+def _serializer() -> spiff_serializer.CaseworkSerializer:
+    """One serializer per thread: SpiffWorkflow's registry flips a flag while it encodes."""
+    s = getattr(_local, "serializer", None)
+    if s is None:
+        s = _local.serializer = spiff_serializer.make_serializer()
+    return s
+
+
+def specs_to_json(spec: Any, subprocess_specs: dict[str, Any]) -> str:
+    s = _serializer()
+    return json.dumps({"spec": spiff_serializer.spec_to_dict(spec, s),
+                       "subprocess_specs": spiff_serializer.subprocess_specs_to_dict(subprocess_specs, s)})
+
+
+def _has_multi_instance(spec: Any, subprocess_specs: dict[str, Any]) -> bool:
+    for process in [spec, *subprocess_specs.values()]:
+        if any("MultiInstance" in type(ts).__name__ for ts in process.task_specs.values()):
+            return True
+    return False
+
+
+class SpecCache:
+    """Restored specs per definition version (immutable, so never invalidated; bounded LRU).
+
+    Multi-instance task specs are mutated by SpiffWorkflow while they run, so processes that have
+    them get fresh spec objects on every load (from the cached dicts).
+    """
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self._entries: OrderedDict[int, tuple[dict[str, Any], Any, dict[str, Any] | None]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, definition: ProcessDefinition) -> tuple[Any, dict[str, Any]]:
+        with self._lock:
+            entry = self._entries.get(definition.id)
+            if entry is not None:
+                self._entries.move_to_end(definition.id)
+        if entry is None:
+            dicts = json.loads(definition.spec_json)
+            spec, subs = self._restore(dicts)
+            shareable = not _has_multi_instance(spec, subs)
+            entry = (dicts, spec if shareable else None, subs if shareable else None)
+            with self._lock:
+                self._entries[definition.id] = entry
+                while len(self._entries) > self.size:
+                    self._entries.popitem(last=False)
+            return spec, subs
+        dicts, spec, subs = entry
+        if spec is None:
+            return self._restore(dicts)
+        return spec, subs
+
+    @staticmethod
+    def _restore(dicts: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        s = _serializer()
+        return (spiff_serializer.spec_from_dict(dicts["spec"], s),
+                spiff_serializer.subprocess_specs_from_dict(dicts["subprocess_specs"], s))
+
+
+def new_workflow(ctx: Any, definition: ProcessDefinition) -> BpmnWorkflow:
+    spec, subs = ctx.specs.get(definition)
+    return BpmnWorkflow(spec, subs, script_engine=ctx.script_engine)
+
+
+def load(ctx: Any, case: Case) -> BpmnWorkflow:
+    spec, subs = ctx.specs.get(case.definition)
+    return spiff_serializer.workflow_from_state(case.state, spec=spec, subprocess_specs=subs,
+                                                script_engine=ctx.script_engine, serializer=_serializer())
+
+
+def dump(workflow: BpmnWorkflow) -> str:
+    return spiff_serializer.state_to_json(workflow, _serializer())
+
+
+def element_states(ctx: Any, case: Case) -> dict[str, str]:
+    """BPMN element id -> completed / active / waiting / error, for drawing the case's diagram."""
+    workflow = load(ctx, case)
+    states: dict[str, str] = {}
+    rank = {"completed": 0, "waiting": 1, "active": 2, "error": 3}
+    for task in workflow.get_tasks():
+        element = getattr(task.task_spec, "bpmn_id", None)
+        if not element:
+            continue
+        if task.state == TaskState.COMPLETED:
+            state = "completed"
+        elif task.state == TaskState.READY or task.state == TaskState.STARTED:
+            state = "active"
+        elif task.state == TaskState.WAITING:
+            state = "waiting"
+        elif task.state == TaskState.ERROR:
+            state = "error"
+        else:
+            continue
+        if rank[state] >= rank.get(states.get(element, "completed"), 0):
+            states[element] = state
+    if case.overdue:
+        for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+            states[task.task_spec.bpmn_id] = "escalated"
+    return states

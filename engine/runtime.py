@@ -1,0 +1,191 @@
+"""Case operations, each one load -> run -> save in the caller's transaction.
+
+Every change to a case goes through `_save`, which writes the instance state under the optimistic
+lock (the case row's lock_version) together with its projections; a lost race surfaces as Conflict.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from . import clock, forms, instances, library, permissions, projections
+from .context import EngineContext
+from .errors import Conflict, Invalid, NotFound
+from .store import Case, TaskCandidate, TaskRow, TimerRow, User
+
+log = logging.getLogger(__name__)
+
+TITLE_MAX = 300
+STALE = "the case was changed by someone else while you worked on it; reload it and try again"
+
+
+def _advance(workflow: Any, step: Callable[[], Any] | None = None) -> str | None:
+    """Run one step and then the engine until it waits; an error in the model becomes a message.
+
+    A refused script or a failing condition must not crash the request: the task is left in
+    ERROR state inside the workflow and the case is saved with status `error` for supervisors.
+    """
+    try:
+        if step is not None:
+            step()
+        workflow.do_engine_steps()
+    except SpiffWorkflowException as err:
+        log.warning("case stopped on a model error: %s", err)
+        return str(err)
+    return None
+
+
+def _stage(workflow: Any, data: dict[str, Any]) -> str:
+    """The domain step a person would name: the model may set `stage`, else the open tasks' names."""
+    if isinstance(data.get("stage"), str) and data["stage"]:
+        return data["stage"][:100]
+    if workflow.is_completed():
+        return "已办结"
+    names = [t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in projections.human_tasks(workflow)]
+    return "、".join(dict.fromkeys(n for n in names if n))[:100]
+
+
+def _save(ctx: EngineContext, session: Session, case: Case, workflow: Any, error: str | None,
+          actor: str | None) -> None:
+    case.state = instances.dump(workflow)
+    case.data = projections.case_data(workflow)
+    case.stage = _stage(workflow, case.data)
+    case.updated_at = clock.now()
+    if error:
+        case.status, case.error_message = "error", error
+        projections.record_event(session, case, "case_error", actor, error)
+    elif workflow.is_completed():
+        case.status, case.completed_at, case.error_message = "completed", clock.now(), None
+        projections.record_event(session, case, "case_completed", actor, "")
+    else:
+        case.status, case.error_message = "running", None
+    projections.sync(session, case, workflow, ctx.functions, ctx.zone, actor)
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict(STALE) from None
+    if ctx.timer_listeners:
+        dues = [projections.timer_due(t) for t in projections.waiting_timers(workflow)]
+        earliest = min((d for d in dues if d is not None), default=None)
+        for listener in ctx.timer_listeners:
+            listener(earliest)
+
+
+def start_case(ctx: EngineContext, session: Session, user: User, process_key: str, title: str = "",
+               data: dict[str, Any] | None = None) -> Case:
+    definition = library.latest(session, process_key)
+    if definition is None:
+        raise NotFound(f"no process with key {process_key!r} is deployed")
+    permissions.check_may_start(user, definition)
+    if data is not None and not isinstance(data, dict):
+        raise Invalid("data must be a JSON object", [{"field": "data", "message": "must be an object"}])
+    title = (title or "").strip()
+    if len(title) > TITLE_MAX:
+        raise Invalid(f"the title is too long ({len(title)} characters, at most {TITLE_MAX})",
+                      [{"field": "title", "message": f"at most {TITLE_MAX} characters"}])
+    workflow = instances.new_workflow(ctx, definition)
+    initial = dict(data or {})
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(initial)
+    error = _advance(workflow)
+    case = Case(definition_id=definition.id, process_key=definition.key, title=title or definition.name,
+                started_by=user.username, created_at=clock.now(), state="", data={})
+    session.add(case)
+    session.flush()
+    numberer = ctx.numberers.get(definition.key)
+    case.number = numberer(session, case) if numberer else f"{definition.key}-{case.created_at:%Y}-{case.id:05d}"
+    projections.record_event(session, case, "case_started", user.username, case.title, data=initial)
+    _save(ctx, session, case, workflow, error, user.username)
+    return case
+
+
+def _open_task(session: Session, task_id: str) -> tuple[TaskRow, Case]:
+    row = session.get(TaskRow, task_id)
+    if row is None:
+        raise NotFound(f"no task {task_id}")
+    return row, session.get(Case, row.case_id)
+
+
+def complete_task(ctx: EngineContext, session: Session, user: User, task_id: str,
+                  data: dict[str, Any] | None = None) -> Case:
+    row, case = _open_task(session, task_id)
+    permissions.check_may_see_task(session, user, row, case)
+    if row.state != "open":
+        who = f" by {row.completed_by}" if row.completed_by else ""
+        raise Conflict(f"this task is no longer open: it was {row.state}{who}")
+    permissions.check_may_complete(user, row)
+    workflow = instances.load(ctx, case)
+    task = workflow.get_task_from_id(UUID(task_id))
+    if task is None or task.state != TaskState.READY:
+        raise Conflict(STALE)
+    before = dict(task.data)
+    clean = forms.validate(row.form, data, task.data)
+    task.data.update(clean)
+    error = _advance(workflow, task.run)
+    row.state, row.completed_by, row.completed_at = "completed", user.username, clock.now()
+    session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == row.id))
+    projections.record_event(session, case, "task_completed", user.username, row.name,
+                             data=projections.data_changes(before, task.data), element_id=row.element_id,
+                             task_id=row.id)
+    _save(ctx, session, case, workflow, error, user.username)
+    return case
+
+
+def send_message(ctx: EngineContext, session: Session, user: User, name: str, case_id: int,
+                 data: dict[str, Any] | None = None) -> Case:
+    case = session.get(Case, case_id)
+    if case is None or not permissions.may_see_case(session, user, case):
+        raise NotFound(f"no case {case_id}")
+    if data is not None and not isinstance(data, dict):
+        raise Invalid("data must be a JSON object")
+    workflow = instances.load(ctx, case)
+    waiting = [t for t in workflow.event_manager.tasks.values()
+               if getattr(t.task_spec.event_definition, "name", None) == name
+               and isinstance(t.task_spec.event_definition, MessageEventDefinition)]
+    if not waiting:
+        raise NotFound(f"case {case.number} is not waiting for a message named {name!r}")
+    for task in waiting:
+        task.data.update(data or {})
+    event = BpmnEvent(MessageEventDefinition(name), payload={"payload": data or {}, "result_var": None})
+    error = _advance(workflow, lambda: workflow.send_event(event))
+    projections.record_event(session, case, "message_received", user.username, name, data=data or {})
+    _save(ctx, session, case, workflow, error, user.username)
+    return case
+
+
+def fire_timers(ctx: EngineContext, session: Session, case_id: int) -> int:
+    """Fire what is due on one case (reload, refresh timers, run, save). Firing twice changes nothing."""
+    now = clock.now()
+    due_rows = list(session.scalars(select(TimerRow).where(
+        TimerRow.case_id == case_id, TimerRow.state == "waiting", TimerRow.due_at <= now)))
+    case = session.get(Case, case_id)
+    if not due_rows or case is None:
+        return 0
+    workflow = instances.load(ctx, case)
+    before = {str(t.id) for t in projections.waiting_timers(workflow)}
+    error = _advance(workflow, workflow.refresh_timers)
+    after = {str(t.id): t for t in projections.waiting_timers(workflow)}
+    fired = 0
+    for row in due_rows:
+        task = after.get(row.id)
+        rescheduled = task is not None and (projections.timer_due(task) or now) > now  # a cycle's next round
+        if row.id in before and (row.id not in after or rescheduled):
+            fired += 1
+            row.fired_at = now
+            if not rescheduled:
+                row.state = "fired"
+            projections.record_event(session, case, "timer_fired", None, row.element_id,
+                                     data={"due_at": row.due_at.isoformat(), "kind": row.kind},
+                                     element_id=row.element_id, task_id=row.id)
+    _save(ctx, session, case, workflow, error, None)
+    return fired

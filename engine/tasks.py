@@ -1,0 +1,85 @@
+"""The task life-cycle beside completion: claim, unclaim, assign. Each is one conditional UPDATE,
+so two people claiming at once get one success and one Conflict without loading the workflow."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from . import permissions, projections
+from .errors import Conflict, Invalid, NotFound
+from .identity import get_user
+from .store import Case, TaskRow, User
+
+
+def _load(session: Session, user: User, task_id: str) -> tuple[TaskRow, Case]:
+    row = session.get(TaskRow, task_id)
+    if row is None:
+        raise NotFound(f"no task {task_id}")
+    case = session.get(Case, row.case_id)
+    permissions.check_may_see_task(session, user, row, case)
+    if row.state != "open":
+        raise Conflict(f"this task is no longer open: it was {row.state}"
+                       + (f" by {row.completed_by}" if row.completed_by else ""))
+    return row, case
+
+
+def _set_assignee(session: Session, row: TaskRow, new: str | None, expected: str | None) -> None:
+    result = session.execute(
+        update(TaskRow).where(TaskRow.id == row.id, TaskRow.state == "open",
+                              TaskRow.assignee.is_(None) if expected is None else TaskRow.assignee == expected)
+        .values(assignee=new).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        session.refresh(row)
+        holder = f" {row.assignee} holds it now" if row.assignee else ""
+        raise Conflict(f"the task changed while you acted on it;{holder or ' it is no longer open'}")
+    row.assignee = new
+
+
+def claim(session: Session, user: User, task_id: str) -> TaskRow:
+    row, case = _load(session, user, task_id)
+    if row.assignee == user.username:
+        return row  # claiming twice is harmless
+    if row.assignee is not None:
+        raise Conflict(f"{row.assignee} already holds this task")
+    permissions.check_may_claim(user, row)
+    _set_assignee(session, row, user.username, None)
+    projections.record_event(session, case, "task_claimed", user.username, row.name,
+                             element_id=row.element_id, task_id=row.id)
+    return row
+
+
+def unclaim(session: Session, user: User, task_id: str) -> TaskRow:
+    row, case = _load(session, user, task_id)
+    if row.assignee is None:
+        return row
+    permissions.check_may_unclaim(user, row)
+    _set_assignee(session, row, None, row.assignee)
+    projections.record_event(session, case, "task_unclaimed", user.username, row.name,
+                             element_id=row.element_id, task_id=row.id)
+    return row
+
+
+def assign(session: Session, user: User, task_id: str, username: str) -> TaskRow:
+    row, case = _load(session, user, task_id)
+    if not isinstance(username, str) or not username:
+        raise Invalid("say whom to assign the task to", [{"field": "user", "message": "is required"}])
+    target = get_user(session, username)
+    if target is None or not target.active:
+        raise Invalid(f"there is no active user named {username!r}",
+                      [{"field": "user", "message": "no such user"}])
+    permissions.check_may_assign(user, row)
+    if not permissions.is_candidate(target, row) and (row.candidate_groups or row.candidate_users) \
+            and not permissions.is_supervisor(user):
+        raise Invalid(f"{username} is not in this task's candidate groups; hand it to a colleague of the group",
+                      [{"field": "user", "message": "not a candidate for this task"}])
+    previous = row.assignee
+    _set_assignee(session, row, username, previous)
+    projections.record_event(session, case, "task_assigned", user.username, row.name,
+                             data={"assignee": [previous, username]}, element_id=row.element_id, task_id=row.id)
+    return row
+
+
+def open_tasks_of_case(session: Session, case_id: int) -> list[TaskRow]:
+    return list(session.scalars(select(TaskRow).where(TaskRow.case_id == case_id, TaskRow.state == "open")
+                                .order_by(TaskRow.created_at)))

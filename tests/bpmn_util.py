@@ -1,0 +1,30 @@
+"""Small BPMN documents written next to the tests that use them."""
+
+NAMESPACES = (
+    'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+    'xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" '
+    'xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" '
+    'xmlns:di="http://www.omg.org/spec/DD/20100524/DI" '
+    'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+)
+
+
+def bpmn(body: str, process_id: str = "p", name: str = "Test process", process_attrs: str = "") -> str:
+    """Wrap process content in a Camunda Modeler-style definitions document."""
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<bpmn:definitions {NAMESPACES} id="defs_{process_id}" targetNamespace="http://bpmn.io/schema/bpmn">\n'
+            f'<bpmn:process id="{process_id}" name="{name}" isExecutable="true" {process_attrs}>\n{body}\n'
+            f'</bpmn:process>\n</bpmn:definitions>\n')
+
+
+def one_task(process_id: str = "p", task_attrs: str = 'camunda:candidateGroups="clerks"', form: str = "") -> str:
+    """start -> user task -> end."""
+    ext = f"<bpmn:extensionElements><camunda:formData>{form}</camunda:formData></bpmn:extensionElements>" if form else ""
+    return bpmn(f"""
+  <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+  <bpmn:userTask id="work" name="Do the work" {task_attrs}>{ext}
+    <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+  <bpmn:endEvent id="done"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+  <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work"/>
+  <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="done"/>""", process_id)

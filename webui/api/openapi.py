@@ -1,0 +1,163 @@
+"""The OpenAPI 3 description of /api/v1 (a test checks it is valid and that routes answer as it says)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    words = {400: "Bad request", 401: "Not signed in (missing, unknown or expired token)", 403: "Not allowed",
+             404: "Not found (or not visible to you)", 409: "Conflict: stale, already done or held by someone else",
+             413: "Too large", 422: "Invalid: one details entry per field or BPMN problem"}
+    return {str(c): _json(_ref("Error"), words[c]) for c in codes}
+
+
+_LIST_PARAMS = [
+    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
+    {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+]
+_TASK_ID = [{"name": "task_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+_CASE_ID = [{"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+_NULLABLE_TIME = {"type": "string", "format": "date-time", "nullable": True}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "required": ["error", "message", "details"], "properties": {
+        "error": {"type": "string"}, "message": {"type": "string"},
+        "details": {"type": "array", "items": {"type": "object"}}}},
+    "FormField": {"type": "object", "required": ["id", "type"], "properties": {
+        "id": {"type": "string"}, "label": {"type": "string", "nullable": True}, "type": {"type": "string"},
+        "default": {"nullable": True}, "required": {"type": "boolean"}, "readonly": {"type": "boolean"},
+        "constraints": {"type": "object"}, "options": {"type": "array", "items": {"type": "object"}}}},
+    "Task": {"type": "object", "required": ["id", "case_id", "name", "element_id", "lane", "assignee",
+                                            "candidate_groups", "due_at", "form"], "properties": {
+        "id": {"type": "string"}, "case_id": {"type": "integer"}, "name": {"type": "string"},
+        "element_id": {"type": "string"}, "lane": {"type": "string", "nullable": True},
+        "state": {"type": "string", "enum": ["open", "completed", "cancelled"]},
+        "assignee": {"type": "string", "nullable": True},
+        "candidate_groups": {"type": "array", "items": {"type": "string"}},
+        "candidate_users": {"type": "array", "items": {"type": "string"}},
+        "created_at": _NULLABLE_TIME, "due_at": _NULLABLE_TIME, "follow_up_at": _NULLABLE_TIME,
+        "priority": {"type": "integer"}, "form": {"type": "array", "items": _ref("FormField")}}},
+    "Event": {"type": "object", "required": ["at", "kind"], "properties": {
+        "id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"},
+        "actor": {"type": "string", "nullable": True}, "kind": {"type": "string"},
+        "element_id": {"type": "string", "nullable": True}, "task_id": {"type": "string", "nullable": True},
+        "message": {"type": "string"}, "data": {"type": "object"}}},
+    "CaseSummary": {"type": "object", "required": ["id", "number", "process_key", "title", "status", "stage",
+                                                   "due_at", "overdue", "flagged"], "properties": {
+        "id": {"type": "integer"}, "number": {"type": "string", "nullable": True},
+        "process_key": {"type": "string"}, "title": {"type": "string"},
+        "status": {"type": "string", "enum": ["running", "completed", "cancelled", "error"]},
+        "stage": {"type": "string"}, "due_at": _NULLABLE_TIME, "overdue": {"type": "boolean"},
+        "flagged": {"type": "boolean"}, "created_at": _NULLABLE_TIME,
+        "started_by": {"type": "string", "nullable": True}}},
+    "Case": {"allOf": [_ref("CaseSummary"), {"type": "object", "required": [
+        "process_version", "data", "active_tasks", "history"], "properties": {
+        "process_version": {"type": "integer"}, "data": {"type": "object"},
+        "error_message": {"type": "string", "nullable": True},
+        "updated_at": _NULLABLE_TIME, "completed_at": _NULLABLE_TIME,
+        "active_tasks": {"type": "array", "items": _ref("Task")},
+        "history": {"type": "array", "items": _ref("Event")}}}]},
+    "ProcessDefinition": {"type": "object", "required": ["key", "name", "version", "deployed_at"], "properties": {
+        "key": {"type": "string"}, "name": {"type": "string"}, "version": {"type": "integer"},
+        "deployed_at": {"type": "string", "format": "date-time"}, "deployed_by": {"type": "string", "nullable": True},
+        "content_hash": {"type": "string"}, "file_name": {"type": "string"},
+        "running_cases": {"type": "integer"}}},
+    "Deployed": {"type": "object", "required": ["key", "version"], "properties": {
+        "key": {"type": "string"}, "version": {"type": "integer"}, "created": {"type": "boolean"}}},
+}
+
+
+def document() -> dict[str, Any]:
+    task_ok = _json(_ref("Task"), "The task")
+    case_ok = _json(_ref("Case"), "The case")
+    paths: dict[str, Any] = {
+        "/auth/token": {"post": {
+            "summary": "Exchange a user name and password for a bearer token", "security": [],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["username", "password"],
+                "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}}}},
+            "responses": {"200": _json({"type": "object", "required": ["token", "expires_at"], "properties": {
+                "token": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"}}}, "A token"),
+                **_errors(400, 401, 422)}}},
+        "/process-definitions": {
+            "get": {"summary": "The newest version of each deployed process",
+                    "responses": {"200": _json({"type": "array", "items": _ref("ProcessDefinition")}, "Definitions"),
+                                  **_errors(401)}},
+            "post": {"summary": "Lint and deploy BPMN files (designers); nothing is deployed if any file fails",
+                     "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                         "type": "object", "required": ["file"],
+                         "properties": {"file": {"type": "string", "format": "binary"}}}}}},
+                     "responses": {"201": _json({"type": "array", "items": _ref("Deployed")}, "New versions"),
+                                   "200": _json({"type": "array", "items": _ref("Deployed")},
+                                                "Identical content: the existing versions"),
+                                   **_errors(400, 401, 403, 413, 422)}}},
+        "/cases": {
+            "post": {"summary": "Start a case of the newest version of a process",
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": ["process_key"], "properties": {
+                             "process_key": {"type": "string"}, "title": {"type": "string"},
+                             "data": {"type": "object"}}}}}},
+                     "responses": {"201": case_ok, **_errors(400, 401, 403, 404, 422)}},
+            "get": {"summary": "Cases visible to the caller, newest first",
+                    "parameters": [
+                        {"name": "status", "in": "query", "schema": {
+                            "type": "string", "enum": ["running", "completed", "cancelled", "error"]}},
+                        {"name": "stage", "in": "query", "schema": {"type": "string"}},
+                        {"name": "q", "in": "query", "schema": {"type": "string"},
+                         "description": "text in the title or number"},
+                        {"name": "process_key", "in": "query", "schema": {"type": "string"}}, *_LIST_PARAMS],
+                    "responses": {"200": _json({"type": "array", "items": _ref("CaseSummary")}, "Cases"),
+                                  **_errors(400, 401)}}},
+        "/cases/{case_id}": {"get": {"summary": "One case with its open tasks and history", "parameters": _CASE_ID,
+                                     "responses": {"200": case_ok, **_errors(401, 404)}}},
+        "/cases/{case_id}/diagram.svg": {"get": {
+            "summary": "The process diagram with the case's state marked", "parameters": _CASE_ID,
+            "responses": {"200": {"description": "SVG", "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
+                          **_errors(401, 404)}}},
+        "/tasks": {"get": {"summary": "Open tasks: mine (held by me) or groups (offered to me, unclaimed)",
+                           "parameters": [{"name": "scope", "in": "query", "schema": {
+                               "type": "string", "enum": ["mine", "groups"], "default": "mine"}}, *_LIST_PARAMS],
+                           "responses": {"200": _json({"type": "array", "items": _ref("Task")}, "Tasks"),
+                                         **_errors(400, 401)}}},
+        "/tasks/{task_id}/claim": {"post": {"summary": "Take the task", "parameters": _TASK_ID,
+                                            "responses": {"200": task_ok, **_errors(401, 403, 404, 409)}}},
+        "/tasks/{task_id}/unclaim": {"post": {"summary": "Give the task back to its groups", "parameters": _TASK_ID,
+                                              "responses": {"200": task_ok, **_errors(401, 403, 404, 409)}}},
+        "/tasks/{task_id}/assign": {"post": {
+            "summary": "Hand the task to a user (its holder or a supervisor)", "parameters": _TASK_ID,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["user"], "properties": {"user": {"type": "string"}}}}}},
+            "responses": {"200": task_ok, **_errors(400, 401, 403, 404, 409, 422)}}},
+        "/tasks/{task_id}/complete": {"post": {
+            "summary": "Complete the task with form data", "parameters": _TASK_ID,
+            "requestBody": {"content": {"application/json": {"schema": {
+                "type": "object", "properties": {"data": {"type": "object"}}}}}},
+            "responses": {"200": case_ok, **_errors(400, 401, 403, 404, 409, 422)}}},
+        "/messages": {"post": {
+            "summary": "Deliver a BPMN message to a case waiting for it",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["name", "case_id"], "properties": {
+                    "name": {"type": "string"}, "case_id": {"type": "integer"}, "data": {"type": "object"}}}}}},
+            "responses": {"200": case_ok, **_errors(400, 401, 404, 409, 422)}}},
+        "/openapi.json": {"get": {"summary": "This document", "security": [],
+                                  "responses": {"200": _json({"type": "object"}, "OpenAPI 3 document")}}},
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Casework API", "version": "1",
+                 "description": "Cases of deputies' suggestions and CPPCC proposals run by BPMN processes. "
+                                "Errors are {error, message, details}."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": SCHEMAS},
+        "paths": paths,
+    }

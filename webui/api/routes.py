@@ -1,0 +1,180 @@
+"""Routes call services and shape answers; they hold no queries and no permission rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, request
+
+from engine import identity, instances, library, permissions, queries, runtime, tasks
+from engine.errors import BadRequest, Invalid, TooLarge
+from engine.render import render_svg
+from engine.store import Case
+
+from . import api, ctx, current_user, db, json_body
+from . import serialize as out
+from .openapi import document
+
+
+def _page() -> tuple[int, int]:
+    config = ctx().config
+    return queries.page(request.args.get("limit"), request.args.get("offset"),
+                        config["api.default_limit"], config["api.max_limit"])
+
+
+def _case_answer(case: Case, status: int = 200) -> Any:
+    session = db()
+    body = out.case_detail(case, tasks.open_tasks_of_case(session, case.id), queries.case_history(session, case.id))
+    return jsonify(body), status
+
+
+@api.get("/openapi.json")
+def openapi() -> Any:
+    return jsonify(document())
+
+
+@api.post("/auth/token")
+def issue_token() -> Any:
+    body = json_body()
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or not isinstance(password, str):
+        raise Invalid("send username and password", [{"field": f, "message": "is required"}
+                                                     for f in ("username", "password") if not body.get(f)])
+    session = db()
+    user = identity.authenticate(session, username, password)
+    token, expires_at = identity.issue_token(session, user, ctx().config["auth.token_ttl_hours"])
+    session.commit()
+    return jsonify({"token": token, "expires_at": out.iso(expires_at)})
+
+
+@api.get("/process-definitions")
+def list_definitions() -> Any:
+    current_user()
+    session = db()
+    running = library.running_counts(session)
+    return jsonify([out.definition(d, running.get(d.id, 0)) for d in library.list_definitions(session)])
+
+
+@api.post("/process-definitions")
+def deploy_definitions() -> Any:
+    user = current_user()
+    permissions.check_may_deploy(user)
+    uploads = request.files.getlist("file")
+    if not uploads:
+        raise BadRequest("send the BPMN file as multipart form field 'file'")
+    limit = ctx().config["uploads.max_bpmn_bytes"]
+    files: dict[str, bytes] = {}
+    for upload in uploads:
+        name = upload.filename or "upload.bpmn"
+        if not name.lower().endswith((".bpmn", ".xml")):
+            raise Invalid(f"{name} is not a .bpmn file", [{"file": name, "line": None, "element_id": None,
+                                                           "message": "only .bpmn files can be deployed"}])
+        content = upload.read(limit + 1)
+        if len(content) > limit:
+            raise TooLarge(f"{name} is larger than the limit of {limit:,} bytes")
+        files[name] = content
+    session = db()
+    deployed = library.deploy(session, files, deployed_by=user.username)
+    session.commit()
+    created = any(d.created for d in deployed)
+    return jsonify([{"key": d.definition.key, "version": d.definition.version, "created": d.created}
+                    for d in deployed]), 201 if created else 200
+
+
+@api.post("/cases")
+def start_case() -> Any:
+    user = current_user()
+    body = json_body()
+    key = body.get("process_key")
+    if not isinstance(key, str) or not key:
+        raise Invalid("say which process to start", [{"field": "process_key", "message": "is required"}])
+    title = body.get("title") or ""
+    if not isinstance(title, str):
+        raise Invalid("the title must be text", [{"field": "title", "message": "must be text"}])
+    session = db()
+    case = runtime.start_case(ctx(), session, user, key, title, body.get("data"))
+    session.commit()
+    return _case_answer(case, 201)
+
+
+@api.get("/cases")
+def list_cases() -> Any:
+    user = current_user()
+    limit, offset = _page()
+    cases = queries.list_cases(db(), user, status=request.args.get("status"), stage=request.args.get("stage"),
+                               q=request.args.get("q"), process_key=request.args.get("process_key"),
+                               limit=limit, offset=offset)
+    return jsonify([out.case_summary(c) for c in cases])
+
+
+@api.get("/cases/<case_id>")
+def get_case(case_id: str) -> Any:
+    user = current_user()
+    return _case_answer(queries.get_case(db(), user, case_id))
+
+
+@api.get("/cases/<case_id>/diagram.svg")
+def case_diagram(case_id: str) -> Any:
+    user = current_user()
+    case = queries.get_case(db(), user, case_id)
+    svg = render_svg(case.definition.bpmn_xml.encode("utf-8"), instances.element_states(ctx(), case))
+    return Response(svg, mimetype="image/svg+xml")
+
+
+@api.get("/tasks")
+def list_tasks() -> Any:
+    user = current_user()
+    limit, offset = _page()
+    rows = queries.list_tasks(db(), user, request.args.get("scope", "mine"), limit, offset)
+    return jsonify([out.task(r) for r in rows])
+
+
+@api.post("/tasks/<task_id>/claim")
+def claim_task(task_id: str) -> Any:
+    user = current_user()
+    session = db()
+    row = tasks.claim(session, user, task_id)
+    session.commit()
+    return jsonify(out.task(row))
+
+
+@api.post("/tasks/<task_id>/unclaim")
+def unclaim_task(task_id: str) -> Any:
+    user = current_user()
+    session = db()
+    row = tasks.unclaim(session, user, task_id)
+    session.commit()
+    return jsonify(out.task(row))
+
+
+@api.post("/tasks/<task_id>/assign")
+def assign_task(task_id: str) -> Any:
+    user = current_user()
+    session = db()
+    row = tasks.assign(session, user, task_id, json_body().get("user"))
+    session.commit()
+    return jsonify(out.task(row))
+
+
+@api.post("/tasks/<task_id>/complete")
+def complete_task(task_id: str) -> Any:
+    user = current_user()
+    session = db()
+    data = json_body().get("data", {})
+    case = runtime.complete_task(ctx(), session, user, task_id, data)
+    session.commit()
+    return _case_answer(case)
+
+
+@api.post("/messages")
+def send_message() -> Any:
+    user = current_user()
+    body = json_body()
+    name, case_id = body.get("name"), body.get("case_id")
+    if not isinstance(name, str) or not name:
+        raise Invalid("say which message", [{"field": "name", "message": "is required"}])
+    session = db()
+    case = queries.get_case(session, user, case_id)
+    case = runtime.send_message(ctx(), session, user, name, case.id, body.get("data"))
+    session.commit()
+    return _case_answer(case)

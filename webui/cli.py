@@ -1,0 +1,227 @@
+"""The `casework` command. It composes the three layers: engine, workflows (the domain) and the web app."""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from engine import config as config_module
+from engine import library, migrate
+from engine.context import EngineContext
+from engine.errors import CaseworkError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _context() -> EngineContext:
+    try:
+        config = config_module.load()
+    except config_module.ConfigError as err:
+        sys.exit(f"casework: {err}")
+    return EngineContext.create(config)
+
+
+def _expand(patterns: list[str]) -> list[str]:
+    files: list[str] = []
+    for pattern in patterns:
+        matched = sorted(glob.glob(pattern)) if any(c in pattern for c in "*?[") else [pattern]
+        files.extend(matched)
+    return files
+
+
+def _read(paths: list[str]) -> dict[str, bytes]:
+    missing = [p for p in paths if not Path(p).is_file()]
+    if missing:
+        sys.exit("casework: no such file: " + ", ".join(missing))
+    return library.read_files(paths)
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from engine.lint import lint_files
+
+    problems = lint_files(_read(_expand(args.files)))
+    for problem in problems:
+        print(problem)
+    if not problems:
+        print(f"{len(args.files)} file(s): no problems")
+    return 1 if problems else 0
+
+
+def _deploy(ctx: EngineContext, files: dict[str, bytes], who: str | None) -> int:
+    try:
+        with ctx.db.session() as session:
+            deployed = library.deploy(session, files, deployed_by=who)
+    except CaseworkError as err:
+        print(f"casework: {err.message}", file=sys.stderr)
+        for d in err.details:
+            print(f"{d.get('file')}:{d.get('line') or ''}: {d.get('element_id') or ''}: {d.get('message')}")
+        return 1
+    for d in deployed:
+        note = "new version" if d.created else "unchanged"
+        print(f"{d.definition.key} version {d.definition.version} ({note})")
+    return 0
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    ctx = _context()
+    migrate.upgrade(ctx.db)
+    return _deploy(ctx, _read(_expand(args.files)), args.user)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    ctx = _context()
+    migrate.upgrade(ctx.db)
+    print(f"schema ready at {ctx.db.url}")
+    models = sorted(str(p) for p in (Path(args.bpmn_dir)).glob("*.bpmn"))
+    if models and _deploy(ctx, library.read_files(models), "init") != 0:
+        return 1
+    if args.demo:
+        from workflows import demo
+
+        demo.load(ctx, progress=print)
+    return 0
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    from engine import identity
+
+    ctx = _context()
+    migrate.upgrade(ctx.db)
+    groups = [g.strip() for g in (args.groups or "").split(",") if g.strip()]
+    try:
+        with ctx.db.session() as session:
+            identity.add_user(session, args.name, args.password, groups, args.display_name or "")
+    except CaseworkError as err:
+        print(f"casework: {err.message}", file=sys.stderr)
+        return 1
+    print(f"user {args.name} added" + (f" to {', '.join(groups)}" if groups else ""))
+    return 0
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from waitress import create_server
+
+    from engine.timers import TimerDispatcher
+
+    from .app import create_app
+
+    ctx = _context()
+    migrate.upgrade(ctx.db)
+    app = create_app(ctx=ctx)
+    host, port = args.host or ctx.config["server.host"], args.port or ctx.config["server.port"]
+    dispatcher = TimerDispatcher(ctx) if ctx.config["scheduler.enabled"] else None
+    if dispatcher:
+        dispatcher.start()
+    server = create_server(app, host=host, port=port, threads=ctx.config["server.threads"])
+    print(f"Casework serving on http://{host}:{port}", flush=True)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        _wait_for_signal()
+    finally:
+        server.close()
+        if dispatcher:
+            dispatcher.stop()
+    return 0
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    from engine.timers import TimerDispatcher
+
+    ctx = _context()
+    migrate.upgrade(ctx.db)
+    dispatcher = TimerDispatcher(ctx)
+    dispatcher.start()
+    print("Casework scheduler running", flush=True)
+    try:
+        _wait_for_signal()
+    finally:
+        dispatcher.stop()
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from engine.render import RenderError, render_svg
+
+    try:
+        svg = render_svg(Path(args.file).read_bytes())
+    except (OSError, RenderError) as err:
+        print(f"casework: cannot draw {args.file}: {err}", file=sys.stderr)
+        return 1
+    Path(args.output).write_text(svg, encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from engine import bench
+
+    return bench.run(args.name, completions=args.completions)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="casework", description="BPMN case management for suggestions and proposals")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="create or upgrade the schema, deploy bpmn/, optionally load demo data")
+    p.add_argument("--demo", action="store_true", help="load the demo district")
+    p.add_argument("--bpmn-dir", default=str(REPO / "bpmn"))
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("serve", help="the web app and the embedded timer scheduler")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("scheduler", help="the timer scheduler alone")
+    p.set_defaults(func=cmd_scheduler)
+
+    users = sub.add_parser("users", help="manage users").add_subparsers(dest="users_command", required=True)
+    p = users.add_parser("add", help="create a user")
+    p.add_argument("name")
+    p.add_argument("--password", required=True)
+    p.add_argument("--groups", default="")
+    p.add_argument("--display-name", default="")
+    p.set_defaults(func=cmd_users_add)
+
+    p = sub.add_parser("lint", help="check BPMN files")
+    p.add_argument("files", nargs="+")
+    p.set_defaults(func=cmd_lint)
+
+    p = sub.add_parser("deploy", help="lint, then deploy each file as a new version")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--user", default=None, help="recorded as who deployed")
+    p.set_defaults(func=cmd_deploy)
+
+    p = sub.add_parser("render", help="draw a BPMN diagram as SVG")
+    p.add_argument("file")
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("bench", help="benchmarks; the last line is JSON")
+    p.add_argument("name", choices=["engine"])
+    p.add_argument("--completions", type=int, default=1000)
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
