@@ -1,0 +1,28 @@
+# Two commands: `make run` (the service with demo data on SQLite) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint clean
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+var/.initialised: $(STAMP)
+	mkdir -p var
+	$(BIN)/casework init --demo
+	touch var/.initialised
+
+run: var/.initialised
+	$(BIN)/casework serve
+
+test: $(STAMP)
+	$(BIN)/ruff check engine workflows webui tests
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf var $(VENV)
