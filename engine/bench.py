@@ -97,7 +97,8 @@ def bench_engine(completions: int, workdir: Path) -> list[float]:
             case_id = case.id
         while True:
             with ctx.db.session() as session:
-                task = session.query(TaskRow).filter_by(case_id=case_id, state="open").order_by(TaskRow.element_id).first()
+                task = session.query(TaskRow).filter_by(case_id=case_id, state="open") \
+                    .order_by(TaskRow.element_id).first()
                 task_id, element = (task.id, task.element_id) if task else (None, None)
             if task_id is None:
                 break
@@ -159,7 +160,7 @@ def run(name: str, completions: int = 1000) -> int:
     }
     result["ratio"] = round(result["engine_median_ms"] / result["raw_spiff_median_ms"], 3)
     print(f"engine (load, complete, save with projections, commit on SQLite): median {result['engine_median_ms']} ms")
-    print(f"raw SpiffWorkflow (deserialize, complete, serialize in memory):   median {result['raw_spiff_median_ms']} ms")
+    print(f"raw SpiffWorkflow (deserialize, complete, serialize in memory): median {result['raw_spiff_median_ms']} ms")
     print(f"ratio {result['ratio']} (target at most 2.0, aim 1.5)")
     print(json.dumps(result))
     return 0

@@ -9,9 +9,10 @@ An environment variable is the dotted key upper-cased with dots as underscores:
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -135,7 +136,7 @@ class Config:
     def as_dict(self) -> dict[str, Any]:
         return dict(self._values)
 
-    def replace(self, **overrides: Any) -> "Config":
+    def replace(self, **overrides: Any) -> Config:
         """A copy with some keys changed (use dotted keys with '__' for '.': database__url=...)."""
         values = dict(self._values)
         for name, raw in overrides.items():

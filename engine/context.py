@@ -6,8 +6,9 @@ nothing another process needs (all state is in the database).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from .config import Config
@@ -38,7 +39,7 @@ class EngineContext:
         return self.script_engine.functions
 
     @classmethod
-    def create(cls, config: Config, db: Database | None = None) -> "EngineContext":
+    def create(cls, config: Config, db: Database | None = None) -> EngineContext:
         db = db or Database(config["database.url"], config["database.echo"])
         script_engine = SandboxedScriptEngine(line_budget=config["engine.script_line_budget"])
         return cls(config=config, db=db, script_engine=script_engine)

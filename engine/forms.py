@@ -86,10 +86,11 @@ def _check_constraints(field: dict[str, Any], value: Any) -> None:
         if hi is not None and value > hi:
             raise _FieldError(f"must be at most {c.get('max')}")
     if field.get("type") == "date" and isinstance(value, str):
-        for name, op in (("min", "lt"), ("max", "gt")):
-            bound = c.get(name)
-            if bound and ((op == "lt" and value[:10] < str(bound)[:10]) or (op == "gt" and value[:10] > str(bound)[:10])):
-                raise _FieldError(f"must be {'on or after' if op == 'lt' else 'on or before'} {bound}")
+        day, lo, hi = value[:10], c.get("min"), c.get("max")
+        if lo and day < str(lo)[:10]:
+            raise _FieldError(f"must be on or after {lo}")
+        if hi and day > str(hi)[:10]:
+            raise _FieldError(f"must be on or before {hi}")
 
 
 def _convert(field: dict[str, Any], value: Any) -> Any:
@@ -146,6 +147,8 @@ def validate(fields: list[dict[str, Any]], submitted: Any, current: dict[str, An
         if field.get("readonly"):
             if fid in submitted and submitted[fid] != current.get(fid, field.get("default")):
                 details.append({"field": fid, "label": label, "message": "is read-only"})
+            elif fid not in current:
+                clean[fid] = _default(field)
             continue
         if not present:
             if field.get("required") and _is_empty(current.get(fid)) and _is_empty(field.get("default")) \

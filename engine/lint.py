@@ -291,7 +291,7 @@ def is_iso_cycle(text):
     durations = [is_iso_duration(p) for p in parts]
     dates = [is_iso_datetime(p) for p in parts]
     return (len(parts) == 1 and durations[0]) or (len(parts) == 2 and any(durations) and all(
-        d or t for d, t in zip(durations, dates)))
+        d or t for d, t in zip(durations, dates, strict=True)))
 
 
 ISO_CHECKS = {'timeDuration': (is_iso_duration, 'an ISO 8601 duration such as PT72H or P3M'),

@@ -6,8 +6,9 @@ Written in the caller's transaction, so a case and its projections are always in
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -78,10 +79,10 @@ def to_due_time(value: Any, zone: ZoneInfo, now: datetime | None = None) -> date
         return None
     now = now or clock.now()
     if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=zone)).astimezone(timezone.utc)
+        return (value if value.tzinfo else value.replace(tzinfo=zone)).astimezone(UTC)
     if isinstance(value, date):
         # A bare date means the end of that day where the case is handled.
-        return datetime.combine(value, time(23, 59, 59), zone).astimezone(timezone.utc)
+        return datetime.combine(value, time(23, 59, 59), zone).astimezone(UTC)
     text = str(value).strip()
     if text.upper().startswith("P"):
         parsed = TimerEventDefinition.parse_iso_duration(text)
@@ -151,8 +152,8 @@ def sync(session: Session, case: Case, workflow: Any, functions: dict[str, Any],
         session.add(row)
         created.append(row)
     if created:
-        session.flush()  # candidates reference the task rows
-        session.add_all([c for row in created for c in _candidate_rows(row)])
+        for row in created:
+            row.candidates = list(_candidate_rows(row))
         for row in created:
             record_event(session, case, "task_created", actor, row.name, element_id=row.element_id, task_id=row.id,
                          data={"assignee": row.assignee, "candidate_groups": row.candidate_groups,

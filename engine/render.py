@@ -364,7 +364,7 @@ class _Renderer:
         layers = {name: el(svg, "g", class_=f"layer-{name}") for name in ("pools", "shapes", "edges", "artifacts")}
         shapes = [s for s in self.plane.iter(f"{{{BPMNDI_NS}}}BPMNShape")]
         boxes = [_bounds(s) or Box(0, 0, 0, 0) for s in shapes]
-        infos = [self.shape_info(s, b, boxes) for s, b in zip(shapes, boxes)]
+        infos = [self.shape_info(s, b, boxes) for s, b in zip(shapes, boxes, strict=True)]
         order = sorted(range(len(shapes)), key=lambda i: self.layer(infos[i], i))
         for i in order:
             info = infos[i]

@@ -7,7 +7,8 @@ lock (the case row's lock_version) together with its projections; a lost race su
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
@@ -69,7 +70,8 @@ def _save(ctx: EngineContext, session: Session, case: Case, workflow: Any, error
         projections.record_event(session, case, "case_completed", actor, "")
     else:
         case.status, case.error_message = "running", None
-    projections.sync(session, case, workflow, ctx.functions, ctx.zone, actor)
+    with session.no_autoflush:  # one flush below, so the case's UPDATE ... WHERE lock_version = ? runs once
+        projections.sync(session, case, workflow, ctx.functions, ctx.zone, actor)
     try:
         session.flush()
     except StaleDataError:

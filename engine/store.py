@@ -7,10 +7,11 @@ log — is a projection row written in the same transaction as the state it was 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -28,9 +29,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
 from . import clock
+from .errors import Conflict
 
 
 class UTCDateTime(TypeDecorator):
@@ -146,7 +149,8 @@ class TaskRow(Base):
     """A human task (user or manual task) as inboxes see it."""
 
     __tablename__ = "tasks"
-    __table_args__ = (Index("ix_tasks_case_state", "case_id", "state"), Index("ix_tasks_assignee_state", "assignee", "state"))
+    __table_args__ = (Index("ix_tasks_case_state", "case_id", "state"),
+                      Index("ix_tasks_assignee_state", "assignee", "state"))
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the SpiffWorkflow task id
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     element_id: Mapped[str] = mapped_column(String(200))
@@ -163,6 +167,8 @@ class TaskRow(Base):
     follow_up_at: Mapped[datetime | None]
     priority: Mapped[int] = mapped_column(Integer, default=50)
     form: Mapped[list[Any]] = mapped_column(default=list)
+    # written with a new task (so the unit of work inserts the task first), never loaded: queries join
+    candidates: Mapped[list[TaskCandidate]] = relationship(lazy="noload", cascade="save-update")
 
 
 class TaskCandidate(Base):
@@ -240,6 +246,9 @@ class Database:
         try:
             yield session
             session.commit()
+        except StaleDataError:
+            session.rollback()
+            raise Conflict("the data changed while you worked on it; reload and try again") from None
         except BaseException:
             session.rollback()
             raise

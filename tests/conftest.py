@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -14,7 +15,6 @@ from sqlalchemy import create_engine, text
 from engine import config as config_module
 from engine import identity, library, migrate
 from engine.context import EngineContext
-from engine.store import Database
 
 POSTGRES_URL = os.environ.get("CASEWORK_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"]

@@ -6,8 +6,8 @@ proposal processes; until then this loads the roles and walks a few cases of the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from engine import identity, library, runtime
 from engine.context import EngineContext

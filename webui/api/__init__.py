@@ -6,11 +6,12 @@ from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from engine import identity
 from engine.context import EngineContext
-from engine.errors import BadRequest, CaseworkError, Unauthorized
+from engine.errors import BadRequest, CaseworkError, Conflict, Unauthorized
 from engine.store import User
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -54,6 +55,12 @@ def error_response(err: CaseworkError) -> Any:
 def handle_casework_error(err: CaseworkError) -> Any:
     db().rollback()
     return error_response(err)
+
+
+@api.errorhandler(StaleDataError)
+def handle_stale(err: StaleDataError) -> Any:
+    db().rollback()
+    return error_response(Conflict("the case changed while you worked on it; reload it and try again"))
 
 
 @api.errorhandler(HTTPException)

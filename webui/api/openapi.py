@@ -122,7 +122,8 @@ def document() -> dict[str, Any]:
         "/cases/{case_id}/diagram.svg": {"get": {
             "summary": "The process diagram with the case's state marked", "parameters": _CASE_ID,
             "responses": {"200": {"description": "SVG", "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
-                          **_errors(401, 404)}}},
+                          **_errors(401, 404),
+                          "422": _json(_ref("Error"), "The process file has no diagram (BPMN DI) to draw")}}},
         "/tasks": {"get": {"summary": "Open tasks: mine (held by me) or groups (offered to me, unclaimed)",
                            "parameters": [{"name": "scope", "in": "query", "schema": {
                                "type": "string", "enum": ["mine", "groups"], "default": "mine"}}, *_LIST_PARAMS],

@@ -1,0 +1,89 @@
+"""Nothing from a BPMN file runs unrestricted: a refused script or condition leaves the case in an
+error state supervisors can see; the request does not crash and nothing saved is lost."""
+
+from __future__ import annotations
+
+import pytest
+
+from .bpmn_util import bpmn
+
+ATTACKS = [
+    ("import os\nos.system('touch /tmp/casework-pwned')", "import"),
+    ("__import__('os').system('touch /tmp/casework-pwned')", "__import__"),
+    ("x = open('/etc/passwd').read()", "open"),
+    ("x = ().__class__.__base__.__subclasses__()", "__class__"),
+    ("while True:\n    pass", "budget"),
+]
+
+
+def _script_process(script: str) -> str:
+    return bpmn(f"""
+  <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+  <bpmn:userTask id="fill" name="Fill in" camunda:candidateGroups="clerks">
+    <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+  <bpmn:scriptTask id="compute" name="Compute" scriptFormat="python">
+    <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+    <bpmn:script><![CDATA[{script}]]></bpmn:script></bpmn:scriptTask>
+  <bpmn:endEvent id="done"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+  <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="fill"/>
+  <bpmn:sequenceFlow id="f2" sourceRef="fill" targetRef="compute"/>
+  <bpmn:sequenceFlow id="f3" sourceRef="compute" targetRef="done"/>""", "scripted")
+
+
+def _condition_process(condition: str) -> str:
+    return bpmn(f"""
+  <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+  <bpmn:userTask id="fill" name="Fill in" camunda:candidateGroups="clerks">
+    <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+  <bpmn:exclusiveGateway id="choose" default="f_no"><bpmn:incoming>f2</bpmn:incoming>
+    <bpmn:outgoing>f_yes</bpmn:outgoing><bpmn:outgoing>f_no</bpmn:outgoing></bpmn:exclusiveGateway>
+  <bpmn:sequenceFlow id="f_yes" sourceRef="choose" targetRef="yes">
+    <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression"><![CDATA[{condition}]]></bpmn:conditionExpression>
+  </bpmn:sequenceFlow>
+  <bpmn:sequenceFlow id="f_no" sourceRef="choose" targetRef="no"/>
+  <bpmn:endEvent id="yes"><bpmn:incoming>f_yes</bpmn:incoming></bpmn:endEvent>
+  <bpmn:endEvent id="no"><bpmn:incoming>f_no</bpmn:incoming></bpmn:endEvent>
+  <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="fill"/>
+  <bpmn:sequenceFlow id="f2" sourceRef="fill" targetRef="choose"/>""", "conditional")
+
+
+def _run(api, xml: str, key: str):
+    api.user("designer", ("designers",))
+    api.user("clerk", ("clerks",))
+    api.user("boss", ("supervisors",))
+    assert api.deploy("designer", xml).status_code == 201, api.deploy("designer", xml).get_json()
+    case = api.start("clerk", key, {"n": 2}).get_json()
+    task = case["active_tasks"][0]["id"]
+    answer = api.post(f"/tasks/{task}/complete", "clerk", {"data": {}})
+    assert answer.status_code == 200, answer.get_json()
+    return case["id"], answer.get_json()
+
+
+@pytest.mark.parametrize("script,word", ATTACKS)
+def test_a_refused_script_leaves_the_case_in_error_for_supervisors(api, script, word, tmp_path):
+    case_id, answer = _run(api, _script_process(script), "scripted")
+    assert answer["status"] == "error"
+    assert word in answer["error_message"]
+    errored = api.get("/cases?status=error", "boss").get_json()
+    assert [c["id"] for c in errored] == [case_id]
+    history = api.get(f"/cases/{case_id}", "boss").get_json()["history"]
+    assert history[-1]["kind"] == "case_error" and word in history[-1]["message"]
+    import os
+
+    assert not os.path.exists("/tmp/casework-pwned")
+
+
+@pytest.mark.parametrize("condition,word", [
+    ("__import__('os').getcwd() == ''", "__import__"),
+    ("().__class__.__base__.__subclasses__() == []", "__class__"),
+    ("open('/etc/passwd') == 1", "open"),
+    ("${x.__class__ == 1}", "__class__"),
+])
+def test_a_refused_condition_leaves_the_case_in_error(api, condition, word):
+    case_id, answer = _run(api, _condition_process(condition), "conditional")
+    assert answer["status"] == "error" and word in answer["error_message"]
+
+
+def test_good_scripts_and_conditions_run(api):
+    _, answer = _run(api, _script_process("doubled = n * 2\nlabel = 'n=%d' % n"), "scripted")
+    assert answer["status"] == "completed" and answer["data"]["doubled"] == 4 and answer["data"]["label"] == "n=2"

@@ -1,0 +1,121 @@
+"""Task life-cycle and who may do what, through the API."""
+
+from __future__ import annotations
+
+from .bpmn_util import one_task
+
+FORM = """
+<camunda:formField id="title" label="Title" type="string">
+  <camunda:validation><camunda:constraint name="required" /><camunda:constraint name="maxlength" config="10" /></camunda:validation>
+</camunda:formField>
+<camunda:formField id="count" label="Count" type="long">
+  <camunda:validation><camunda:constraint name="min" config="1" /><camunda:constraint name="max" config="9" /></camunda:validation>
+</camunda:formField>
+<camunda:formField id="when" label="When" type="date" />
+<camunda:formField id="ok" label="OK" type="boolean" />
+<camunda:formField id="kind" label="Kind" type="enum"><camunda:value id="a" name="A" /><camunda:value id="b" name="B" /></camunda:formField>
+<camunda:formField id="fixed" label="Fixed" type="string" defaultValue="keep">
+  <camunda:validation><camunda:constraint name="readonly" /></camunda:validation>
+</camunda:formField>
+"""
+
+
+def _setup(api, task_attrs='camunda:candidateGroups="clerks"', form=""):
+    api.user("designer", ("designers",))
+    api.user("ann", ("clerks",))
+    api.user("bob", ("clerks",))
+    api.user("eve", ("others",))
+    api.user("sue", ("supervisors",))
+    assert api.deploy("designer", one_task("t", task_attrs, form)).status_code == 201
+    case = api.start("ann", "t").get_json()
+    return case, case["active_tasks"][0]
+
+
+def test_invalid_form_data_gets_422_naming_each_field_and_changes_nothing(api):
+    case, task = _setup(api, form=FORM)
+    before = api.get(f"/cases/{case['id']}", "ann").get_json()
+    bad = {"title": "far too long a title", "count": "many", "when": "31/02/2026", "ok": "perhaps",
+           "kind": "z", "fixed": "changed", "extra": 1}
+    answer = api.post(f"/tasks/{task['id']}/complete", "ann", {"data": bad})
+    assert answer.status_code == 422
+    details = {d["field"]: d["message"] for d in answer.get_json()["details"]}
+    assert set(details) == {"title", "count", "when", "ok", "kind", "fixed", "extra"}
+    assert "at most 10" in details["title"] and "whole number" in details["count"]
+    assert api.post(f"/tasks/{task['id']}/complete", "ann", {"data": {"count": 0}}).get_json()["details"] == [
+        {"field": "title", "label": "Title", "message": "is required"},
+        {"field": "count", "label": "Count", "message": "must be at least 1"}]
+    after = api.get(f"/cases/{case['id']}", "ann").get_json()
+    assert after["data"] == before["data"] and after["active_tasks"] == before["active_tasks"]
+    assert after["history"] == before["history"]
+    good = {"title": "ok", "count": "3", "when": "2026-12-01", "ok": "true", "kind": "b"}
+    done = api.post(f"/tasks/{task['id']}/complete", "ann", {"data": good}).get_json()
+    assert done["status"] == "completed"
+    assert {k: done["data"][k] for k in good} == {"title": "ok", "count": 3, "when": "2026-12-01", "ok": True,
+                                                  "kind": "b"}
+    assert done["data"]["fixed"] == "keep"
+
+
+def test_a_completed_task_answers_409(api):
+    _, task = _setup(api)
+    assert api.post(f"/tasks/{task['id']}/complete", "ann", {"data": {}}).status_code == 200
+    again = api.post(f"/tasks/{task['id']}/complete", "ann", {"data": {}})
+    assert again.status_code == 409 and "no longer open" in again.get_json()["message"]
+
+
+def test_claim_unclaim_assign_and_who_may_complete(api):
+    _, task = _setup(api)
+    tid = task["id"]
+    assert [t["id"] for t in api.tasks("bob", "groups")] == [tid]
+    assert api.post(f"/tasks/{tid}/claim", "eve").status_code == 404  # eve cannot see the case
+    assert api.post(f"/tasks/{tid}/claim", "ann").get_json()["assignee"] == "ann"
+    assert api.post(f"/tasks/{tid}/claim", "ann").status_code == 200  # twice is harmless
+    answer = api.post(f"/tasks/{tid}/claim", "bob")
+    assert answer.status_code == 409 and "ann" in answer.get_json()["message"]
+    assert api.tasks("bob", "groups") == []
+    answer = api.post(f"/tasks/{tid}/complete", "bob", {"data": {}})
+    assert answer.status_code == 403 and "assigned to ann" in answer.get_json()["message"]
+    assert api.post(f"/tasks/{tid}/unclaim", "bob").status_code == 403
+    # ann hands it over to bob, a colleague of the group; not to eve
+    assert api.post(f"/tasks/{tid}/assign", "ann", {"user": "eve"}).status_code == 422
+    assert api.post(f"/tasks/{tid}/assign", "ann", {"user": "nobody"}).status_code == 422
+    assert api.post(f"/tasks/{tid}/assign", "ann", {"user": "bob"}).get_json()["assignee"] == "bob"
+    assert api.post(f"/tasks/{tid}/assign", "ann", {"user": "ann"}).status_code == 403  # no longer hers
+    # a supervisor reassigns anyone, even outside the group
+    assert api.post(f"/tasks/{tid}/assign", "sue", {"user": "eve"}).get_json()["assignee"] == "eve"
+    assert api.post(f"/tasks/{tid}/unclaim", "sue").get_json()["assignee"] is None
+    assert api.post(f"/tasks/{tid}/complete", "bob", {"data": {}}).status_code == 200
+
+
+def test_assignee_and_candidate_users_from_expressions(api):
+    api.user("designer", ("designers",))
+    api.user("ann")
+    api.user("bob")
+    api.user("cat")
+    xml = one_task("expr", 'camunda:assignee="${owner}" camunda:candidateUsers="cat, ${helper}"')
+    assert api.deploy("designer", xml).status_code == 201
+    case = api.start("ann", "expr", {"owner": "bob", "helper": "ann"}).get_json()
+    [task] = case["active_tasks"]
+    assert task["assignee"] == "bob" and task["candidate_users"] == ["cat", "ann"]
+    assert api.post(f"/tasks/{task['id']}/complete", "cat", {"data": {}}).status_code == 403
+    assert api.post(f"/tasks/{task['id']}/complete", "bob", {"data": {}}).status_code == 200
+
+
+def test_visibility_of_cases(api):
+    case, _ = _setup(api)
+    assert api.get(f"/cases/{case['id']}", "eve").status_code == 404
+    assert api.get(f"/cases/{case['id']}", "bob").status_code == 200  # candidate group of an open task
+    assert api.get(f"/cases/{case['id']}", "sue").status_code == 200
+    assert [c["id"] for c in api.get("/cases", "eve").get_json()] == []
+    assert [c["id"] for c in api.get("/cases", "sue").get_json()] == [case["id"]]
+    assert api.get("/cases?q=zzz", "sue").get_json() == []
+    assert api.get("/cases?status=bogus", "sue").status_code == 400
+    assert api.get("/cases?limit=5000", "sue").status_code == 400
+
+
+def test_authentication_errors(api):
+    api.user("ann")
+    assert api.post("/auth/token", json={"username": "ann", "password": "wrong"}).status_code == 401
+    assert api.post("/auth/token", json={"username": "nobody", "password": "x"}).status_code == 401
+    answer = api.client.get("/api/v1/cases", headers={"Authorization": "Bearer not-a-token"})
+    assert answer.status_code == 401 and answer.get_json()["error"] == "unauthorized"
+    assert api.client.get("/api/v1/cases").status_code == 401
