@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -50,18 +51,19 @@ class SpecCache:
         self._entries: OrderedDict[int, tuple[dict[str, Any], Any, dict[str, Any] | None]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, definition: ProcessDefinition) -> tuple[Any, dict[str, Any]]:
+    def get(self, definition_id: int, load: Callable[[], ProcessDefinition]) -> tuple[Any, dict[str, Any]]:
+        """The specs of a version; `load` fetches the definition row only when they are not cached."""
         with self._lock:
-            entry = self._entries.get(definition.id)
+            entry = self._entries.get(definition_id)
             if entry is not None:
-                self._entries.move_to_end(definition.id)
+                self._entries.move_to_end(definition_id)
         if entry is None:
-            dicts = json.loads(definition.spec_json)
+            dicts = json.loads(load().spec_json)
             spec, subs = self._restore(dicts)
             shareable = not _has_multi_instance(spec, subs)
             entry = (dicts, spec if shareable else None, subs if shareable else None)
             with self._lock:
-                self._entries[definition.id] = entry
+                self._entries[definition_id] = entry
                 while len(self._entries) > self.size:
                     self._entries.popitem(last=False)
             return spec, subs
@@ -78,12 +80,12 @@ class SpecCache:
 
 
 def new_workflow(ctx: Any, definition: ProcessDefinition) -> BpmnWorkflow:
-    spec, subs = ctx.specs.get(definition)
+    spec, subs = ctx.specs.get(definition.id, lambda: definition)
     return BpmnWorkflow(spec, subs, script_engine=ctx.script_engine)
 
 
 def load(ctx: Any, case: Case) -> BpmnWorkflow:
-    spec, subs = ctx.specs.get(case.definition)
+    spec, subs = ctx.specs.get(case.definition_id, lambda: case.definition)
     return spiff_serializer.workflow_from_state(case.state, spec=spec, subprocess_specs=subs,
                                                 script_engine=ctx.script_engine, serializer=_serializer())
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,7 +17,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, select
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
 from . import clock, expressions
@@ -27,11 +28,26 @@ log = logging.getLogger(__name__)
 
 def record_event(session: Session, case: Case, kind: str, actor: str | None, message: str = "",
                  data: dict[str, Any] | None = None, element_id: str | None = None,
-                 task_id: str | None = None) -> EventRow:
-    row = EventRow(case_id=case.id, at=clock.now(), actor=actor, kind=kind, message=message,
-                   data=data or {}, element_id=element_id, task_id=task_id)
-    session.add(row)
-    return row
+                 task_id: str | None = None) -> None:
+    """Append to the case's history; the rows are written in one INSERT when the session commits."""
+    session.info.setdefault(_PENDING_EVENTS, []).append(dict(
+        case_id=case.id, at=clock.now(), actor=actor, kind=kind, message=message, data=data or {},
+        element_id=element_id, task_id=task_id))
+
+
+_PENDING_EVENTS = "casework_pending_events"
+
+
+@event.listens_for(Session, "before_commit")
+def _write_events(session: Session) -> None:
+    rows = session.info.pop(_PENDING_EVENTS, None)
+    if rows:
+        session.execute(insert(EventRow), rows)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_events(session: Session) -> None:
+    session.info.pop(_PENDING_EVENTS, None)
 
 
 def human_tasks(workflow: Any) -> list[Any]:
@@ -131,61 +147,76 @@ def _candidate_rows(row: TaskRow) -> Iterable[TaskCandidate]:
         yield TaskCandidate(task_id=row.id, kind="user", name=name)
 
 
-def sync(session: Session, case: Case, workflow: Any, functions: dict[str, Any], zone: ZoneInfo,
-         actor: str | None) -> list[TaskRow]:
-    """Bring the case's task and timer rows in line with the workflow; returns the new task rows."""
-    open_rows = {r.id: r for r in session.scalars(
-        select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "open"))}
+@dataclass
+class Snapshot:
+    """What the projections showed for a workflow before it ran: ready human tasks and waiting timers.
+
+    Taken from the loaded workflow itself, so saving needs no query to learn what changed.
+    """
+
+    tasks: dict[str, Any] = field(default_factory=dict)  # task id -> SpiffWorkflow task
+    timers: dict[str, datetime | None] = field(default_factory=dict)  # task id -> due
+
+
+def snapshot(workflow: Any) -> Snapshot:
+    return Snapshot({str(t.id): t for t in human_tasks(workflow)},
+                    {str(t.id): timer_due(t) for t in waiting_timers(workflow)})
+
+
+def sync(session: Session, case: Case, workflow: Any, before: Snapshot, functions: dict[str, Any],
+         zone: ZoneInfo, actor: str | None, done_tasks: set[str] = frozenset(),
+         done_timers: set[str] = frozenset()) -> None:
+    """Bring the case's task and timer rows in line with the workflow.
+
+    `done_tasks` / `done_timers` were already settled by the caller (completed, fired).
+    """
     ready = {str(t.id): t for t in human_tasks(workflow)}
     now = clock.now()
-    gone = [r for tid, r in open_rows.items() if tid not in ready]
-    for row in gone:  # cancelled by a boundary event, a terminate end, or the case ending
-        row.state, row.completed_at = "cancelled", now
-        record_event(session, case, "task_cancelled", actor, row.name, element_id=row.element_id, task_id=row.id)
-    if gone:
-        session.execute(delete(TaskCandidate).where(TaskCandidate.task_id.in_([r.id for r in gone])))
-    created = []
+    gone = [tid for tid in before.tasks if tid not in ready and tid not in done_tasks]
+    if gone:  # cancelled by a boundary event, a terminate end, or the case ending
+        session.execute(update(TaskRow).where(TaskRow.id.in_(gone), TaskRow.state == "open")
+                        .values(state="cancelled", completed_at=now).execution_options(synchronize_session=False))
+        for tid in gone:
+            spec = before.tasks[tid].task_spec
+            record_event(session, case, "task_cancelled", actor, spec.bpmn_name or spec.bpmn_id or "",
+                         element_id=spec.bpmn_id, task_id=tid)
     for tid, task in ready.items():
-        if tid in open_rows:
+        if tid in before.tasks:
             continue
         row = new_task_row(case, task, functions, zone)
+        row.candidates = list(_candidate_rows(row))
+        # kept with the task so the case's due time is known later without a query
+        task.internal_data["casework_due"] = row.due_at.isoformat() if row.due_at else None
         session.add(row)
-        created.append(row)
-    if created:
-        for row in created:
-            row.candidates = list(_candidate_rows(row))
-        for row in created:
-            record_event(session, case, "task_created", actor, row.name, element_id=row.element_id, task_id=row.id,
-                         data={"assignee": row.assignee, "candidate_groups": row.candidate_groups,
-                               "candidate_users": row.candidate_users,
-                               "due_at": row.due_at.isoformat() if row.due_at else None})
-    still_open = [r for tid, r in open_rows.items() if tid in ready] + created
-    dues = [r.due_at for r in still_open if r.due_at is not None]
+        record_event(session, case, "task_created", actor, row.name, element_id=row.element_id, task_id=row.id,
+                     data={"assignee": row.assignee, "candidate_groups": row.candidate_groups,
+                           "candidate_users": row.candidate_users,
+                           "due_at": row.due_at.isoformat() if row.due_at else None})
+    dues = [t.internal_data.get("casework_due") for t in ready.values()]
     # the case is due when its earliest open task is (the domain may add case-level deadlines)
-    case.due_at = min(dues) if dues else None
-    _sync_timers(session, case, workflow)
-    return created
+    case.due_at = min((datetime.fromisoformat(d) for d in dues if d), default=None)
+    _sync_timers(session, case, workflow, before, done_timers)
 
 
-def _sync_timers(session: Session, case: Case, workflow: Any) -> None:
-    rows = {r.id: r for r in session.scalars(
-        select(TimerRow).where(TimerRow.case_id == case.id, TimerRow.state == "waiting"))}
-    seen = set()
+def _sync_timers(session: Session, case: Case, workflow: Any, before: Snapshot, done: set[str]) -> None:
+    now_waiting = {}
     for task in waiting_timers(workflow):
         due = timer_due(task)
-        if due is None:
+        if due is not None:
+            now_waiting[str(task.id)] = (task, due)
+    for tid, (task, due) in now_waiting.items():
+        if tid in done:
             continue
-        tid = str(task.id)
-        seen.add(tid)
-        row = rows.get(tid) or session.get(TimerRow, tid)
-        if row is None:
+        if tid not in before.timers:
             session.add(TimerRow(id=tid, case_id=case.id, element_id=task.task_spec.bpmn_id or task.task_spec.name,
                                  kind=timer_kind(task), due_at=due, state="waiting"))
-        else:
-            row.due_at, row.state, row.fired_at = due, "waiting", None
-    for tid, row in rows.items():
-        if tid not in seen:
-            row.state = "cancelled"
+        elif before.timers[tid] != due:
+            session.execute(update(TimerRow).where(TimerRow.id == tid).values(due_at=due)
+                            .execution_options(synchronize_session=False))
+    gone = [tid for tid in before.timers if tid not in now_waiting and tid not in done]
+    if gone:
+        session.execute(update(TimerRow).where(TimerRow.id.in_(gone), TimerRow.state == "waiting")
+                        .values(state="cancelled").execution_options(synchronize_session=False))
 
 
 def case_data(workflow: Any) -> dict[str, Any]:

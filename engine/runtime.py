@@ -15,14 +15,14 @@ from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import clock, forms, instances, library, permissions, projections
 from .context import EngineContext
 from .errors import Conflict, Invalid, NotFound
-from .store import Case, TaskCandidate, TaskRow, TimerRow, User
+from .store import Case, TaskRow, TimerRow, User
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +56,12 @@ def _stage(workflow: Any, data: dict[str, Any]) -> str:
     return "、".join(dict.fromkeys(n for n in names if n))[:100]
 
 
-def _save(ctx: EngineContext, session: Session, case: Case, workflow: Any, error: str | None,
-          actor: str | None) -> None:
-    case.state = instances.dump(workflow)
+def _save(ctx: EngineContext, session: Session, case: Case, workflow: Any, before: projections.Snapshot,
+          error: str | None, actor: str | None, done_tasks: set[str] = frozenset(),
+          done_timers: set[str] = frozenset()) -> None:
+    with session.no_autoflush:  # one flush below, so the case's UPDATE ... WHERE lock_version = ? runs once
+        projections.sync(session, case, workflow, before, ctx.functions, ctx.zone, actor, done_tasks, done_timers)
+    case.state = instances.dump(workflow)  # after sync: it keeps the tasks' due times in the state
     case.data = projections.case_data(workflow)
     case.stage = _stage(workflow, case.data)
     case.updated_at = clock.now()
@@ -70,8 +73,6 @@ def _save(ctx: EngineContext, session: Session, case: Case, workflow: Any, error
         projections.record_event(session, case, "case_completed", actor, "")
     else:
         case.status, case.error_message = "running", None
-    with session.no_autoflush:  # one flush below, so the case's UPDATE ... WHERE lock_version = ? runs once
-        projections.sync(session, case, workflow, ctx.functions, ctx.zone, actor)
     try:
         session.flush()
     except StaleDataError:
@@ -107,15 +108,16 @@ def start_case(ctx: EngineContext, session: Session, user: User, process_key: st
     numberer = ctx.numberers.get(definition.key)
     case.number = numberer(session, case) if numberer else f"{definition.key}-{case.created_at:%Y}-{case.id:05d}"
     projections.record_event(session, case, "case_started", user.username, case.title, data=initial)
-    _save(ctx, session, case, workflow, error, user.username)
+    _save(ctx, session, case, workflow, projections.Snapshot(), error, user.username)
     return case
 
 
 def _open_task(session: Session, task_id: str) -> tuple[TaskRow, Case]:
-    row = session.get(TaskRow, task_id)
-    if row is None:
+    found = session.execute(select(TaskRow, Case).join(Case, Case.id == TaskRow.case_id)
+                            .where(TaskRow.id == task_id)).first()
+    if found is None:
         raise NotFound(f"no task {task_id}")
-    return row, session.get(Case, row.case_id)
+    return found[0], found[1]
 
 
 def complete_task(ctx: EngineContext, session: Session, user: User, task_id: str,
@@ -127,19 +129,19 @@ def complete_task(ctx: EngineContext, session: Session, user: User, task_id: str
         raise Conflict(f"this task is no longer open: it was {row.state}{who}")
     permissions.check_may_complete(user, row)
     workflow = instances.load(ctx, case)
+    before = projections.snapshot(workflow)
     task = workflow.get_task_from_id(UUID(task_id))
     if task is None or task.state != TaskState.READY:
         raise Conflict(STALE)
-    before = dict(task.data)
+    data_before = dict(task.data)
     clean = forms.validate(row.form, data, task.data)
     task.data.update(clean)
     error = _advance(workflow, task.run)
     row.state, row.completed_by, row.completed_at = "completed", user.username, clock.now()
-    session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == row.id))
     projections.record_event(session, case, "task_completed", user.username, row.name,
-                             data=projections.data_changes(before, task.data), element_id=row.element_id,
+                             data=projections.data_changes(data_before, task.data), element_id=row.element_id,
                              task_id=row.id)
-    _save(ctx, session, case, workflow, error, user.username)
+    _save(ctx, session, case, workflow, before, error, user.username, done_tasks={row.id})
     return case
 
 
@@ -151,6 +153,7 @@ def send_message(ctx: EngineContext, session: Session, user: User, name: str, ca
     if data is not None and not isinstance(data, dict):
         raise Invalid("data must be a JSON object")
     workflow = instances.load(ctx, case)
+    before = projections.snapshot(workflow)
     waiting = [t for t in workflow.event_manager.tasks.values()
                if getattr(t.task_spec.event_definition, "name", None) == name
                and isinstance(t.task_spec.event_definition, MessageEventDefinition)]
@@ -161,7 +164,7 @@ def send_message(ctx: EngineContext, session: Session, user: User, name: str, ca
     event = BpmnEvent(MessageEventDefinition(name), payload={"payload": data or {}, "result_var": None})
     error = _advance(workflow, lambda: workflow.send_event(event))
     projections.record_event(session, case, "message_received", user.username, name, data=data or {})
-    _save(ctx, session, case, workflow, error, user.username)
+    _save(ctx, session, case, workflow, before, error, user.username)
     return case
 
 
@@ -174,20 +177,23 @@ def fire_timers(ctx: EngineContext, session: Session, case_id: int) -> int:
     if not due_rows or case is None:
         return 0
     workflow = instances.load(ctx, case)
-    before = {str(t.id) for t in projections.waiting_timers(workflow)}
+    before = projections.snapshot(workflow)
     error = _advance(workflow, workflow.refresh_timers)
     after = {str(t.id): t for t in projections.waiting_timers(workflow)}
-    fired = 0
+    fired = set()
     for row in due_rows:
         task = after.get(row.id)
-        rescheduled = task is not None and (projections.timer_due(task) or now) > now  # a cycle's next round
-        if row.id in before and (row.id not in after or rescheduled):
-            fired += 1
-            row.fired_at = now
-            if not rescheduled:
-                row.state = "fired"
+        next_due = projections.timer_due(task) if task is not None else None
+        rescheduled = next_due is not None and next_due > now  # a cycle's next round
+        if row.id in before.timers and (row.id not in after or rescheduled):
+            fired.add(row.id)
             projections.record_event(session, case, "timer_fired", None, row.element_id,
                                      data={"due_at": row.due_at.isoformat(), "kind": row.kind},
                                      element_id=row.element_id, task_id=row.id)
-    _save(ctx, session, case, workflow, error, None)
-    return fired
+            row.fired_at = now
+            if rescheduled:
+                row.due_at = next_due
+            else:
+                row.state = "fired"
+    _save(ctx, session, case, workflow, before, error, None, done_timers=fired)
+    return len(fired)

@@ -109,8 +109,9 @@ class ProcessDefinition(Base):
     name: Mapped[str] = mapped_column(String(300), default="")
     file_name: Mapped[str] = mapped_column(String(300))
     content_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the package's files
-    bpmn_xml: Mapped[str] = mapped_column(Text)  # the file that holds the process, for drawing
-    spec_json: Mapped[str] = mapped_column(Text)  # serialized spec + subprocess specs, parsed once
+    # large and rarely needed (the spec cache reads spec_json once per process): loaded on first use
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)  # the file that holds the process, for drawing
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)  # serialized spec + subprocess specs
     starter_groups: Mapped[list[str]] = mapped_column(default=list)
     starter_users: Mapped[list[str]] = mapped_column(default=list)
     deployed_at: Mapped[datetime] = mapped_column(default=clock.now)
@@ -140,7 +141,7 @@ class Case(Base):
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     error_message: Mapped[str | None] = mapped_column(Text)
 
-    definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
+    definition: Mapped[ProcessDefinition] = relationship(lazy="select")  # the spec cache rarely needs it
     # optimistic locking: every UPDATE says WHERE lock_version = <read value>
     __mapper_args__ = {"version_id_col": lock_version}
 
@@ -172,7 +173,9 @@ class TaskRow(Base):
 
 
 class TaskCandidate(Base):
-    """One candidate group or user of an open task: lets 'my groups' tasks' be an indexed query."""
+    """One candidate group or user of a task: lets 'my groups' tasks' be an indexed query.
+
+    Kept after the task closes (who it was offered to); queries join on the task's state."""
 
     __tablename__ = "task_candidates"
     __table_args__ = (Index("ix_task_candidates_kind_name", "kind", "name"),)

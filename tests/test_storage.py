@@ -55,5 +55,6 @@ def test_a_case_survives_a_reconnect_and_carries_on(ctx):
         user = identity.get_user(session, "ann")
         case = runtime.complete_task(ctx, session, user, task_id, {})
         assert case.status == "completed" and case.data["区"] == "东城"
+    with ctx.db.session() as session:
         kinds = list(session.scalars(select(EventRow.kind).where(EventRow.case_id == case_id).order_by(EventRow.id)))
         assert kinds == ["case_started", "task_created", "task_completed", "case_completed"]
