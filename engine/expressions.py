@@ -14,10 +14,27 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import simpleeval
-from simpleeval import (AttributeDoesNotExist, EvalWithCompoundTypes, FeatureNotAvailable, FunctionNotDefined,
-                        InvalidExpression, IterableTooLong, NameNotDefined, NumberTooHigh)
+from simpleeval import (
+    AttributeDoesNotExist,
+    EvalWithCompoundTypes,
+    FeatureNotAvailable,
+    FunctionNotDefined,
+    InvalidExpression,
+    IterableTooLong,
+    NameNotDefined,
+    NumberTooHigh,
+)
 
-from .sandbox import BINARY_GUARDS, FORBIDDEN_CALLS, BudgetExceeded, LineBudget, TooLarge, guard_method
+from . import sandbox
+from .sandbox import (
+    BINARY_GUARDS,
+    FORBIDDEN_ATTRIBUTES,
+    FORBIDDEN_CALLS,
+    BudgetExceeded,
+    LineBudget,
+    TooLarge,
+    guard_method,
+)
 
 DEFAULT_LINE_BUDGET = 100_000
 SAFE_FUNCTIONS = {f.__name__: f for f in (len, str, int, float, bool, min, max, abs, round, sorted, any, all, sum,
@@ -57,7 +74,7 @@ def is_iso8601_timer(text: Any) -> bool:
 
 _TOKEN = re.compile(r"""(?P<ws>\s+)|(?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
     |(?P<num>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|(?P<name>[^\W\d]\w*)
-    |(?P<op>&&|\|\||==|!=|<=|>=|[-+*/%<>!?:.,()\[\]{}])""", re.VERBOSE)
+    |(?P<op>&&|\|\||==|!=|<=|>=|\*\*|[-+*/%<>!?:.,()\[\]{}])""", re.VERBOSE)
 _WORDS = {"eq": "==", "ne": "!=", "lt": "<", "gt": ">", "le": "<=", "ge": ">=", "div": "/", "mod": "%",
           "true": "True", "false": "False", "null": "None", "&&": "and", "||": "or"}
 _CLOSE = {"(": ")", "[": "]", "{": "}"}
@@ -148,10 +165,12 @@ def _operand_end(tokens, index, source) -> int:
 
 
 def _translate(tokens, source: str) -> str:
-    questions = _top_level(tokens, "?", source)
+    questions, colons = _top_level(tokens, "?", source), _top_level(tokens, ":", source)
+    if colons and (not questions or colons[0] < questions[0]):  # dict entry or slice: key: value
+        return f"{_translate(tokens[:colons[0]], source)}: {_translate(tokens[colons[0] + 1:], source)}"
     if questions:  # a ? b : c  ->  (b if a else c); ':' pairs with the nearest unmatched '?'
         q = questions[0]
-        colons = [i for i in _top_level(tokens, ":", source) if i > q]
+        colons = [i for i in colons if i > q]
         for colon in colons:
             depth = sum(1 for i in questions if q < i < colon) - sum(1 for i in colons if i < colon)
             if depth == 0:
@@ -163,7 +182,7 @@ def _translate(tokens, source: str) -> str:
         kind, text = tokens[index]
         if kind == "op" and text in _CLOSE:
             end = _match(tokens, index, source)
-            out.append(text + _translate_items(tokens[index + 1:end], text == "{", source) + _CLOSE[text])
+            out.append(text + _translate_items(tokens[index + 1:end], source) + _CLOSE[text])
             index = end + 1
         elif _is_prefix(tokens, index):
             end = _operand_end(tokens, index + 1, source)
@@ -177,28 +196,21 @@ def _translate(tokens, source: str) -> str:
     return _join(out)
 
 
-def _translate_items(tokens, braces: bool, source: str) -> str:
+def _translate_items(tokens, source: str) -> str:
+    """Comma-separated items inside brackets, each translated on its own."""
     cuts = [-1] + _top_level(tokens, ",", source) + [len(tokens)]
-    items = [tokens[a + 1:b] for a, b in zip(cuts, cuts[1:])]
-    if items == [[]]:
-        return ""
-    if braces:  # {k: v} map literal (EL 3): split at ':' unless the item is a ternary
-        pairs = []
-        for item in items:
-            colon = _top_level(item, ":", source)
-            if colon and not _top_level(item, "?", source):
-                pairs.append(f"{_translate(item[:colon[0]], source)}: {_translate(item[colon[0] + 1:], source)}")
-            else:
-                pairs.append(_translate(item, source))
-        return ", ".join(pairs)
-    return ", ".join(_translate(item, source) for item in items)
+    return ", ".join(_translate(tokens[a + 1:b], source) for a, b in zip(cuts, cuts[1:], strict=False)
+                     if tokens[a + 1:b])
 
 
 def _join(parts: list[str]) -> str:
-    text = ""
+    text, previous = "", ""
     for part in parts:
-        glue = not text or text.endswith(".") or part == "." or part == "," or part[0] in "(["
+        call = part[0] in "([" and (previous[-1:] in (")", "]", "'", '"') or (
+            previous.isidentifier() and previous not in ("and", "or", "not", "in", "is", "if", "else")))
+        glue = not text or previous == "." or part in (".", ",") or call
         text += ("" if glue else " ") + part
+        previous = part
     return text
 
 
@@ -225,7 +237,7 @@ class _Evaluator(EvalWithCompoundTypes):
 
     def __init__(self, functions: dict, names: dict):
         super().__init__(functions=functions, names=names)
-        self.operators.update({op: guard for op, guard in BINARY_GUARDS.items()})
+        self.operators.update(BINARY_GUARDS)
 
     def _eval_name(self, node):
         if node.id.startswith("__"):
@@ -234,7 +246,7 @@ class _Evaluator(EvalWithCompoundTypes):
 
     def _eval_attribute(self, node):
         attr = node.attr
-        if attr.startswith("_") or attr in simpleeval.DISALLOW_METHODS or attr in {"mro", "translate", "maketrans"}:
+        if attr.startswith("_") or attr in FORBIDDEN_ATTRIBUTES or attr in simpleeval.DISALLOW_METHODS:
             raise FeatureNotAvailable(f"access to attribute '{attr}' is not allowed")
         value = self._eval(node.value)
         if isinstance(value, dict) and (attr in value or not hasattr(value, attr)):
@@ -270,6 +282,13 @@ def _parse(python: str, expression: str) -> ast.AST:
     raise ExpressionError(f"Invalid expression {expression!r}: only a single expression is allowed", expression)
 
 
+def parse(expression: str) -> ast.AST:
+    """Syntax check: the Python AST of a JUEL or Python expression (ExpressionError when invalid)."""
+    if not isinstance(expression, str) or not expression.strip():
+        raise ExpressionError(f"Empty expression {expression!r}", expression)
+    return _parse(translate_juel(expression), expression)
+
+
 def evaluate(expression: str, context: dict, functions: dict | None = None, *,
              line_budget: int | None = None) -> Any:
     """Evaluate a JUEL or Python expression against ``context`` (task data); never changes the data.
@@ -277,9 +296,7 @@ def evaluate(expression: str, context: dict, functions: dict | None = None, *,
     Registered ``functions`` are Python code that could loop, so with functions (or an explicit
     ``line_budget``) the lines they run are counted and stopped past the budget.
     """
-    if not isinstance(expression, str) or not expression.strip():
-        raise ExpressionError(f"Empty expression {expression!r}", expression)
-    tree = _parse(translate_juel(expression), expression)
+    tree = parse(expression)
     limit = line_budget if line_budget is not None else (DEFAULT_LINE_BUDGET if functions else None)
     try:
         evaluator = _Evaluator({**SAFE_FUNCTIONS, _EMPTY: _juel_empty, **(functions or {})}, context)
@@ -296,9 +313,11 @@ def evaluate(expression: str, context: dict, functions: dict | None = None, *,
         raise ExpressionError(f"Unknown name '{err.name}' in expression {expression!r}", expression,
                               name=err.name) from None
     except FunctionNotDefined as err:
-        reason = "is not allowed" if err.func_name in FORBIDDEN_CALLS | {"__import__"} else "is not defined"
-        raise ExpressionError(f"Expression refused: calling '{err.func_name}' {reason} in {expression!r}",
-                              expression) from None
+        if err.func_name in FORBIDDEN_CALLS | {"__import__"}:
+            raise ExpressionError(f"Expression refused: calling '{err.func_name}' is not allowed in {expression!r}",
+                                  expression) from None
+        raise ExpressionError(f"Unknown function '{err.func_name}' in expression {expression!r}", expression,
+                              name=err.func_name) from None
     except AttributeDoesNotExist as err:
         raise ExpressionError(f"Unknown attribute '{err.attr}' in expression {expression!r}", expression) from None
     except (NumberTooHigh, IterableTooLong, TooLarge) as err:
@@ -312,7 +331,7 @@ def evaluate(expression: str, context: dict, functions: dict | None = None, *,
 
 def _is_foreign(code) -> bool:
     """Count lines only in registered functions, not in the evaluator's own code."""
-    return code.co_filename not in (simpleeval.__file__, __file__)
+    return code.co_filename not in (simpleeval.__file__, __file__, sandbox.__file__)
 
 
 def evaluate_timer(expression: str, context: dict, functions: dict | None = None) -> str:

@@ -9,16 +9,19 @@ any thread (``signal.alarm`` only works in the main thread).
 from __future__ import annotations
 
 import ast
+import copy
 import math
 import operator
+import os
 import re
 import sys
 import textwrap
 import types
 import uuid
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
+import RestrictedPython
 from RestrictedPython import PrintCollector, compile_restricted_exec, safe_builtins
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence
@@ -177,7 +180,7 @@ class _Policy(RestrictingNodeTransformer):
 
     def check_name(self, node, name, allow_magic_methods=False):
         if name and name.startswith("_") and name != "_":
-            self.error(node, "import is not allowed" if name == "__import__"
+            self.error(node, "import is not allowed ('__import__')" if name == "__import__"
                        else f"the name '{name}' is not allowed (names starting with '_' are reserved)")
             return
         super().check_name(node, name, allow_magic_methods)
@@ -208,22 +211,25 @@ class _Policy(RestrictingNodeTransformer):
         func = ast.copy_location(ast.Name("_binop_" + guard.__name__, ast.Load()), node)
         return ast.copy_location(ast.Call(func=func, args=[node.left, node.right], keywords=[]), node)
 
+    # Once the budget's exception is raised CPython switches tracing off, so no script code may run
+    # while it propagates: no bare/BaseException handlers, no calls in 'except (...)', no 'finally'.
     def visit_ExceptHandler(self, node):
         if node.type is None:
-            self.error(node, "a bare 'except:' is not allowed; name the exceptions, e.g. 'except ValueError:'")
+            self.error(node, "a bare 'except:' is not allowed (name the exceptions, e.g. 'except ValueError:')")
         else:
             for name in sorted({n.id for n in ast.walk(node.type) if isinstance(n, ast.Name)} & _UNCATCHABLE):
                 self.error(node, f"catching '{name}' is not allowed")
+            if any(isinstance(n, ast.Call) for n in ast.walk(node.type)):
+                self.error(node, "calls are not allowed in 'except (...)'; name the exceptions")
         return super().visit_ExceptHandler(node)
 
     def visit_Try(self, node):
-        # 'return'/'break'/'continue' in 'finally' would swallow the budget's exception
-        if any(isinstance(n, (ast.Return, ast.Break, ast.Continue)) for s in node.finalbody for n in ast.walk(s)):
-            self.error(node, "'return', 'break' or 'continue' inside 'finally' is not allowed")
+        if node.finalbody:
+            self.error(node, "'finally' is not allowed in scripts")
         return super().visit_Try(node)
 
     def visit_Yield(self, node):
-        # a generator's 'finally: yield' could hand control back with the budget's exception pending
+        # a suspended generator could hand control back with the budget's exception pending
         self.error(node, "generator functions ('yield') are not allowed")
         return node
 
@@ -293,6 +299,14 @@ def _compile(script: str):
     raise ScriptError(f"Script refused: {listed}", next(iter(problems.values())), with_line=False)
 
 
+_RESTRICTED_PYTHON_DIR = os.path.dirname(RestrictedPython.__file__)
+
+
+def _counted(code) -> bool:
+    """The budget counts the script and the functions it calls, not the guards (they always finish)."""
+    return code.co_filename != __file__ and not code.co_filename.startswith(_RESTRICTED_PYTHON_DIR)
+
+
 def _script_line(tb) -> int | None:
     line = None
     while tb is not None:
@@ -302,25 +316,34 @@ def _script_line(tb) -> int | None:
     return line
 
 
-def json_problem(value: Any, depth: int = 0) -> str | None:
+def json_problem(value: Any) -> str | None:
     """Why ``value`` cannot be stored as task data (None if it can)."""
-    if depth > 50:
-        return "is nested too deeply (or contains itself)"
-    if value is None or isinstance(value, (str, bool, int, float, date, time, timedelta, uuid.UUID)):
-        return None
-    if isinstance(value, (list, tuple)):
-        return next(filter(None, (json_problem(item, depth + 1) for item in value)), None)
-    if isinstance(value, dict):
-        if not all(isinstance(key, str) for key in value):
+    seen = 0
+
+    def check(item: Any, depth: int) -> str | None:
+        nonlocal seen
+        seen += 1
+        if depth > 50:
+            return "is nested too deeply (or contains itself)"
+        if seen > MAX_LENGTH:  # shared references can make a small object huge to walk and to store
+            return "is too large to store"
+        # JSON types plus date/datetime, timedelta, UUID (plain date needs a converter in the serializer)
+        if item is None or isinstance(item, (str, bool, int, float, date, timedelta, uuid.UUID)):
+            return None
+        if isinstance(item, dict) and not all(isinstance(key, str) for key in item):
             return "is a dict with keys that are not strings"
-        return next(filter(None, (json_problem(item, depth + 1) for item in value.values())), None)
-    return f"holds a {type(value).__name__}, which cannot be stored as task data"
+        if isinstance(item, (list, tuple, dict)):
+            children = item.values() if isinstance(item, dict) else item
+            return next((problem for child in children if (problem := check(child, depth + 1))), None)
+        return f"holds a {type(item).__name__}, which cannot be stored as task data"
+
+    return check(value, 0)
 
 
 def run_script(script: str, context: dict, functions: dict | None = None, *, line_budget: int = 100_000) -> None:
     """Run a BPMN script against ``context`` (task data), writing the resulting variables back.
 
-    The context is only changed when the script succeeds; variables the script deletes are removed.
+    The context only changes when the script succeeds; variables the script deletes are removed.
     """
     if not script or not script.strip():
         return
@@ -330,8 +353,9 @@ def run_script(script: str, context: dict, functions: dict | None = None, *, lin
     if clash:
         raise ScriptError(f"Script refused: task data {', '.join(map(repr, clash))} has the name of a function; "
                           "rename the variable")
-    namespace = {**context, **functions, **_GUARDS, "__builtins__": _BUILTINS}
-    budget = LineBudget(line_budget)
+    # a copy, so that a failed script leaves no half-changed lists or dicts behind
+    namespace = {**copy.deepcopy(context), **functions, **_GUARDS, "__builtins__": _BUILTINS}
+    budget = LineBudget(line_budget, count_frame=_counted)
     try:
         with budget:
             exec(code, namespace)  # noqa: S102 - compiled by RestrictedPython, guarded namespace
