@@ -1,0 +1,133 @@
+"""Timers fire from the timer rows: intermediate, boundary and start timers, cycles, idempotently,
+without loading cases that have nothing due."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import time_machine
+from sqlalchemy import select
+
+from engine import clock, identity, instances, runtime, timers
+from engine.store import EventRow, TimerRow
+
+from .bpmn_util import bpmn
+from .conftest import deploy_xml
+
+INTERMEDIATE = bpmn("""
+  <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+  <bpmn:intermediateCatchEvent id="cool_off" name="等待三天">
+    <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+    <bpmn:timerEventDefinition><bpmn:timeDuration>${wait}</bpmn:timeDuration></bpmn:timerEventDefinition>
+  </bpmn:intermediateCatchEvent>
+  <bpmn:userTask id="follow_up" name="回访" camunda:candidateGroups="clerks">
+    <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:userTask>
+  <bpmn:endEvent id="done"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+  <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="cool_off"/>
+  <bpmn:sequenceFlow id="f2" sourceRef="cool_off" targetRef="follow_up"/>
+  <bpmn:sequenceFlow id="f3" sourceRef="follow_up" targetRef="done"/>""", "intermediate")
+
+START_AT = bpmn("""
+  <bpmn:startEvent id="on_date" name="定时开始">
+    <bpmn:outgoing>f1</bpmn:outgoing>
+    <bpmn:timerEventDefinition><bpmn:timeDate>2031-01-05T09:00:00+08:00</bpmn:timeDate></bpmn:timerEventDefinition>
+  </bpmn:startEvent>
+  <bpmn:userTask id="work" name="Work" camunda:candidateGroups="clerks">
+    <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+  <bpmn:endEvent id="done"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+  <bpmn:sequenceFlow id="f1" sourceRef="on_date" targetRef="work"/>
+  <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="done"/>""", "start_at")
+
+REMINDERS = bpmn("""
+  <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+  <bpmn:userTask id="reply" name="答复" camunda:candidateGroups="clerks">
+    <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+  <bpmn:boundaryEvent id="remind" name="提醒" cancelActivity="false" attachedToRef="reply">
+    <bpmn:outgoing>f3</bpmn:outgoing>
+    <bpmn:timerEventDefinition><bpmn:timeCycle>R2/PT1H</bpmn:timeCycle></bpmn:timerEventDefinition>
+  </bpmn:boundaryEvent>
+  <bpmn:scriptTask id="count" name="Count"><bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing>
+    <bpmn:script>reminded = True</bpmn:script></bpmn:scriptTask>
+  <bpmn:endEvent id="reminded_end"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>
+  <bpmn:endEvent id="done"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+  <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="reply"/>
+  <bpmn:sequenceFlow id="f2" sourceRef="reply" targetRef="done"/>
+  <bpmn:sequenceFlow id="f3" sourceRef="remind" targetRef="count"/>
+  <bpmn:sequenceFlow id="f4" sourceRef="count" targetRef="reminded_end"/>""", "reminders")
+
+
+def _start(ctx, xml, key, data=None):
+    deploy_xml(ctx, xml)
+    with ctx.db.session() as session:
+        user = identity.get_user(session, "ann") or identity.add_user(session, "ann", "secret-pw", ["clerks"])
+        return runtime.start_case(ctx, session, user, key, "t", data or {}).id
+
+
+def _timer_rows(ctx, case_id):
+    with ctx.db.session() as session:
+        return list(session.scalars(select(TimerRow).where(TimerRow.case_id == case_id)))
+
+
+def _open_elements(ctx, case_id):
+    from engine.store import TaskRow
+
+    with ctx.db.session() as session:
+        return [r.element_id for r in session.scalars(select(TaskRow).where(TaskRow.case_id == case_id,
+                                                                             TaskRow.state == "open"))]
+
+
+def test_an_intermediate_timer_from_a_juel_expression_fires_once(ctx):
+    case_id = _start(ctx, INTERMEDIATE, "intermediate", {"wait": "P3D"})
+    [row] = _timer_rows(ctx, case_id)
+    assert row.kind == "intermediate" and row.state == "waiting"
+    assert timedelta(days=3) - (row.due_at - clock.now()) < timedelta(minutes=1)
+    with time_machine.travel(clock.now() + timedelta(days=2), tick=False):
+        assert timers.fire_due(ctx) == 0
+    with time_machine.travel(clock.now() + timedelta(days=3, minutes=1), tick=False):
+        assert timers.fire_due(ctx) == 1
+        assert timers.fire_due(ctx) == 0
+        with ctx.db.session() as session:
+            assert runtime.fire_timers(ctx, session, case_id) == 0  # firing again changes nothing
+    assert _open_elements(ctx, case_id) == ["follow_up"]
+    [row] = _timer_rows(ctx, case_id)
+    assert row.state == "fired" and row.fired_at is not None
+
+
+def test_a_timer_start_event_waits_for_its_date(ctx):
+    case_id = _start(ctx, START_AT, "start_at")
+    [row] = _timer_rows(ctx, case_id)
+    assert row.kind == "start" and row.due_at.isoformat() == "2031-01-05T01:00:00+00:00"
+    assert _open_elements(ctx, case_id) == []
+    with time_machine.travel(row.due_at + timedelta(seconds=1), tick=False):
+        assert timers.fire_due(ctx) == 1
+    assert _open_elements(ctx, case_id) == ["work"]
+
+
+def test_a_non_interrupting_cycle_fires_each_round_and_keeps_the_task(ctx):
+    case_id = _start(ctx, REMINDERS, "reminders")
+    [row] = _timer_rows(ctx, case_id)
+    assert row.kind == "cycle"
+    first_due = row.due_at
+    with time_machine.travel(first_due + timedelta(seconds=1), tick=False):
+        assert timers.fire_due(ctx) == 1
+    [row] = _timer_rows(ctx, case_id)
+    assert row.state == "waiting" and row.due_at > first_due  # rescheduled for its next round
+    assert _open_elements(ctx, case_id) == ["reply"]
+    with time_machine.travel(row.due_at + timedelta(seconds=1), tick=False):
+        assert timers.fire_due(ctx) == 1
+    with ctx.db.session() as session:
+        fired = session.scalars(select(EventRow).where(EventRow.case_id == case_id, EventRow.kind == "timer_fired"))
+        assert len(list(fired)) == 2
+    assert _open_elements(ctx, case_id) == ["reply"]
+
+
+def test_cases_with_nothing_due_are_never_loaded(ctx, monkeypatch):
+    due_soon = _start(ctx, INTERMEDIATE, "intermediate", {"wait": "PT1M"})
+    for _ in range(3):
+        _start(ctx, INTERMEDIATE, "intermediate", {"wait": "P30D"})
+    loaded = []
+    real_load = instances.load
+    monkeypatch.setattr(instances, "load", lambda c, case: loaded.append(case.id) or real_load(c, case))
+    with time_machine.travel(clock.now() + timedelta(minutes=2), tick=False):
+        assert timers.fire_due(ctx) == 1
+    assert loaded == [due_soon]
