@@ -42,8 +42,19 @@ def _advance(workflow: Any, step: Callable[[], Any] | None = None) -> str | None
         workflow.do_engine_steps()
     except SpiffWorkflowException as err:
         log.warning("case stopped on a model error: %s", err)
-        return str(err)
+        return _describe(err)
     return None
+
+
+def _describe(err: SpiffWorkflowException) -> str:
+    """'<task name> (<element id>): <what went wrong>' for the case page and the supervisors."""
+    message = str(err.args[0]) if err.args else str(err)
+    task = getattr(err, "task", None)
+    spec = getattr(task, "task_spec", None)
+    if spec is not None and getattr(spec, "bpmn_id", None):
+        name = spec.bpmn_name or spec.bpmn_id
+        return f"{name} ({spec.bpmn_id}): {message}"
+    return message
 
 
 def _stage(workflow: Any, data: dict[str, Any]) -> str:

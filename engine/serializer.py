@@ -12,6 +12,7 @@ registry), so make one per thread or per use; ``make_serializer`` is cheap.
 from __future__ import annotations
 
 import json
+from datetime import date
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -80,7 +81,10 @@ def make_serializer() -> CaseworkSerializer:
     config = dict(CAMUNDA_CONFIG)
     config[CaseworkUserTask] = CaseworkUserTaskConverter
     config[HandlerServiceTask] = HandlerServiceTaskConverter
-    return CaseworkSerializer(BpmnWorkflowSerializer.configure(config))
+    registry = BpmnWorkflowSerializer.configure(config)
+    # scripts and forms may leave plain dates in task data; SpiffWorkflow only knows datetimes
+    registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))
+    return CaseworkSerializer(registry)
 
 
 def _serializer(serializer):

@@ -3,6 +3,8 @@ error state supervisors can see; the request does not crash and nothing saved is
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 
 from .bpmn_util import bpmn
@@ -63,7 +65,7 @@ def _run(api, xml: str, key: str):
 def test_a_refused_script_leaves_the_case_in_error_for_supervisors(api, script, word, tmp_path):
     case_id, answer = _run(api, _script_process(script), "scripted")
     assert answer["status"] == "error"
-    assert word in answer["error_message"]
+    assert word in answer["error_message"] and answer["error_message"].startswith("Compute (compute): ")
     errored = api.get("/cases?status=error", "boss").get_json()
     assert [c["id"] for c in errored] == [case_id]
     history = api.get(f"/cases/{case_id}", "boss").get_json()["history"]
@@ -87,3 +89,13 @@ def test_a_refused_condition_leaves_the_case_in_error(api, condition, word):
 def test_good_scripts_and_conditions_run(api):
     _, answer = _run(api, _script_process("doubled = n * 2\nlabel = 'n=%d' % n"), "scripted")
     assert answer["status"] == "completed" and answer["data"]["doubled"] == 4 and answer["data"]["label"] == "n=2"
+
+
+def test_dates_made_by_registered_functions_are_stored_and_shown(api):
+    from datetime import date, datetime
+
+    api.ctx.script_engine.register_function("signed_on", lambda: date(2026, 11, 27))
+    api.ctx.script_engine.register_function("stamped_at", lambda: datetime(2026, 11, 27, 9, 30, tzinfo=UTC))
+    _, answer = _run(api, _script_process("day = signed_on()\nat = stamped_at()"), "scripted")
+    assert answer["status"] == "completed"
+    assert answer["data"]["day"] == "2026-11-27" and answer["data"]["at"] == "2026-11-27T09:30:00+00:00"

@@ -119,3 +119,10 @@ def test_authentication_errors(api):
     answer = api.client.get("/api/v1/cases", headers={"Authorization": "Bearer not-a-token"})
     assert answer.status_code == 401 and answer.get_json()["error"] == "unauthorized"
     assert api.client.get("/api/v1/cases").status_code == 401
+
+
+def test_unknown_api_paths_answer_in_the_api_error_shape(api):
+    answer = api.client.get("/api/v1/nothing-here")
+    assert answer.status_code == 404 and answer.get_json()["error"] == "not_found"
+    answer = api.client.delete("/api/v1/cases")
+    assert answer.status_code == 405 and answer.get_json()["error"] == "method_not_allowed"
