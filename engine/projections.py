@@ -128,13 +128,13 @@ def _evaluate(text: str | None, data: dict[str, Any], functions: dict[str, Any],
     return expressions.render_value(text, data, functions)
 
 
-def new_task_row(case: Case, task: Any, functions: dict[str, Any], zone: ZoneInfo) -> TaskRow:
-    """Evaluate the task's assignee, candidates and dates against the data it starts with."""
+def new_task_values(case: Case, task: Any, functions: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
+    """A task row's columns: assignee, candidates and dates evaluated against the data it starts with."""
     spec, data = task.task_spec, task.data
     assignee = _evaluate(_spec_attr(spec, "assignee"), data, functions)
     priority = _evaluate(_spec_attr(spec, "priority"), data, functions)
     form_fields = spec.form_fields() if hasattr(spec, "form_fields") else []
-    return TaskRow(
+    return dict(
         id=str(task.id), case_id=case.id, element_id=spec.bpmn_id or spec.name,
         name=spec.bpmn_name or spec.bpmn_id or spec.name, lane=spec.lane,
         assignee=str(assignee) if assignee else None,
@@ -148,11 +148,11 @@ def new_task_row(case: Case, task: Any, functions: dict[str, Any], zone: ZoneInf
     )
 
 
-def _candidate_rows(row: TaskRow) -> Iterable[TaskCandidate]:
-    for name in dict.fromkeys(row.candidate_groups):
-        yield TaskCandidate(task_id=row.id, kind="group", name=name)
-    for name in dict.fromkeys(row.candidate_users):
-        yield TaskCandidate(task_id=row.id, kind="user", name=name)
+def _candidate_values(row: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    for name in dict.fromkeys(row["candidate_groups"]):
+        yield {"task_id": row["id"], "kind": "group", "name": name}
+    for name in dict.fromkeys(row["candidate_users"]):
+        yield {"task_id": row["id"], "kind": "user", "name": name}
 
 
 @dataclass
@@ -173,10 +173,11 @@ def snapshot(workflow: Any) -> Snapshot:
 
 def sync(session: Session, case: Case, workflow: Any, before: Snapshot, functions: dict[str, Any],
          zone: ZoneInfo, actor: str | None, done_tasks: set[str] = frozenset(),
-         done_timers: set[str] = frozenset()) -> None:
-    """Bring the case's task and timer rows in line with the workflow.
+         done_timers: set[str] = frozenset()) -> datetime | None:
+    """Bring the case's task and timer rows in line with the workflow; returns when the case is due.
 
-    `done_tasks` / `done_timers` were already settled by the caller (completed, fired).
+    `done_tasks` / `done_timers` were already settled by the caller (completed, fired). Plain
+    INSERT/UPDATE statements: the ORM's unit of work costs more than the rest of a save.
     """
     ready = {str(t.id): t for t in human_tasks(workflow)}
     now = clock.now()
@@ -188,22 +189,27 @@ def sync(session: Session, case: Case, workflow: Any, before: Snapshot, function
             spec = before.tasks[tid].task_spec
             record_event(session, case, "task_cancelled", actor, spec.bpmn_name or spec.bpmn_id or "",
                          element_id=spec.bpmn_id, task_id=tid)
+    created = []
     for tid, task in ready.items():
         if tid in before.tasks:
             continue
-        row = new_task_row(case, task, functions, zone)
-        row.candidates = list(_candidate_rows(row))
+        row = new_task_values(case, task, functions, zone)
+        due = row["due_at"].isoformat() if row["due_at"] else None
         # kept with the task so the case's due time is known later without a query
-        task.internal_data["casework_due"] = row.due_at.isoformat() if row.due_at else None
-        session.add(row)
-        record_event(session, case, "task_created", actor, row.name, element_id=row.element_id, task_id=row.id,
-                     data={"assignee": row.assignee, "candidate_groups": row.candidate_groups,
-                           "candidate_users": row.candidate_users,
-                           "due_at": row.due_at.isoformat() if row.due_at else None})
+        task.internal_data["casework_due"] = due
+        created.append(row)
+        record_event(session, case, "task_created", actor, row["name"], element_id=row["element_id"],
+                     task_id=row["id"], data={"assignee": row["assignee"], "candidate_groups": row["candidate_groups"],
+                                              "candidate_users": row["candidate_users"], "due_at": due})
+    if created:
+        session.execute(insert(TaskRow), created)
+        candidates = [c for row in created for c in _candidate_values(row)]
+        if candidates:
+            session.execute(insert(TaskCandidate), candidates)
+    _sync_timers(session, case, workflow, before, done_timers)
     dues = [t.internal_data.get("casework_due") for t in ready.values()]
     # the case is due when its earliest open task is (the domain may add case-level deadlines)
-    case.due_at = min((datetime.fromisoformat(d) for d in dues if d), default=None)
-    _sync_timers(session, case, workflow, before, done_timers)
+    return min((datetime.fromisoformat(d) for d in dues if d), default=None)
 
 
 def _sync_timers(session: Session, case: Case, workflow: Any, before: Snapshot, done: set[str]) -> None:
@@ -216,8 +222,9 @@ def _sync_timers(session: Session, case: Case, workflow: Any, before: Snapshot, 
         if tid in done:
             continue
         if tid not in before.timers:
-            session.add(TimerRow(id=tid, case_id=case.id, element_id=task.task_spec.bpmn_id or task.task_spec.name,
-                                 kind=timer_kind(task), due_at=due, state="waiting"))
+            session.execute(insert(TimerRow).values(
+                id=tid, case_id=case.id, element_id=task.task_spec.bpmn_id or task.task_spec.name,
+                kind=timer_kind(task), due_at=due, state="waiting"))
         elif before.timers[tid] != due:
             session.execute(update(TimerRow).where(TimerRow.id == tid).values(due_at=due)
                             .execution_options(synchronize_session=False))

@@ -15,7 +15,7 @@ from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -71,7 +71,8 @@ def _save(ctx: EngineContext, session: Session, case: Case, workflow: Any, befor
           error: str | None, actor: str | None, done_tasks: set[str] = frozenset(),
           done_timers: set[str] = frozenset()) -> None:
     with session.no_autoflush:  # one flush below, so the case's UPDATE ... WHERE lock_version = ? runs once
-        projections.sync(session, case, workflow, before, ctx.functions, ctx.zone, actor, done_tasks, done_timers)
+        case.due_at = projections.sync(session, case, workflow, before, ctx.functions, ctx.zone, actor,
+                                       done_tasks, done_timers)
     case.state = instances.dump(workflow)  # after sync: it keeps the tasks' due times in the state
     case.data = projections.case_data(workflow)
     case.stage = _stage(workflow, case.data)
@@ -123,9 +124,12 @@ def start_case(ctx: EngineContext, session: Session, user: User, process_key: st
     return case
 
 
+# built once: constructing the statement costs more than running it on every completion
+_TASK_WITH_CASE = select(TaskRow, Case).join(Case, Case.id == TaskRow.case_id).where(TaskRow.id == bindparam("tid"))
+
+
 def _open_task(session: Session, task_id: str) -> tuple[TaskRow, Case]:
-    found = session.execute(select(TaskRow, Case).join(Case, Case.id == TaskRow.case_id)
-                            .where(TaskRow.id == task_id)).first()
+    found = session.execute(_TASK_WITH_CASE, {"tid": task_id}).first()
     if found is None:
         raise NotFound(f"no task {task_id}")
     return found[0], found[1]

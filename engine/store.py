@@ -169,8 +169,6 @@ class TaskRow(Base):
     follow_up_at: Mapped[datetime | None]
     priority: Mapped[int] = mapped_column(Integer, default=50)
     form: Mapped[list[Any]] = mapped_column(default=list)
-    # written with a new task (so the unit of work inserts the task first), never loaded: queries join
-    candidates: Mapped[list[TaskCandidate]] = relationship(lazy="noload", cascade="save-update")
 
 
 class TaskCandidate(Base):
