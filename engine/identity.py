@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from . import clock
 from .errors import Conflict, Invalid, Unauthorized
-from .store import ApiToken, Group, User
+from .store import ApiToken, Group, LoginFailure, User
 
 ADMINS, DESIGNERS, SUPERVISORS = "admins", "designers", "supervisors"
 
@@ -68,11 +68,29 @@ def add_user(session: Session, username: str, password: str, groups: list[str] |
     return user
 
 
-def authenticate(session: Session, username: str, password: str) -> User:
+def authenticate(session: Session, username: str, password: str, address: str = "",
+                 max_failures: int | None = None, lockout_minutes: int = 15) -> User:
+    """The user, or Unauthorized. With `max_failures`, repeated failures for one name lock it for a while
+    (TooManyAttempts), so that passwords cannot be guessed at speed."""
+    if max_failures is not None:
+        since = clock.now() - timedelta(minutes=lockout_minutes)
+        recent = session.scalar(select(func.count()).select_from(LoginFailure).where(
+            LoginFailure.username == username, LoginFailure.at > since))
+        if recent >= max_failures:
+            raise TooManyAttempts(f"too many failed sign-ins for {username}; try again in {lockout_minutes} minutes")
     user = get_user(session, username)
     if not verify_password(user, password) or not user.active:
+        if max_failures is not None:
+            session.add(LoginFailure(username=username[:64], address=address[:64], at=clock.now()))
+            session.commit()  # kept even though the request fails
         raise Unauthorized("wrong user name or password")
+    if max_failures is not None:
+        session.execute(delete(LoginFailure).where(LoginFailure.username == username))
     return user
+
+
+class TooManyAttempts(Unauthorized):
+    status, code = 429, "too_many_attempts"
 
 
 def _digest(token: str) -> str:

@@ -144,7 +144,7 @@ def new_task_values(case: Case, task: Any, functions: dict[str, Any], zone: Zone
         due_at=to_due_time(_evaluate(_spec_attr(spec, "due_date"), data, functions), zone),
         follow_up_at=to_due_time(_evaluate(_spec_attr(spec, "follow_up_date"), data, functions), zone),
         priority=int(priority) if str(priority or "").strip().lstrip("-").isdigit() else 50,
-        form=form_fields,
+        form=form_fields, assignment="model" if assignee else None,
     )
 
 

@@ -72,6 +72,7 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(10), default="zh_CN")
+    timezone: Mapped[str | None] = mapped_column(String(64))  # None: the configured zone
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     groups: Mapped[list[Group]] = relationship(secondary="user_groups", lazy="selectin", order_by="Group.name")
@@ -169,6 +170,10 @@ class TaskRow(Base):
     follow_up_at: Mapped[datetime | None]
     priority: Mapped[int] = mapped_column(Integer, default=50)
     form: Mapped[list[Any]] = mapped_column(default=list)
+    # how the assignee came to hold it: "model" (camunda:assignee), "claimed", or "assigned" by someone
+    assignment: Mapped[str | None] = mapped_column(String(10))
+    draft: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # form values saved but not submitted
+    draft_saved_at: Mapped[datetime | None]
 
 
 class TaskCandidate(Base):
@@ -210,6 +215,47 @@ class EventRow(Base):
     task_id: Mapped[str | None] = mapped_column(String(36))
     message: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class CaseNote(Base):
+    """Something written on a case besides its tasks: a comment, or a communication with the proposer
+    (kind contact_before, contact_during, contact_at_reply, contact_after) with its details in `data`."""
+
+    __tablename__ = "case_notes"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40), default="comment")
+    author: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=clock.now)
+    body: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Attachment(Base):
+    """A file on a case; the bytes live on disk under the attachments folder, named by their hash."""
+
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    file_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class LoginFailure(Base):
+    """A failed sign-in, kept for a while to slow down password guessing."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_username_at", "username", "at"),
+                      Index("ix_login_failures_address_at", "address", "at"))
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64), default="")
+    at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
 # -- connection ----------------------------------------------------------------------------

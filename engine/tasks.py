@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from . import permissions, projections
+from . import clock, permissions, projections
 from .errors import Conflict, Invalid, NotFound
 from .identity import get_user
 from .store import Case, TaskRow, User
@@ -24,16 +25,18 @@ def _load(session: Session, user: User, task_id: str) -> tuple[TaskRow, Case]:
     return row, case
 
 
-def _set_assignee(session: Session, row: TaskRow, new: str | None, expected: str | None) -> None:
+def _set_assignee(session: Session, row: TaskRow, new: str | None, expected: str | None,
+                  how: str | None) -> None:
     result = session.execute(
         update(TaskRow).where(TaskRow.id == row.id, TaskRow.state == "open",
                               TaskRow.assignee.is_(None) if expected is None else TaskRow.assignee == expected)
-        .values(assignee=new).execution_options(synchronize_session=False))
+        .values(assignee=new, assignment=how).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         session.refresh(row)
         holder = f" {row.assignee} holds it now" if row.assignee else ""
         raise Conflict(f"the task changed while you acted on it;{holder or ' it is no longer open'}")
-    row.assignee = new
+    set_committed_value(row, "assignee", new)
+    set_committed_value(row, "assignment", how)
 
 
 def claim(session: Session, user: User, task_id: str) -> TaskRow:
@@ -43,7 +46,7 @@ def claim(session: Session, user: User, task_id: str) -> TaskRow:
     if row.assignee is not None:
         raise Conflict(f"{row.assignee} already holds this task")
     permissions.check_may_claim(user, row)
-    _set_assignee(session, row, user.username, None)
+    _set_assignee(session, row, user.username, None, "claimed")
     projections.record_event(session, case, "task_claimed", user.username, row.name,
                              element_id=row.element_id, task_id=row.id)
     return row
@@ -54,7 +57,7 @@ def unclaim(session: Session, user: User, task_id: str) -> TaskRow:
     if row.assignee is None:
         return row
     permissions.check_may_unclaim(user, row)
-    _set_assignee(session, row, None, row.assignee)
+    _set_assignee(session, row, None, row.assignee, None)
     projections.record_event(session, case, "task_unclaimed", user.username, row.name,
                              element_id=row.element_id, task_id=row.id)
     return row
@@ -74,10 +77,36 @@ def assign(session: Session, user: User, task_id: str, username: str) -> TaskRow
         raise Invalid(f"{username} is not in this task's candidate groups; hand it to a colleague of the group",
                       [{"field": "user", "message": "not a candidate for this task"}])
     previous = row.assignee
-    _set_assignee(session, row, username, previous)
+    _set_assignee(session, row, username, previous, "assigned")
     projections.record_event(session, case, "task_assigned", user.username, row.name,
                              data={"assignee": [previous, username]}, element_id=row.element_id, task_id=row.id)
     return row
+
+
+def save_draft(session: Session, user: User, task_id: str, values: dict) -> TaskRow:
+    """Keep what was typed into a task's form without submitting it; only someone who may complete it."""
+    row, _case = _load(session, user, task_id)
+    permissions.check_may_complete(user, row)
+    if not isinstance(values, dict):
+        raise Invalid("a draft is a set of field values")
+    known = {f["id"] for f in row.form or []}
+    kept = {k: v for k, v in values.items() if not known or k in known}
+    now = clock.now()
+    session.execute(update(TaskRow).where(TaskRow.id == row.id).values(draft=kept, draft_saved_at=now)
+                    .execution_options(synchronize_session=False))
+    set_committed_value(row, "draft", kept)
+    set_committed_value(row, "draft_saved_at", now)
+    return row
+
+
+def get_task(session: Session, user: User, task_id: str) -> tuple[TaskRow, Case]:
+    """A task and its case, if the user may see the case (open or not)."""
+    row = session.get(TaskRow, task_id)
+    if row is None:
+        raise NotFound(f"no task {task_id}")
+    case = session.get(Case, row.case_id)
+    permissions.check_may_see_task(session, user, row, case)
+    return row, case
 
 
 def open_tasks_of_case(session: Session, case_id: int) -> list[TaskRow]:

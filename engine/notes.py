@@ -1,0 +1,52 @@
+"""Notes on a case: comments, and the communications with the proposer (四沟通) with their details."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import clock, projections
+from .errors import Invalid
+from .store import Case, CaseNote, User
+
+COMMENT = "comment"
+# the four communications, named as in the glossary
+CONTACT_KINDS = ("contact_before", "contact_during", "contact_at_reply", "contact_after")
+CONTACT_METHODS = ("visit", "meeting", "phone", "other")
+BODY_MAX = 5000
+
+
+def add_note(session: Session, user: User, case: Case, kind: str, body: str,
+             data: dict[str, Any] | None = None) -> CaseNote:
+    """Add a comment or a communication record; the caller has checked the user may see the case."""
+    body = (body or "").strip()
+    data = dict(data or {})
+    details = []
+    if kind != COMMENT and kind not in CONTACT_KINDS:
+        details.append({"field": "kind", "message": f"must be one of {', '.join((COMMENT, *CONTACT_KINDS))}"})
+    if not body:
+        details.append({"field": "body", "message": "is required"})
+    elif len(body) > BODY_MAX:
+        details.append({"field": "body", "message": f"must have at most {BODY_MAX} characters"})
+    if kind in CONTACT_KINDS:
+        if data.get("method") not in CONTACT_METHODS:
+            details.append({"field": "method", "message": f"must be one of {', '.join(CONTACT_METHODS)}"})
+        try:
+            data["date"] = date.fromisoformat(str(data.get("date") or "")).isoformat()
+        except ValueError:
+            details.append({"field": "date", "message": "must be a date like 2026-12-01"})
+        data["participants"] = str(data.get("participants") or "").strip()[:500]
+    if details:
+        raise Invalid("the note is not complete: " + ", ".join(d["field"] for d in details), details)
+    note = CaseNote(case_id=case.id, kind=kind, author=user.username, at=clock.now(), body=body, data=data)
+    session.add(note)
+    projections.record_event(session, case, "note_added", user.username, kind, data={"kind": kind})
+    return note
+
+
+def list_notes(session: Session, case_id: int) -> list[CaseNote]:
+    return list(session.scalars(select(CaseNote).where(CaseNote.case_id == case_id).order_by(CaseNote.at,
+                                                                                               CaseNote.id)))
