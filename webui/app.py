@@ -1,17 +1,28 @@
-"""The application factory: one EngineContext per process, one database session per request."""
+"""The application factory: one EngineContext per process, one database session per request,
+one blueprint per audience (auth, inbox, cases, supervise, designer) plus the JSON API."""
 
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import Flask, g, jsonify, redirect, request
+from flask import Flask, g, jsonify, redirect, render_template, request, session, url_for
 from flask.json.provider import DefaultJSONProvider
+from flask_babel import Babel, format_datetime
+from flask_babel import gettext as _
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from engine import clock
 from engine import config as config_module
 from engine.config import Config
 from engine.context import EngineContext
+from engine.errors import CaseworkError
+from engine.store import User
+
+from .web import WebUser, db
 
 
 class JSONProvider(DefaultJSONProvider):
@@ -30,6 +41,50 @@ class CaseworkFlask(Flask):
     json_provider_class = JSONProvider
 
 
+def _locale() -> str:
+    if current_user and current_user.is_authenticated:
+        return current_user.user.language or "zh_CN"
+    return session.get("lang") or request.accept_languages.best_match(["zh_CN", "zh", "en"]) or "zh_CN"
+
+
+def _timezone() -> str:
+    if current_user and current_user.is_authenticated and current_user.user.timezone:
+        return current_user.user.timezone
+    return g.get("casework_zone") or "Asia/Shanghai"
+
+
+def _when(value: datetime | None, style: str = "medium") -> str:
+    """A time in the reader's zone and language; '—' for none."""
+    if value is None:
+        return "—"
+    return format_datetime(value, "yyyy-MM-dd HH:mm" if style == "medium" else style)
+
+
+# (endpoint, label, who sees it): the main navigation, each audience its own page
+NAV = (("inbox.index", "Inbox", None), ("cases.index", "Cases", None),
+       ("supervise.index", "Supervision", "is_supervisor"), ("designer.index", "Processes", "is_designer"))
+
+
+def _nav_links(app: Flask) -> list[tuple[str, str]]:
+    if not current_user or not current_user.is_authenticated:
+        return []
+    return [(endpoint, _(label)) for endpoint, label, role in NAV
+            if endpoint in app.view_functions and (role is None or getattr(current_user, role))]
+
+
+def home_url() -> str:
+    """The first page of the signed-in person: supervisors and designers start on their own page."""
+    from flask import current_app
+
+    links = _nav_links(current_app)
+    for endpoint, _label, role in NAV:
+        if role and current_user.is_authenticated and getattr(current_user, role) \
+                and endpoint in current_app.view_functions:
+            return url_for(endpoint)
+    return url_for(links[0][0]) if links else url_for("auth.settings" if current_user.is_authenticated
+                                                      else "auth.sign_in")
+
+
 def create_app(config: Config | None = None, ctx: EngineContext | None = None) -> Flask:
     config = config or (ctx.config if ctx else config_module.load())
     ctx = ctx or EngineContext.create(config)
@@ -37,36 +92,86 @@ def create_app(config: Config | None = None, ctx: EngineContext | None = None) -
     app = CaseworkFlask(__name__)
     app.config.update(
         SECRET_KEY=config["server.secret_key"],
-        # the upload limit plus room for the multipart envelope; the API gives the precise message
-        MAX_CONTENT_LENGTH=config["uploads.max_bpmn_bytes"] + 64 * 1024,
-        JSON_SORT_KEYS=False,
+        # the larger upload limit plus room for the multipart envelope; each route gives the precise message
+        MAX_CONTENT_LENGTH=max(config["uploads.max_bpmn_bytes"], config["uploads.max_attachment_bytes"]) + 64 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        BABEL_DEFAULT_LOCALE="zh_CN",
+        BABEL_DEFAULT_TIMEZONE=config["timezone"],
+        WTF_CSRF_TIME_LIMIT=None,  # a clerk may keep a form open all day; the token is tied to the session
     )
     app.extensions["casework"] = ctx
 
+    Babel(app, locale_selector=_locale, timezone_selector=_timezone)
+    csrf = CSRFProtect(app)
+    login = LoginManager(app)
+    login.login_view = "auth.sign_in"
+    login.login_message = None
+
+    @login.user_loader
+    def load_user(user_id: str) -> WebUser | None:
+        user = db().get(User, int(user_id)) if user_id.isdigit() else None
+        return WebUser(user) if user is not None and user.active else None
+
+    from . import auth, cases, designer, inbox, supervise
     from .api import api
 
+    for blueprint in (auth.bp, inbox.bp, cases.bp, supervise.bp, designer.bp):
+        app.register_blueprint(blueprint)
     app.register_blueprint(api)
+    csrf.exempt(api)  # the API authenticates every call with a bearer token, not a cookie
+
+    @app.before_request
+    def zone() -> None:
+        g.casework_zone = config["timezone"]
 
     @app.teardown_request
     def close_session(exc: BaseException | None) -> None:
-        session = g.pop("db_session", None)
-        if session is not None:
+        session_ = g.pop("db_session", None)
+        if session_ is not None:
             if exc is not None:
-                session.rollback()
-            session.close()
+                session_.rollback()
+            session_.close()
 
+    @app.context_processor
+    def page_globals() -> dict[str, Any]:
+        from .auth import LANGUAGES
+
+        return {"languages": LANGUAGES, "current_language": str(_locale()), "now": clock.now(),
+                "nav_links": _nav_links(app), "home_url": home_url()}
+
+    app.jinja_env.filters["when"] = _when
+    app.jinja_env.filters["zone"] = lambda value, zone: value.astimezone(ZoneInfo(zone)) if value else value
+
+    @app.errorhandler(CaseworkError)
+    def casework_error(err: CaseworkError) -> Any:
+        from .web import error_page
+
+        return error_page(err)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(err: CSRFError) -> Any:
+        return render_template("error.html", status=400, details=[],
+                               message=_("This form has expired or did not come from this site. "
+                                         "Go back, reload the page and send it again.")), 400
+
+    @app.errorhandler(403)
     @app.errorhandler(404)
     @app.errorhandler(405)
-    def api_shaped_errors(err: Any) -> Any:
-        # clients of the API get its error shape even for paths no blueprint knows
+    @app.errorhandler(413)
+    def http_errors(err: Any) -> Any:
         if request.path.startswith("/api/"):
-            code = "not_found" if err.code == 404 else "method_not_allowed"
-            return jsonify({"error": code, "message": err.description, "details": []}), err.code
-        return err
+            codes = {403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+            return jsonify({"error": codes[err.code], "message": err.description, "details": []}), err.code
+        messages = {403: _("You are not allowed to see this page."),
+                    404: _("There is nothing here. It may have been removed, or you may not be allowed to see it."),
+                    405: _("This page cannot be used that way."),
+                    413: _("The file is too large.")}
+        return render_template("error.html", status=err.code, message=messages[err.code], details=[]), err.code
 
     @app.get("/")
     def index() -> Any:
-        return redirect("/api/v1/openapi.json")
+        return redirect(home_url())
 
     return app
 

@@ -41,7 +41,9 @@ def issue_token() -> Any:
         raise Invalid("send username and password", [{"field": f, "message": "is required"}
                                                      for f in ("username", "password") if not body.get(f)])
     session = db()
-    user = identity.authenticate(session, username, password)
+    config = ctx().config
+    user = identity.authenticate(session, username, password, request.remote_addr or "",
+                                 config["auth.max_failed_sign_ins"], config["auth.sign_in_lockout_minutes"])
     token, expires_at = identity.issue_token(session, user, ctx().config["auth.token_ttl_hours"])
     session.commit()
     return jsonify({"token": token, "expires_at": out.iso(expires_at)})

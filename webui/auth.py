@@ -1,0 +1,95 @@
+"""Signing in and out, and each person's language and time zone."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import available_timezones
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from engine import identity
+from engine.errors import Unauthorized
+
+from .web import WebUser, ctx, db, me
+
+bp = Blueprint("auth", __name__)
+
+LANGUAGES = {"zh_CN": "中文", "en": "English"}
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site (never another host) after signing in."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    from .app import home_url
+
+    return home_url()
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in() -> Any:
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    error, username = None, ""
+    if request.method == "POST":
+        username = (request.form.get("username") or "").strip()
+        password = request.form.get("password") or ""
+        config = ctx().config
+        try:
+            user = identity.authenticate(db(), username, password, request.remote_addr or "",
+                                         config["auth.max_failed_sign_ins"], config["auth.sign_in_lockout_minutes"])
+        except identity.TooManyAttempts:
+            error = _("Too many failed sign-ins for this user name. Try again in %(minutes)d minutes.",
+                      minutes=config["auth.sign_in_lockout_minutes"])
+        except Unauthorized:
+            error = _("Wrong user name or password. Check both and try again.")
+        else:
+            db().commit()
+            login_user(WebUser(user))
+            session["lang"] = user.language
+            return redirect(_safe_next(request.form.get("next")))
+    return render_template("sign_in.html", error=error, username=username,
+                           next=request.values.get("next", "")), (401 if error else 200)
+
+
+@bp.post("/sign-out")
+@login_required
+def sign_out() -> Any:
+    logout_user()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.post("/language")
+def set_language() -> Any:
+    language = request.form.get("language")
+    if language in LANGUAGES:
+        session["lang"] = language
+        if current_user.is_authenticated:
+            me().language = language
+            db().commit()
+    return redirect(_safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings() -> Any:
+    zones = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+    if request.method == "POST":
+        zone = request.form.get("timezone") or ""
+        language = request.form.get("language") or ""
+        user = me()
+        if zone and zone not in zones:
+            flash(_("Unknown time zone: %(zone)s", zone=zone), "error")
+        else:
+            user.timezone = zone or None
+            if language in LANGUAGES:
+                user.language = language
+                session["lang"] = language
+            db().commit()
+            flash(_("Your settings are saved."), "info")
+            return redirect(url_for("auth.settings"))
+    return render_template("settings.html", zones=zones, languages=LANGUAGES)

@@ -1,0 +1,91 @@
+"""What the page blueprints share: the request's session and engine context, the signed-in user,
+role checks, and turning engine errors into pages a person can act on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort, current_app, g, render_template
+from flask_login import UserMixin, current_user
+from sqlalchemy.orm import Session
+
+from engine import identity
+from engine.context import EngineContext
+from engine.errors import CaseworkError
+from engine.store import User
+
+
+class WebUser(UserMixin):
+    """The signed-in person for Flask-Login; engine calls get the database row, `.user`."""
+
+    def __init__(self, user: User):
+        self.user = user
+
+    def get_id(self) -> str:
+        return str(self.user.id)
+
+    @property
+    def is_active(self) -> bool:
+        return self.user.active
+
+    @property
+    def username(self) -> str:
+        return self.user.username
+
+    @property
+    def display_name(self) -> str:
+        return self.user.display_name or self.user.username
+
+    @property
+    def groups(self) -> set[str]:
+        return self.user.group_names
+
+    @property
+    def is_supervisor(self) -> bool:
+        return identity.is_supervisor(self.user)
+
+    @property
+    def is_designer(self) -> bool:
+        return identity.is_designer(self.user)
+
+
+def ctx() -> EngineContext:
+    return current_app.extensions["casework"]
+
+
+def db() -> Session:
+    """The request's session (closed by the app at the end of the request)."""
+    if "db_session" not in g:
+        g.db_session = ctx().db.sessions()
+    return g.db_session
+
+
+def me() -> User:
+    """The signed-in user's row (pages are behind login_required)."""
+    return current_user.user
+
+
+def supervisors_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated or not current_user.is_supervisor:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def designers_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated or not current_user.is_designer:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def error_page(err: CaseworkError) -> Any:
+    """An engine error on a page: its message, and a way back, with the right status."""
+    db().rollback()
+    return render_template("error.html", status=err.status, message=err.message, details=err.details), err.status
