@@ -7,11 +7,14 @@ proposal processes; until then this loads the roles and walks a few cases of the
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
-from engine import identity, library, runtime
+from sqlalchemy import update
+
+from engine import clock, identity, library, runtime
 from engine.context import EngineContext
-from engine.store import TaskRow
+from engine.store import Case, TaskRow
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 DEMO_PASSWORD = "demo1234"
@@ -28,10 +31,12 @@ DEMO_USERS: list[tuple[str, str, list[str]]] = [
     ("deputy_zhao", "赵代表", ["deputies"]),
 ]
 
+# (title, unit it goes to once reviewed, reviewed?, days its reply is overdue)
 DEMO_CASES = [
-    ("关于增设学校周边交通信号灯的建议", "unit_transport", True),
-    ("关于扩大课后服务覆盖面的建议", "unit_education", False),
-    ("关于老旧小区加装电梯的建议", None, False),
+    ("关于增设学校周边交通信号灯的建议", "unit_transport", True, 0),
+    ("关于扩大课后服务覆盖面的建议", "unit_education", False, 0),
+    ("关于老旧小区加装电梯的建议", None, False, 0),
+    ("关于规范夜间施工噪声管理的建议", "unit_education", True, 6),
 ]
 
 
@@ -46,10 +51,19 @@ def load(ctx: EngineContext, progress: Callable[[str], None] = print) -> None:
     with ctx.db.session() as session:
         deputy = identity.get_user(session, "deputy_zhao")
         liaison = identity.get_user(session, "liaison")
-        for title, unit, review in DEMO_CASES:
+        for title, unit, review, overdue_days in DEMO_CASES:
             case = runtime.start_case(ctx, session, deputy, "quick_reply", title, {"proposer": "deputy_zhao"})
             if review:
                 task = session.query(TaskRow).filter_by(case_id=case.id, state="open").one()
                 runtime.complete_task(ctx, session, liaison, task.id,
                                       {"decision": "accept", "unit": unit, "urgent": False})
+            if overdue_days:
+                _backdate_deadline(session, case.id, overdue_days)
             progress(f"case {case.number}: {title}")
+
+
+def _backdate_deadline(session, case_id: int, days: int) -> None:
+    """The demo is a snapshot of work under way: this case's reply fell due some days ago."""
+    due = clock.now() - timedelta(days=days)
+    session.execute(update(TaskRow).where(TaskRow.case_id == case_id, TaskRow.state == "open").values(due_at=due))
+    session.execute(update(Case).where(Case.id == case_id).values(due_at=due))
