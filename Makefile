@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean translations
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ run: var/.initialised
 test: $(STAMP)
 	$(BIN)/ruff check engine workflows webui tests
 	$(BIN)/pytest -q
+
+# after changing user-visible text: extract, merge into the zh_CN catalogue, translate, compile
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -o webui/translations/messages.pot .
+	$(BIN)/pybabel update -i webui/translations/messages.pot -d webui/translations -l zh_CN --no-fuzzy-matching
+	$(BIN)/pybabel compile -d webui/translations
 
 clean:
 	rm -rf var $(VENV)

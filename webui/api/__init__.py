@@ -4,28 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, request
-from sqlalchemy.orm import Session
+from flask import Blueprint, jsonify, request
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from engine import identity
-from engine.context import EngineContext
 from engine.errors import BadRequest, CaseworkError, Conflict, Unauthorized
 from engine.store import User
 
+from ..web import ctx, db  # noqa: F401  (routes import them from here)
+
 api = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-def ctx() -> EngineContext:
-    return current_app.extensions["casework"]
-
-
-def db() -> Session:
-    """The request's session; committed explicitly by the route that changes something."""
-    if "db_session" not in g:
-        g.db_session = ctx().db.sessions()
-    return g.db_session
 
 
 def current_user() -> User:
