@@ -69,7 +69,7 @@ def store(session: Session, config: Config, user: User, case: Case, file_name: s
     allowed = allowed_types(config)
     if extension not in allowed:
         raise Invalid(f"{name}: files of this type cannot be attached; allowed: {', '.join(allowed)}",
-                      [{"field": "file", "message": f"allowed types: {', '.join(allowed)}"}])
+                      [{"field": "file", "code": "type", "message": f"allowed types: {', '.join(allowed)}"}])
     limit = config["uploads.max_attachment_bytes"]
     folder = Path(config["uploads.attachments_dir"])
     folder.mkdir(parents=True, exist_ok=True)
@@ -80,16 +80,18 @@ def store(session: Session, config: Config, user: User, case: Case, file_name: s
             while chunk := stream.read(_CHUNK):
                 size += len(chunk)
                 if size > limit:
-                    raise TooLarge(f"{name} is larger than the limit of {limit // (1024 * 1024)} MB")
+                    raise TooLarge(f"{name} is larger than the limit of {limit // (1024 * 1024)} MB",
+                                   [{"field": "file", "code": "size", "message": f"at most {limit} bytes"}])
                 if len(head) < 4096:
                     head += chunk[: 4096 - len(head)]
                 digest.update(chunk)
                 out.write(chunk)
         if size == 0:
-            raise Invalid(f"{name} is empty", [{"field": "file", "message": "is empty"}])
+            raise Invalid(f"{name} is empty", [{"field": "file", "code": "empty", "message": "is empty"}])
         if not _looks_right(extension, head, head):
             raise Invalid(f"{name} does not look like a .{extension} file",
-                          [{"field": "file", "message": f"content is not a .{extension} file"}])
+                          [{"field": "file", "code": "content",
+                            "message": f"content is not a .{extension} file"}])
         sha = digest.hexdigest()
         target = storage_path(config, sha)
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from . import clock
 from .errors import BadRequest
-from .store import Case, TaskCandidate, TaskRow, User
+from .store import Case, Group, ProcessDefinition, TaskCandidate, TaskRow, User, UserGroup
 
 TABS = ("mine", "claimed", "groups")
 SORTS = {"due": (TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at),
@@ -110,3 +110,54 @@ def due_mark(due_at: datetime | None, due_soon_days: int, now: datetime | None =
 
 def case_types(session: Session) -> list[str]:
     return list(session.scalars(select(Case.process_key).distinct().order_by(Case.process_key)))
+
+
+def case_type_names(session: Session) -> dict[str, str]:
+    """Each case type (process key) with the name of its newest deployed version, for a filter's choices."""
+    names: dict[str, str] = {}
+    for key in case_types(session):
+        name = session.scalar(select(ProcessDefinition.name).where(ProcessDefinition.key == key)
+                              .order_by(ProcessDefinition.version.desc()).limit(1))
+        names[key] = name or key
+    return names
+
+
+def active_users(session: Session) -> list[User]:
+    """Everyone a supervisor may reassign a task to."""
+    return list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.username)))
+
+
+def colleagues(session: Session, rows: list[TaskRow], exclude: str | None = None) -> dict[str, list[User]]:
+    """For each task, the active users a holder may hand it over to: members of one of its candidate
+    groups and its candidate users (never `exclude`, usually the holder). One query for the whole page."""
+    groups = sorted({g for row in rows for g in row.candidate_groups or []})
+    names = sorted({u for row in rows for u in row.candidate_users or []})
+    members: dict[str, set[str]] = {}
+    people: dict[str, User] = {}
+    if groups:
+        for user, group in session.execute(
+                select(User, Group.name).join(UserGroup, UserGroup.user_id == User.id)
+                .join(Group, Group.id == UserGroup.group_id)
+                .where(Group.name.in_(groups), User.active.is_(True))):
+            members.setdefault(group, set()).add(user.username)
+            people[user.username] = user
+    if names:
+        for user in session.scalars(select(User).where(User.username.in_(names), User.active.is_(True))):
+            people[user.username] = user
+    answer: dict[str, list[User]] = {}
+    for row in rows:
+        usernames = {u for g in row.candidate_groups or [] for u in members.get(g, ())}
+        usernames |= {u for u in row.candidate_users or [] if u in people}
+        usernames.discard(exclude)
+        usernames.discard(row.assignee)
+        answer[row.id] = sorted((people[u] for u in usernames), key=lambda u: u.username)
+    return answer
+
+
+def display_names(session: Session, usernames: set[str] | list[str]) -> dict[str, str]:
+    """User name -> display name, for showing who holds a task."""
+    wanted = sorted({u for u in usernames if u})
+    if not wanted:
+        return {}
+    return {u.username: u.display_name or u.username
+            for u in session.scalars(select(User).where(User.username.in_(wanted)))}

@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from . import clock, projections
 from .errors import Forbidden, NotFound
 from .identity import is_supervisor
-from .store import Case, TaskCandidate, TaskRow, User
+from .store import Case, Group, ProcessDefinition, TaskCandidate, TaskRow, User
 
 LISTS = ("overdue", "due_soon", "escalated", "flagged", "error")
 
@@ -69,3 +69,35 @@ def set_flag(session: Session, user: User, case_id: int, flagged: bool, reason: 
         projections.record_event(session, case, "case_flagged" if flagged else "case_unflagged", user.username,
                                  reason.strip()[:500])
     return case
+
+
+def open_units(session: Session, case_ids: list[int]) -> dict[int, list[str]]:
+    """Case id -> the groups (units) offered its open tasks, for the columns of the watchlist."""
+    if not case_ids:
+        return {}
+    rows = session.execute(select(TaskRow.case_id, TaskCandidate.name).join(TaskCandidate,
+                                                                            TaskCandidate.task_id == TaskRow.id)
+                           .where(TaskRow.case_id.in_(case_ids), TaskRow.state == "open",
+                                  TaskCandidate.kind == "group").distinct().order_by(TaskCandidate.name))
+    units: dict[int, list[str]] = {}
+    for case_id, name in rows:
+        units.setdefault(case_id, []).append(name)
+    return units
+
+
+def case_types(session: Session) -> list[tuple[str, str]]:
+    """(process key, name of its newest version) of every deployed process, for the case type filters."""
+    newest = select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v")) \
+        .group_by(ProcessDefinition.key).subquery()
+    rows = session.execute(select(ProcessDefinition.key, ProcessDefinition.name).join(
+        newest, (ProcessDefinition.key == newest.c.key) & (ProcessDefinition.version == newest.c.v))
+        .order_by(ProcessDefinition.key))
+    return [(key, name or key) for key, name in rows]
+
+
+def group_names(session: Session, names: list[str]) -> dict[str, str]:
+    """Group name -> display name (the name itself when the group has none or is unknown)."""
+    if not names:
+        return {}
+    found = dict(session.execute(select(Group.name, Group.display_name).where(Group.name.in_(names))).all())
+    return {n: (found.get(n) or n) for n in names}

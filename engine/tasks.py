@@ -10,7 +10,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from . import clock, permissions, projections
 from .errors import Conflict, Invalid, NotFound
 from .identity import get_user
-from .store import Case, TaskRow, User
+from .store import Attachment, Case, TaskRow, User
 
 
 def _load(session: Session, user: User, task_id: str) -> tuple[TaskRow, Case]:
@@ -112,3 +112,34 @@ def get_task(session: Session, user: User, task_id: str) -> tuple[TaskRow, Case]
 def open_tasks_of_case(session: Session, case_id: int) -> list[TaskRow]:
     return list(session.scalars(select(TaskRow).where(TaskRow.case_id == case_id, TaskRow.state == "open")
                                 .order_by(TaskRow.created_at)))
+
+
+def standing(user: User, row: TaskRow) -> str:
+    """Where the user stands with a task, for a page to say what they can do:
+    `closed` (completed or cancelled), `holder` (they hold it), `held` (someone else holds it),
+    `offered` (nobody holds it and they are a candidate: they may claim or complete it),
+    `open` (nobody holds it and it names no candidates), `outsider` (they may see it, not act on it)."""
+    if row.state != "open":
+        return "closed"
+    if row.assignee:
+        return "holder" if row.assignee == user.username else "held"
+    if row.candidate_groups or row.candidate_users:
+        return "offered" if permissions.is_candidate(user, row) else "outsider"
+    return "open"
+
+
+def attachments_of_task(session: Session, task_id: str) -> list[Attachment]:
+    """The files uploaded with one task's form (reply documents), oldest first."""
+    return list(session.scalars(select(Attachment).where(Attachment.task_id == task_id)
+                                .order_by(Attachment.uploaded_at, Attachment.id)))
+
+
+def closed_task_of(session: Session, user: User, task_id: str) -> TaskRow | None:
+    """A task no longer open that was offered to or held by the user, else None. Such a person may be
+    told who completed it even when they may no longer see its case (a colleague was quicker)."""
+    row = session.get(TaskRow, task_id)
+    if row is None or row.state == "open":
+        return None
+    if user.username in (row.assignee, row.completed_by) or permissions.is_candidate(user, row):
+        return row
+    return None

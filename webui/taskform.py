@@ -1,0 +1,217 @@
+"""Task forms on a page: BPMN form fields (TaskRow.form) turned into what the template draws, and a
+posted form turned back into the values the engine validates.
+
+Inputs are named `field.<id>` so that no field id of a model can clash with the page's own names
+(csrf_token, action, attachment).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+PREFIX = "field."
+MULTILINE_FROM = 200  # a string field allowing more characters than this gets a text area
+_TRUE = {"true", "on", "yes", "1"}
+
+
+@dataclass
+class FieldView:
+    """One form field as the template needs it."""
+
+    id: str
+    name: str  # the input's name
+    dom_id: str
+    kind: str  # text, textarea, number, checkbox, date, select
+    label: str
+    required: bool = False
+    readonly: bool = False
+    value: str = ""
+    checked: bool = False
+    options: list[tuple[str, str]] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)  # min, max, step, minlength
+    hint: str = ""
+    error: str = ""
+
+
+def _label(spec: dict[str, Any], language: str) -> str:
+    properties = spec.get("properties") or {}
+    if language.startswith("en") and properties.get("label_en"):
+        return str(properties["label_en"])
+    return str(spec.get("label") or spec["id"])
+
+
+def _hint(spec: dict[str, Any], language: str) -> str:
+    properties = spec.get("properties") or {}
+    if language.startswith("en") and properties.get("hint_en"):
+        return str(properties["hint_en"])
+    return str(properties.get("hint") or "")
+
+
+def _kind(spec: dict[str, Any]) -> str:
+    kind = spec.get("type") or "string"
+    if kind == "long":
+        return "number"
+    if kind == "boolean":
+        return "checkbox"
+    if kind == "date":
+        return "date"
+    if kind == "enum":
+        return "select"
+    properties = spec.get("properties") or {}
+    maxlength = _number((spec.get("constraints") or {}).get("maxlength"))
+    multiline = str(properties.get("multiline", "")).strip().lower() in _TRUE
+    return "textarea" if multiline or (maxlength is not None and maxlength > MULTILINE_FROM) else "text"
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _as_text(value: Any, kind: str) -> str:
+    """A stored value (case data, a default, a draft) as an input's value."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (datetime, date)):
+        value = value.isoformat()
+    text = str(value)
+    if kind == "date":
+        return text[:10]  # dates travel as ISO strings; the picker takes yyyy-mm-dd
+    return text
+
+
+def _is_true(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() in _TRUE)
+
+
+def _attrs(spec: dict[str, Any], kind: str) -> dict[str, Any]:
+    c = spec.get("constraints") or {}
+    attrs: dict[str, Any] = {}
+    if kind == "number":
+        attrs["step"] = 1
+        for bound in ("min", "max"):
+            if _number(c.get(bound)) is not None:
+                attrs[bound] = int(_number(c[bound])) if float(_number(c[bound])).is_integer() else c[bound]
+    elif kind == "date":
+        for bound in ("min", "max"):
+            if c.get(bound):
+                attrs[bound] = str(c[bound])[:10]
+    elif kind in ("text", "textarea"):
+        if _number(c.get("minlength")) is not None:
+            attrs["minlength"] = int(_number(c["minlength"]))
+    return attrs
+
+
+def _length_hint(spec: dict[str, Any]) -> str:
+    c = spec.get("constraints") or {}
+    lo, hi = _number(c.get("minlength")), _number(c.get("maxlength"))
+    if lo is not None and hi is not None:
+        return _("%(low)d to %(high)d characters", low=int(lo), high=int(hi))
+    if hi is not None:
+        return _("At most %(count)d characters", count=int(hi))
+    if lo is not None:
+        return _("At least %(count)d characters", count=int(lo))
+    return ""
+
+
+def field_views(fields: list[dict[str, Any]], current: dict[str, Any], draft: dict[str, Any] | None,
+                language: str, submitted: dict[str, Any] | None = None,
+                errors: dict[str, str] | None = None) -> list[FieldView]:
+    """The fields to draw, each prefilled: what was just typed (a rejected post), else the saved draft,
+    else the case data, else the field's default. Read-only fields always show the case's value."""
+    errors = errors or {}
+    views = []
+    for spec in fields or []:
+        fid = spec["id"]
+        kind = _kind(spec)
+        readonly = bool(spec.get("readonly"))
+        value: Any = spec.get("default")
+        if fid in current:
+            value = current[fid]
+        if not readonly:
+            if draft and fid in draft:
+                value = draft[fid]
+            if submitted is not None and fid in submitted:
+                value = submitted[fid]
+        hint = _hint(spec, language)
+        if kind in ("text", "textarea"):
+            hint = " · ".join(h for h in (hint, _length_hint(spec)) if h)
+        view = FieldView(id=fid, name=PREFIX + fid, dom_id="field-" + fid, kind=kind, label=_label(spec, language),
+                         required=bool(spec.get("required")) and not readonly, readonly=readonly,
+                         value=_as_text(value, kind), checked=_is_true(value), attrs=_attrs(spec, kind),
+                         hint=hint, error=errors.get(fid, ""))
+        if kind == "select":
+            view.options = [(str(o["id"]), str(o.get("name") or o["id"])) for o in spec.get("options") or []]
+        views.append(view)
+    return views
+
+
+def posted_values(fields: list[dict[str, Any]], form: MultiDict) -> dict[str, Any]:
+    """The values of a posted task form, as typed (the engine converts and checks them).
+
+    Read-only fields are never sent back; a checkbox sends a hidden "false" before the box, so the last
+    value wins."""
+    values: dict[str, Any] = {}
+    for spec in fields or []:
+        if spec.get("readonly"):
+            continue
+        name = PREFIX + spec["id"]
+        sent = form.getlist(name)
+        if not sent:
+            continue
+        if (spec.get("type") or "string") == "boolean":
+            values[spec["id"]] = "true" if any(_is_true(v) for v in sent) else "false"
+        else:
+            values[spec["id"]] = sent[-1]
+    return values
+
+
+# the engine's field messages (engine/forms.py), in the reader's language
+_MESSAGES: list[tuple[re.Pattern[str], Any]] = [
+    (re.compile(r"^is required$"), lambda m: _("This field is required.")),
+    (re.compile(r"^is read-only$"), lambda m: _("This field cannot be changed.")),
+    (re.compile(r"^must be a whole number$"), lambda m: _("Enter a whole number.")),
+    (re.compile(r"^must be true or false$"), lambda m: _("Tick the box or leave it empty.")),
+    (re.compile(r"^must be a date like .*$"), lambda m: _("Enter a date like 2026-12-01.")),
+    (re.compile(r"^must be one of: (.*)$"), lambda m: _("Choose one of the options.")),
+    (re.compile(r"^must have at least (\d+) characters$"),
+     lambda m: _("Enter at least %(count)s characters.", count=m.group(1))),
+    (re.compile(r"^must have at most (\d+) characters$"),
+     lambda m: _("Enter at most %(count)s characters.", count=m.group(1))),
+    (re.compile(r"^must be at least (.+)$"), lambda m: _("Enter %(value)s or more.", value=m.group(1))),
+    (re.compile(r"^must be at most (.+)$"), lambda m: _("Enter %(value)s or less.", value=m.group(1))),
+    (re.compile(r"^must be on or after (.+)$"), lambda m: _("Choose %(day)s or later.", day=m.group(1)[:10])),
+    (re.compile(r"^must be on or before (.+)$"), lambda m: _("Choose %(day)s or earlier.", day=m.group(1)[:10])),
+]
+
+
+def field_message(message: str) -> str:
+    for pattern, say in _MESSAGES:
+        match = pattern.match(message or "")
+        if match:
+            return say(match)
+    return message
+
+
+def field_errors(details: list[dict[str, Any]], fields: list[dict[str, Any]]) -> tuple[dict[str, str], list[str]]:
+    """An Invalid's details split into messages beside form fields and messages for the whole form."""
+    known = {f["id"] for f in fields or []}
+    beside: dict[str, str] = {}
+    general: list[str] = []
+    for detail in details or []:
+        name, message = detail.get("field"), field_message(str(detail.get("message") or ""))
+        if name in known and name not in beside:
+            beside[name] = message
+        else:
+            general.append(f"{detail.get('label') or name}: {message}" if name else message)
+    return beside, general
