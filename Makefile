@@ -24,10 +24,10 @@ test: $(STAMP)
 	$(BIN)/ruff check engine workflows webui tests
 	$(BIN)/pytest -q
 
-# after changing user-visible text: extract, merge into the zh_CN catalogue, translate, compile
+# after changing user-visible text: extract, merge into the Chinese catalogue (zh: Babel reads zh_CN as zh_Hans_CN, which finds zh), translate, compile
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -o webui/translations/messages.pot .
-	$(BIN)/pybabel update -i webui/translations/messages.pot -d webui/translations -l zh_CN --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o webui/translations/messages.pot .
+	$(BIN)/pybabel update -i webui/translations/messages.pot -d webui/translations -l zh --no-fuzzy-matching
 	$(BIN)/pybabel compile -d webui/translations
 
 clean:

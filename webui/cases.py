@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_datetime, get_locale, to_user_timezone
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as L
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from engine import attachments, clock, instances, notes, queries, supervision, tasks, timeline
@@ -24,15 +24,15 @@ from .web import ctx, db, me
 bp = Blueprint("cases", __name__)
 
 PER_PAGE = 20
-STATUSES = {"running": L("Running"), "completed": L("Completed"), "cancelled": L("Cancelled"),
-            "error": L("Stopped on an error")}
+STATUSES = {"running": _l("Running"), "completed": _l("Completed"), "cancelled": _l("Cancelled"),
+            "error": _l("Stopped on an error")}
 LISTED_STATUSES = ("running", "completed", "error")
-CONTACT_KINDS = {"contact_before": L("Before handling"), "contact_during": L("During handling"),
-                 "contact_at_reply": L("At the reply"), "contact_after": L("After the reply")}
-CONTACT_METHODS = {"visit": L("Visit"), "meeting": L("Meeting"), "phone": L("Phone"), "other": L("Other")}
+CONTACT_KINDS = {"contact_before": _l("Before handling"), "contact_during": _l("During handling"),
+                 "contact_at_reply": _l("At the reply"), "contact_after": _l("After the reply")}
+CONTACT_METHODS = {"visit": _l("Visit"), "meeting": _l("Meeting"), "phone": _l("Phone"), "other": _l("Other")}
 # names of values in event data that are not form fields
-DATA_LABELS = {"assignee": L("Assignee"), "candidate_groups": L("Groups"), "candidate_users": L("People"),
-               "due_at": L("Due"), "file_name": L("File"), "size": L("Size")}
+DATA_LABELS = {"assignee": _l("Assignee"), "candidate_groups": _l("Groups"), "candidate_users": _l("People"),
+               "due_at": _l("Due"), "file_name": _l("File"), "size": _l("Size")}
 VALUE_MAX = 400  # longer values are cut in the timeline (the case data shows them whole)
 
 

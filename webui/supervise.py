@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request
-from flask_babel import lazy_gettext as L
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from engine import supervision
@@ -16,11 +16,11 @@ from .web import ctx, db, supervisors_only
 
 bp = Blueprint("supervise", __name__)
 
-SECTIONS = {"overdue": L("Overdue"), "due_soon": L("Due soon"), "escalated": L("Escalated"),
-            "flagged": L("Flagged for supervision"), "error": L("Stopped on an error")}
-EMPTY = {"overdue": L("No case is overdue."), "due_soon": L("No case falls due soon."),
-         "escalated": L("No case has been escalated."), "flagged": L("No case is flagged."),
-         "error": L("No case has stopped on an error.")}
+SECTIONS = {"overdue": _l("Overdue"), "due_soon": _l("Due soon"), "escalated": _l("Escalated"),
+            "flagged": _l("Flagged for supervision"), "error": _l("Stopped on an error")}
+EMPTY = {"overdue": _l("No case is overdue."), "due_soon": _l("No case falls due soon."),
+         "escalated": _l("No case has been escalated."), "flagged": _l("No case is flagged."),
+         "error": _l("No case has stopped on an error.")}
 
 
 @bp.get("/supervise")
