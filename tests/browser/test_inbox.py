@@ -47,8 +47,12 @@ def test_claim_a_task_and_submit_its_form_with_an_error_then_corrected(page, liv
     with page.expect_navigation() as navigation:
         page.click("#complete-task")
     assert page.url == f"{live.url}/cases/{case_id}"
-    if "cases.show" in live.app.view_functions:
-        assert navigation.value.status == 200
+    assert navigation.value.status == 200
+    # the timeline has the completion with the reply, and the diagram moved on: the task is done
+    done_entry = page.locator('#timeline li[data-kind=task_completed][data-element-id=handle]')
+    assert done_entry.count() == 1 and "已在学校周边路口增设信号灯两处" in done_entry.inner_text()
+    assert "state-completed" in page.locator('svg g[data-element-id=handle]').first.get_attribute("class")
+    assert "state-completed" in page.locator('svg g[data-element-id=replied]').first.get_attribute("class")
     with live.ctx.db.session() as session:
         done = session.scalars(select(TaskRow).where(TaskRow.case_id == int(case_id),
                                                      TaskRow.element_id == "handle")).one()
