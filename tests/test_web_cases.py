@@ -328,3 +328,19 @@ def test_pages_need_a_sign_in(client, ctx):
     for path in ("/cases", f"/cases/{cid}", f"/cases/{cid}/diagram.svg", "/attachments/1"):
         answer = client.get(path)
         assert answer.status_code == 302 and "/sign-in" in answer.headers["Location"], path
+
+
+def test_a_supervisor_reassigns_an_open_task_from_the_case_page(app, ctx):
+    noise = case_id(ctx, NOISE)
+    clerk = signed_in(app, "edu_clerk")
+    assert 'data-reassign=' not in clerk.get(f"/cases/{noise}").get_data(as_text=True)  # clerks do not
+    boss = signed_in(app, "supervisor")
+    html = boss.get(f"/cases/{noise}").get_data(as_text=True)
+    form = re.search(r'<form method="post" action="(/tasks/[^"]+/assign)"[^>]*data-reassign=', html)
+    assert form, "no reassign form for the supervisor"
+    answer = boss.post(form.group(1), data={"user": "transport_clerk", "next": f"/cases/{noise}#tasks",
+                                            "csrf_token": token(boss, f"/cases/{noise}")})
+    assert answer.status_code == 302 and answer.headers["Location"].startswith(f"/cases/{noise}")
+    with ctx.db.session() as session:
+        task = session.scalars(select(TaskRow).where(TaskRow.case_id == noise, TaskRow.state == "open")).one()
+        assert (task.assignee, task.assignment) == ("transport_clerk", "assigned")

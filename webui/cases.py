@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 
 from engine import attachments, clock, instances, notes, queries, supervision, tasks, timeline
 from engine.errors import Invalid, NotFound, TooLarge
-from engine.inbox import due_mark
+from engine.inbox import active_users, due_mark
 from engine.render import RenderError, render_svg
 from engine.store import Case
 
@@ -192,6 +192,8 @@ def _case_page(case: Case, status: int = 200, **forms: Any) -> Any:
         diagram=_diagram(case), statuses=STATUSES, contact_kinds=CONTACT_KINDS, contact_methods=CONTACT_METHODS,
         mark=lambda due: due_mark(due, _days()) if case.status == "running" else None, human_size=human_size,
         is_supervisor=current_user.is_supervisor, today=to_user_timezone(clock.now()).date().isoformat(),
+        # a supervisor reassigns any open task from here, to anyone (the inbox shows only their own)
+        reassign_to=active_users(session) if current_user.is_supervisor and open_tasks else [],
         contact_errors={}, contact_values={}, comment_errors={}, comment_values={}, file_error=None)
     context.update(forms)
     return render_template("case.html", **context), status
