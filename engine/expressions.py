@@ -25,16 +25,9 @@ from simpleeval import (
     NumberTooHigh,
 )
 
-from . import sandbox
-from .sandbox import (
-    BINARY_GUARDS,
-    FORBIDDEN_ATTRIBUTES,
-    FORBIDDEN_CALLS,
-    BudgetExceeded,
-    LineBudget,
-    TooLarge,
-    guard_method,
-)
+from . import limits
+from .limits import BINARY_GUARDS, BudgetExceeded, LineBudget, TooLarge, guard_method
+from .sandbox import FORBIDDEN_ATTRIBUTES, FORBIDDEN_CALLS
 
 DEFAULT_LINE_BUDGET = 100_000
 SAFE_FUNCTIONS = {f.__name__: f for f in (len, str, int, float, bool, min, max, abs, round, sorted, any, all, sum,
@@ -331,7 +324,7 @@ def evaluate(expression: str, context: dict, functions: dict | None = None, *,
 
 def _is_foreign(code) -> bool:
     """Count lines only in registered functions, not in the evaluator's own code."""
-    return code.co_filename not in (simpleeval.__file__, __file__, sandbox.__file__)
+    return code.co_filename not in (simpleeval.__file__, __file__, limits.__file__)
 
 
 def evaluate_timer(expression: str, context: dict, functions: dict | None = None) -> str:

@@ -5,58 +5,31 @@
 Every drawn element is a ``<g>`` with ``data-element-id`` (the DI ``bpmnElement``), a class naming its
 kind (``bpmn-userTask``, ``bpmn-sequenceFlow``, ...) and a ``<title>`` for tooltips. Elements named in
 ``states`` get ``state-<name>`` and colours; those in ``highlight`` get ``highlight`` and a magenta outline.
-The shapes' notation is in `engine.render_shapes`; this module reads the XML, places and labels.
+The shapes' notation is in `engine.render_shapes`, label text and layout in `engine.render_text`,
+colours and geometry in `engine.render_style`; this module reads the XML and draws with them.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import math
-import re
-import unicodedata
 from pathlib import Path
 
 from lxml import etree
 
 from engine.errors import Invalid
-from engine.render_shapes import (
-    ACTIVITY_KINDS,
-    BAND,
-    CONTAINER_KINDS,
-    EVENT_KINDS,
-    GATEWAY_KINDS,
-    HIGHLIGHT,
-    PALETTE,
-    SVG_NS,
-    Box,
-    ShapeInfo,
-    Style,
-    activity_markers,
-    draw_shape,
-    el,
-    fmt,
-)
+from engine.render_shapes import ACTIVITY_KINDS, CONTAINER_KINDS, EVENT_KINDS, GATEWAY_KINDS, ShapeInfo, draw_shape
+from engine.render_style import HIGHLIGHT, SVG_NS, Box, Extent, Style, el, element_style, fmt, midpoint
+from engine.render_text import FONT_FAMILY, FONT_SIZE, Placement, clean, edge_label, label_text, shape_label, text_width
+from engine.render_text import wrap as wrap  # re-exported: engine.render.wrap is the wrapping callers know
 
 MODEL_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 _DI_NAMESPACES = {BPMNDI_NS, "http://www.omg.org/spec/DD/20100524/DC", "http://www.omg.org/spec/DD/20100524/DI"}
-FONT_FAMILY = "'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', 'Helvetica Neue', Arial, sans-serif"
-FONT_SIZE = 11.0
-MARGIN = 20.0
-STATES = ("completed", "active", "waiting", "escalated", "error")
 TASK_ICONS = {"userTask": "user", "serviceTask": "service", "scriptTask": "script", "sendTask": "send",
               "receiveTask": "receive", "manualTask": "manual", "businessRuleTask": "businessRule",
               "globalUserTask": "user", "globalScriptTask": "script", "globalManualTask": "manual",
               "globalBusinessRuleTask": "businessRule"}
-_NO_LINE_START = set("，。、；：！？）》」』】,.;:!?)")
-_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,24}|rgba?\([0-9.,%\s]{5,40}\)")
-_OMG_COLOUR = "http://www.omg.org/spec/BPMN/non-normative/color/1.0"
-_COLOUR_ATTRS = {  # BPMN in Color (OMG, non-normative) and bpmn.io's bioc: (fill, stroke, text)
-    _OMG_COLOUR: ("background-color", "border-color", "color"),
-    "http://bpmn.io/schema/bpmn/biocolor/1.0": ("fill", "stroke", None),
-}
-_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 class RenderError(Invalid):
@@ -117,98 +90,7 @@ def render_svg(xml: bytes, states: dict[str, str] | None = None, *, highlight: s
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(renderer.render(), encoding="unicode")
 
 
-# ---------------------------------------------------------------- text
-
-def _char_width(ch: str, size: float) -> float:
-    if unicodedata.combining(ch):
-        return 0.0
-    if unicodedata.east_asian_width(ch) in ("W", "F"):
-        return size
-    return size * (0.3 if ch == " " else 0.6)
-
-
-def text_width(text: str, size: float = FONT_SIZE) -> float:
-    return sum(_char_width(ch, size) for ch in text)
-
-
-def _tokens(paragraph: str) -> list[str]:
-    out: list[str] = []
-    word = ""
-    for ch in paragraph:
-        if ch in _NO_LINE_START and (word or out):
-            if word:
-                word += ch
-            else:
-                out[-1] += ch
-        elif ch.isspace() or unicodedata.east_asian_width(ch) in ("W", "F"):
-            if word:
-                out.append(word)
-                word = ""
-            out.append(" " if ch.isspace() else ch)
-        else:
-            word += ch
-            if ch in "-/" and len(word) > 2:  # a word may break after a hyphen or a slash
-                out.append(word)
-                word = ""
-    if word:
-        out.append(word)
-    return out
-
-
-def wrap(text: str, max_width: float, size: float = FONT_SIZE, break_words: bool = True) -> list[str]:
-    """Lines of `text` at most `max_width` wide (estimated); CJK breaks between characters.
-
-    A Latin word wider than the line is cut only with `break_words` (inside a shape); a free label
-    lets it stick out instead."""
-    max_width = max(max_width, size * 1.5)
-    lines: list[str] = []
-    for paragraph in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = ""
-        for tok in _tokens(paragraph.replace("\t", " ")):
-            if tok == " ":
-                line = line + " " if line else line
-                continue
-            if text_width((line + tok).rstrip(), size) <= max_width:
-                line += tok
-                continue
-            if line.strip():
-                lines.append(line.rstrip())
-            line = ""
-            if not break_words:
-                line = tok
-                continue
-            for ch in tok:  # a word wider than the line: break it anywhere
-                if line and text_width(line + ch, size) > max_width:
-                    lines.append(line)
-                    line = ""
-                line += ch
-        lines.append(line.rstrip())
-    while len(lines) > 1 and not lines[-1]:
-        lines.pop()
-    return lines
-
-
-def _clean(text: str) -> str:
-    return _BAD_CHARS.sub("", text)
-
-
 # ---------------------------------------------------------------- the renderer
-
-class _Extent:
-    def __init__(self) -> None:
-        self.x0 = self.y0 = math.inf
-        self.x1 = self.y1 = -math.inf
-
-    def add(self, x: float, y: float, w: float = 0.0, h: float = 0.0) -> None:
-        self.x0, self.y0 = min(self.x0, x), min(self.y0, y)
-        self.x1, self.y1 = max(self.x1, x + w), max(self.y1, y + h)
-
-    def box(self) -> Box:
-        if self.x0 > self.x1:
-            return Box(0, 0, 100, 100)
-        return Box(self.x0 - MARGIN, self.y0 - MARGIN, self.x1 - self.x0 + 2 * MARGIN,
-                   self.y1 - self.y0 + 2 * MARGIN)
-
 
 def _num(value: str | None) -> float:
     try:
@@ -236,7 +118,7 @@ class _Renderer:
     def __init__(self, root, diagram, plane, states: dict[str, str], highlight: set[str], prefix: str):
         self.plane, self.states, self.highlight, self.prefix = plane, states, highlight, prefix
         self.diagram = diagram
-        self.extent = _Extent()
+        self.extent = Extent()
         self.by_id: dict[str, etree._Element] = {}
         for node in root.iter():  # model elements win over extension elements that reuse an id
             if not isinstance(node.tag, str) or not node.get("id"):
@@ -262,40 +144,9 @@ class _Renderer:
         value = value.strip()
         return self.by_id.get(value) if value in self.by_id else self.by_id.get(value.rpartition(":")[2])
 
-    def name_of(self, node: etree._Element | None, kind: str) -> str:
-        if node is None:
-            return ""
-        if kind == "textAnnotation":
-            text = next((c for c in node if _local(c) == "text"), None)
-            return _clean("".join(text.itertext()).strip()) if text is not None else ""
-        name = node.get("name") or ""
-        if kind == "group" and not name:
-            value = self.ref(node.get("categoryValueRef"))
-            name = value.get("value") or "" if value is not None else ""
-        if kind == "dataObjectReference" and not name:
-            target = self.ref(node.get("dataObjectRef"))
-            name = target.get("name") or "" if target is not None else ""
-        data_state = next((c for c in node if _local(c) == "dataState"), None)
-        if data_state is not None and data_state.get("name") and f"[{data_state.get('name')}]" not in name:
-            name = f"{name}\n[{data_state.get('name')}]"
-        return _clean(name.strip())
-
     def style_of(self, ident: str, di: etree._Element) -> tuple[str | None, Style]:
         """The element's state and colours: the state's, else the designer's colours in the DI, else black."""
-        state = self.states.get(ident)
-        if state in STATES:
-            return state, PALETTE[state]
-        base = PALETTE[None]
-        colours = {"fill": base.fill, "stroke": base.stroke, "text": base.text}
-        for namespace, names in _COLOUR_ATTRS.items():
-            for key, attr in zip(("fill", "stroke", "text"), names, strict=True):
-                value = (di.get(f"{{{namespace}}}{attr}") or "").strip() if attr else ""
-                if _COLOUR.fullmatch(value):
-                    colours[key] = value
-        label = _label(di)
-        if label is not None and _COLOUR.fullmatch(label.get(f"{{{_OMG_COLOUR}}}color") or ""):
-            colours["text"] = label.get(f"{{{_OMG_COLOUR}}}color")
-        return None, Style(stroke=colours["stroke"], fill=colours["fill"], text=colours["text"])
+        return element_style(self.states.get(ident), di, _label(di))
 
     def font_size(self, di: etree._Element) -> float:
         label = _label(di)
@@ -315,21 +166,20 @@ class _Renderer:
         title.text = " ".join(name.split()) if name else f"{kind} {ident}"
         return g
 
-    def text(self, g, lines: list[str], x: float, top: float, size: float, anchor: str, colour: str,
-             transform: str | None = None) -> None:
-        if not lines:
+    def text(self, g, place: Placement, size: float, colour: str) -> None:
+        if not place.lines:
             return
-        lh = size * 1.2
-        node = el(g, "text", class_="label", x=x, y=top, font_size=size, text_anchor=anchor, fill=colour,
-                  transform=transform)
+        x, top, lh = place.x, place.top, size * 1.2
+        node = el(g, "text", class_="label", x=x, y=top, font_size=size, text_anchor=place.anchor, fill=colour,
+                  transform=place.transform)
         widest = 0.0
-        for i, line in enumerate(lines):
+        for i, line in enumerate(place.lines):
             span = el(node, "tspan", x=x, y=top + (i + 1) * lh - 0.3 * size)
             span.text = line
             widest = max(widest, text_width(line, size))
-        if transform is None:
-            left = {"start": x, "middle": x - widest / 2, "end": x - widest}[anchor]
-            self.extent.add(left, top, widest, lh * len(lines))
+        if place.transform is None:
+            left = {"start": x, "middle": x - widest / 2, "end": x - widest}[place.anchor]
+            self.extent.add(left, top, widest, lh * len(place.lines))
 
     def marker(self, name: str, colour: str) -> str:
         key = (name, colour)
@@ -358,8 +208,8 @@ class _Renderer:
         svg.set("data-diagram-id", self.diagram.get("id") or "")
         title = el(svg, "title")
         shown = self.ref(self.plane.get("bpmnElement"))
-        title.text = _clean(self.diagram.get("name") or (shown.get("name") if shown is not None else None)
-                            or self.plane.get("bpmnElement") or "BPMN diagram")
+        title.text = clean(self.diagram.get("name") or (shown.get("name") if shown is not None else None)
+                           or self.plane.get("bpmnElement") or "BPMN diagram")
         self.defs = el(svg, "defs")
         layers = {name: el(svg, "g", class_=f"layer-{name}") for name in ("pools", "shapes", "edges", "artifacts")}
         shapes = [s for s in self.plane.iter(f"{{{BPMNDI_NS}}}BPMNShape")]
@@ -446,7 +296,7 @@ class _Renderer:
     def draw_shape(self, parent, di: etree._Element, info: ShapeInfo) -> None:
         ident = di.get("bpmnElement") or di.get("id") or ""
         node = self.by_id.get(ident)
-        name = self.name_of(node, info.kind)
+        name = label_text(node, info.kind, self.ref)
         state, st = self.style_of(ident, di)
         g = self.group(parent, ident, info.kind, "bpmn-shape", state, name)
         if info.kind == "boundaryEvent" and node is not None and node.get("attachedToRef"):
@@ -462,76 +312,19 @@ class _Renderer:
                stroke_width=4, class_="highlight-outline")
         draw_shape(g, info, st)
         if name:
-            self.shape_label(g, di, info, name, st)
+            size = self.font_size(di)
+            self.text(g, shape_label(info, name, size, _bounds(_label(di))), size, st.text)
 
     def add_label_bounds(self, di: etree._Element) -> None:
         lb = _bounds(_label(di))
         if lb is not None:
             self.extent.add(lb.x, lb.y, lb.w, lb.h)
 
-    def shape_label(self, g, di, info: ShapeInfo, name: str, st: Style) -> None:
-        b, kind, size = info.box, info.kind, self.font_size(di)
-        lb = _bounds(_label(di))
-        if lb is not None and (lb.w <= 0 or lb.h <= 0):
-            lb = None
-        lh = size * 1.2
-        if kind in ("participant", "lane"):
-            if not info.has_band:
-                lines = wrap(name, b.w - 20, size)
-                self.text(g, lines, b.cx, b.cy - lh * len(lines) / 2, size, "middle", st.text)
-            elif info.horizontal:
-                lines = wrap(name, b.h - 10, size)[: max(int((BAND - 4) // lh), 1)]
-                cx, cy = b.x + BAND / 2, b.cy
-                self.text(g, lines, cx, cy - lh * len(lines) / 2, size, "middle", st.text,
-                          transform=f"rotate(-90 {fmt(cx)} {fmt(cy)})")
-            else:
-                lines = wrap(name, b.w - 10, size)[: max(int((BAND - 4) // lh), 1)]
-                self.text(g, lines, b.cx, b.y + BAND / 2 - lh * len(lines) / 2, size, "middle", st.text)
-        elif kind == "textAnnotation":
-            self.text(g, wrap(name, b.w - 10, size), b.x + 6, b.y + 4, size, "start", st.text)
-        elif kind in ACTIVITY_KINDS and info.expanded:
-            x, top = (lb.x, lb.y) if lb is not None else (b.x + 8, b.y + 6)
-            self.text(g, wrap(name, b.x + b.w - x - 8, size), x, top, size, "start", st.text)
-        elif kind in ACTIVITY_KINDS or kind == "unknown":
-            self.inside_label(g, info, name, size, st.text)
-        elif lb is not None:
-            self.centred_label(g, name, lb, size, st.text)
-        elif kind == "group":
-            self.text(g, wrap(name, b.w - 20, size), b.cx, b.y + 5, size, "middle", st.text)
-        else:  # events, gateways, data: below the shape
-            lines = wrap(name, max(90.0, b.w), size, break_words=False)
-            self.text(g, lines, b.cx, b.y + b.h + 4, size, "middle", st.text)
-
-    def inside_label(self, g, info: ShapeInfo, name: str, size: float, colour: str) -> None:
-        """A task's name: centred, below the type icon and above the markers where there is room."""
-        b, lh = info.box, size * 1.2
-        lines = wrap(name, b.w - 12, size)
-        top_limit = b.y + 3
-        bottom = b.y + b.h - (19 if activity_markers(info) else 3)
-        fit = max(int((bottom - top_limit) // lh), 1)
-        if info.icon and lh * len(lines) > bottom - b.y - 24:  # too tall to start below the icon:
-            narrow = wrap(name, b.w - 52, size)  # keep clear of it sideways instead
-            if len(narrow) <= fit:
-                lines = narrow
-        if len(lines) > fit:
-            lines = lines[:fit]
-            lines[-1] = lines[-1][: max(len(lines[-1]) - 1, 0)] + "…"
-        height = lh * len(lines)
-        top = max((top_limit + bottom - height) / 2, top_limit)
-        if info.icon and top < b.y + 24 and b.y + 24 + height <= bottom:
-            top = b.y + 24
-        self.text(g, lines, b.cx, top, size, "middle", colour)
-
-    def centred_label(self, g, name: str, lb: Box, size: float, colour: str) -> None:
-        lines = wrap(name, lb.w * 1.25 + 8, size, break_words=False)  # the tool measured with its own font
-        height = size * 1.2 * len(lines)
-        self.text(g, lines, lb.cx, lb.y + max(0.0, (lb.h - height) / 2), size, "middle", colour)
-
     def draw_edge(self, parent, di: etree._Element) -> None:
         ident = di.get("bpmnElement") or di.get("id") or ""
         node = self.by_id.get(ident)
         kind = _local(node) if node is not None else "unknown"
-        name = self.name_of(node, kind)
+        name = label_text(node, kind, self.ref)
         state, st = self.style_of(ident, di)
         g = self.group(parent, ident, kind, "bpmn-edge", state, name)
         pts = [(_num(p.get("x")), _num(p.get("y"))) for p in di if _local(p) == "waypoint"]
@@ -573,20 +366,14 @@ class _Renderer:
             attrs["stroke_dasharray"] = st.dash
         el(g, "path", **attrs)
         if di.get("messageVisibleKind") and len(pts) > 1:
-            mx, my, _ = _midpoint(pts)
+            mx, my, _ = midpoint(pts)
             paper = "#ffffff" if di.get("messageVisibleKind") == "initiating" else "#c8c8c8"
             el(g, "rect", x=mx - 9, y=my - 6, width=18, height=12, fill=paper, stroke=ink, stroke_width=1.2)
             el(g, "polyline", points=f"{fmt(mx - 9)},{fmt(my - 6)} {fmt(mx)},{fmt(my + 1)} {fmt(mx + 9)},{fmt(my - 6)}",
                fill="none", stroke=ink, stroke_width=1.2)
         if name:
             size = self.font_size(di)
-            lb = _bounds(_label(di))
-            if lb is not None and lb.w > 0 and lb.h > 0:
-                self.centred_label(g, name, lb, size, st.text)
-            else:
-                mx, my, _ = _midpoint(pts)
-                lines = wrap(name, 90, size, break_words=False)
-                self.text(g, lines, mx, my - 4 - size * 1.2 * len(lines), size, "middle", st.text)
+            self.text(g, edge_label(name, pts, size, _bounds(_label(di))), size, st.text)
 
     def default_slash(self, g, pts: list[tuple[float, float]], colour: str) -> None:
         if len(pts) < 2:
@@ -601,18 +388,3 @@ class _Renderer:
         dx, dy = (ux - uy) * 0.7071 * 6, (uy + ux) * 0.7071 * 6  # the flow's direction turned by 45 degrees
         el(g, "line", class_="default-marker", x1=px - dx, y1=py - dy, x2=px + dx, y2=py + dy, stroke=colour,
            stroke_width=1.5)
-
-
-def _midpoint(pts: list[tuple[float, float]]) -> tuple[float, float, float]:
-    """The point halfway along a polyline, and the polyline's length."""
-    seglens = [math.hypot(b[0] - a[0], b[1] - a[1]) for a, b in itertools.pairwise(pts)]
-    total = sum(seglens)
-    if total == 0:
-        return pts[0][0], pts[0][1], 0.0
-    left = total / 2
-    for (a, b), seg in zip(itertools.pairwise(pts), seglens, strict=True):
-        if left <= seg and seg > 0:
-            t = left / seg
-            return a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, total
-        left -= seg
-    return pts[-1][0], pts[-1][1], total

@@ -1,7 +1,8 @@
 """Geometry of BPMN shapes as SVG: bodies and notation markers (no labels, no parsing).
 
 `engine.render` reads the model and the diagram interchange, fills a `ShapeInfo` per
-DI shape and calls `draw_shape`; everything here only knows boxes, flags and colours.
+DI shape and calls `draw_shape`; everything here only knows boxes, flags and colours
+(`engine.render_style`).
 Markers are drawn in a small local frame (an event of radius 18, a gateway of 50) and
 scaled to the shape, so that they keep their proportions at any size.
 """
@@ -13,68 +14,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-SVG_NS = "http://www.w3.org/2000/svg"
-
-
-def fmt(value: float) -> str:
-    """A number for an SVG attribute: at most two decimals, no trailing zeros."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
-
-
-def el(parent: etree._Element, tag: str, **attrs: object) -> etree._Element:
-    """Append an SVG element; `class_` -> class, `stroke_width` -> stroke-width, None is skipped."""
-    node = etree.SubElement(parent, f"{{{SVG_NS}}}{tag}")
-    for key, value in attrs.items():
-        if value is None:
-            continue
-        name = key.rstrip("_").replace("_", "-")
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            node.set(name, fmt(value))
-        else:
-            node.set(name, str(value))
-    return node
-
-
-@dataclass(frozen=True)
-class Box:
-    x: float
-    y: float
-    w: float
-    h: float
-
-    @property
-    def cx(self) -> float:
-        return self.x + self.w / 2
-
-    @property
-    def cy(self) -> float:
-        return self.y + self.h / 2
-
-    def grow(self, d: float) -> Box:
-        return Box(self.x - d, self.y - d, self.w + 2 * d, self.h + 2 * d)
-
-
-@dataclass(frozen=True)
-class Style:
-    """Colours of one element; `width` is a minimum stroke width for the body (0: the shape's own)."""
-
-    stroke: str = "#22242a"
-    fill: str = "#ffffff"
-    text: str = "#22242a"
-    width: float = 0.0
-    dash: str | None = None
-
-
-PALETTE: dict[str | None, Style] = {
-    None: Style(),
-    "completed": Style(stroke="#5b7f5b", fill="#dcebd6", text="#2f4a2f"),
-    "active": Style(stroke="#1565c0", fill="#e8f1fc", text="#0d3c75", width=4),
-    "waiting": Style(stroke="#b7791f", fill="#fff0c2", text="#5c3d00", width=2.5),
-    "escalated": Style(stroke="#c62828", fill="#fde0dc", text="#7f1d1d", width=3),
-    "error": Style(stroke="#c62828", fill="#ffffff", text="#7f1d1d", width=2.5, dash="6 3"),
-}
-HIGHLIGHT = "#e600e6"
+from engine.render_style import HIGHLIGHT as HIGHLIGHT  # re-exported: callers look for the colours here
+from engine.render_style import PALETTE as PALETTE
+from engine.render_style import Box, Style, el, fmt, plus_outline, regular_polygon, svg_points
 
 
 @dataclass
@@ -109,23 +51,6 @@ def _body(st: Style, width: float, dash: str | None = None, fill: str | None = N
         "stroke_width": max(width, st.width),
         "stroke_dasharray": st.dash or dash,
     }
-
-
-def _points(pts: list[tuple[float, float]]) -> str:
-    return " ".join(f"{fmt(x)},{fmt(y)}" for x, y in pts)
-
-
-def _plus(arm: float, length: float) -> list[tuple[float, float]]:
-    a, n = arm, length
-    return [(-a, -n), (a, -n), (a, -a), (n, -a), (n, a), (a, a), (a, n), (-a, n), (-a, a), (-n, a), (-n, -a), (-a, -a)]
-
-
-def _regular(radius: float, corners: int, start: float = -90.0) -> list[tuple[float, float]]:
-    out = []
-    for i in range(corners):
-        angle = math.radians(start + 360.0 * i / corners)
-        out.append((radius * math.cos(angle), radius * math.sin(angle)))
-    return out
 
 
 def _frame(g: etree._Element, cx: float, cy: float, scale: float) -> etree._Element:
@@ -192,13 +117,13 @@ def draw_event_marker(g, kind: str, throw: bool, cx: float, cy: float, scale: fl
         el(m, "polygon", points="-9.5,0 -0.5,-7 -0.5,7", fill=fill, **line)
         el(m, "polygon", points="-0.5,0 8.5,-7 8.5,7", fill=fill, **line)
     elif kind == "cancel":
-        el(m, "polygon", points=_points(_plus(2.4, 10)), transform="rotate(45)", fill=fill, **line)
+        el(m, "polygon", points=svg_points(plus_outline(2.4, 10)), transform="rotate(45)", fill=fill, **line)
     elif kind == "terminate":
         el(m, "circle", r=11, fill=ink, stroke=ink, stroke_width=1)
     elif kind == "multiple":
-        el(m, "polygon", points=_points(_regular(10.5, 5)), fill=fill, **line)
+        el(m, "polygon", points=svg_points(regular_polygon(10.5, 5)), fill=fill, **line)
     elif kind == "parallelMultiple":
-        el(m, "polygon", points=_points(_plus(3, 10)), fill=paper, **line)
+        el(m, "polygon", points=svg_points(plus_outline(3, 10)), fill=paper, **line)
     else:  # an event definition this renderer does not know: a question mark keeps it visible
         text = el(m, "text", x=0, y=5, font_size=14, text_anchor="middle", fill=ink)
         text.text = "?"
@@ -273,7 +198,7 @@ def draw_task_icon(g, icon: str, x: float, y: float, st: Style, instantiate: boo
             x0, y0, w, h = 0, 3, 18, 12
         filled = icon == "send"
         el(m, "rect", x=x0, y=y0, width=w, height=h, fill=ink if filled else paper, **line)
-        el(m, "polyline", points=_points([(x0, y0), (x0 + w / 2, y0 + h * 0.55), (x0 + w, y0)]), fill="none",
+        el(m, "polyline", points=svg_points([(x0, y0), (x0 + w / 2, y0 + h * 0.55), (x0 + w, y0)]), fill="none",
            stroke=paper if filled else ink, stroke_width=1.2)
     elif icon == "manual":
         el(m, "path", d="M1,7 L6,3.5 H16.5 A1.4,1.4 0 0 1 16.5,6.3 H10.5 H17.5 A1.4,1.4 0 0 1 17.5,9.1 H10.5 "
@@ -326,27 +251,27 @@ GATEWAY_KINDS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eve
 def draw_gateway(g: etree._Element, s: ShapeInfo, st: Style) -> None:
     b = s.box
     diamond = [(b.cx, b.y), (b.x + b.w, b.cy), (b.cx, b.y + b.h), (b.x, b.cy)]
-    el(g, "polygon", points=_points(diamond), **_body(st, 2))
+    el(g, "polygon", points=svg_points(diamond), **_body(st, 2))
     m = _frame(g, b.cx, b.cy, min(b.w, b.h) / 50.0)
     ink = st.stroke
     solid = {"fill": ink, "stroke": ink, "stroke_width": 0.5}
     if s.kind == "exclusiveGateway" and s.marker_visible:
-        el(m, "polygon", points=_points(_plus(2.3, 11)), transform="rotate(45)", **solid)
+        el(m, "polygon", points=svg_points(plus_outline(2.3, 11)), transform="rotate(45)", **solid)
     elif s.kind == "parallelGateway":
-        el(m, "polygon", points=_points(_plus(2.3, 12.5)), **solid)
+        el(m, "polygon", points=svg_points(plus_outline(2.3, 12.5)), **solid)
     elif s.kind == "inclusiveGateway":
         el(m, "circle", r=10.5, fill="none", stroke=ink, stroke_width=3)
     elif s.kind == "complexGateway":
-        el(m, "polygon", points=_points(_plus(1.9, 12)), **solid)
-        el(m, "polygon", points=_points(_plus(1.9, 12)), transform="rotate(45)", **solid)
+        el(m, "polygon", points=svg_points(plus_outline(1.9, 12)), **solid)
+        el(m, "polygon", points=svg_points(plus_outline(1.9, 12)), transform="rotate(45)", **solid)
     elif s.kind == "eventBasedGateway":
         el(m, "circle", r=12.5, fill="none", stroke=ink, stroke_width=1.2)
         if not s.instantiate:
             el(m, "circle", r=10, fill="none", stroke=ink, stroke_width=1.2)
         if s.gateway_type == "Parallel":
-            el(m, "polygon", points=_points(_plus(2.5, 7.5)), fill="none", stroke=ink, stroke_width=1.3)
+            el(m, "polygon", points=svg_points(plus_outline(2.5, 7.5)), fill="none", stroke=ink, stroke_width=1.3)
         else:
-            el(m, "polygon", points=_points(_regular(6.5, 5)), fill="none", stroke=ink, stroke_width=1.3)
+            el(m, "polygon", points=svg_points(regular_polygon(6.5, 5)), fill="none", stroke=ink, stroke_width=1.3)
 
 
 # ---------------------------------------------------------------- data, artifacts
@@ -430,7 +355,7 @@ def draw_conversation(g: etree._Element, s: ShapeInfo, st: Style) -> None:
     q = b.w / 4
     hexagon = [(b.x + q, b.y), (b.x + b.w - q, b.y), (b.x + b.w, b.cy), (b.x + b.w - q, b.y + b.h),
                (b.x + q, b.y + b.h), (b.x, b.cy)]
-    el(g, "polygon", points=_points(hexagon), **_body(st, 4.5 if s.kind == "callConversation" else 1.5))
+    el(g, "polygon", points=svg_points(hexagon), **_body(st, 4.5 if s.kind == "callConversation" else 1.5))
     if s.kind == "subConversation":
         _activity_marker(g, "collapsed", b.cx - 6, b.y + b.h - 15, st)
 

@@ -1,24 +1,21 @@
-"""Restricted execution of BPMN script tasks, and the limits shared with expressions.
+"""Restricted execution of BPMN script tasks, and the access policy shared with expressions.
 
 Scripts come from uploaded BPMN files, so they never reach plain ``exec``: RestrictedPython compiles
 them with a stricter policy (no import, no underscore names, no swallowing of the budget), attribute
 access is guarded at run time, and a line budget counted with ``sys.settrace`` stops endless loops in
-any thread (``signal.alarm`` only works in the main thread).
+any thread (``signal.alarm`` only works in the main thread). The budget and the size guards are in
+`engine.limits`.
 """
 
 from __future__ import annotations
 
 import ast
 import copy
-import math
 import operator
 import os
 import re
-import sys
 import textwrap
 import types
-import uuid
-from datetime import date, timedelta
 from typing import Any
 
 import RestrictedPython
@@ -27,9 +24,24 @@ from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getit
 from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer
 
+from . import limits
+from .limits import (
+    BINARY_GUARDS,
+    MAX_LENGTH,
+    BudgetExceeded,
+    LineBudget,
+    TooLarge,
+    checked_add,
+    checked_lshift,
+    checked_mod,
+    checked_mul,
+    checked_pow,
+    guard_method,
+    json_problem,
+    too_large,
+)
+
 SCRIPT_FILENAME = "<bpmn-script>"
-MAX_LENGTH = 1_000_000  # longest str/list one operator may build
-MAX_INT_BITS = 100_000  # largest int that ** or << may build
 FORBIDDEN_ATTRIBUTES = frozenset(INSPECT_ATTRIBUTES | {"format", "format_map", "mro", "translate", "maketrans"})
 FORBIDDEN_CALLS = frozenset({"open", "eval", "exec", "compile", "getattr", "setattr", "delattr", "type", "vars",
                              "globals", "locals", "dir", "input", "breakpoint", "help", "memoryview", "object",
@@ -47,127 +59,6 @@ class ScriptError(Exception):
         super().__init__(f"{message} (line {line_number})" if line_number and with_line else message)
 
 
-class TooLarge(ValueError):
-    """An operation would build a huge value (memory or CPU bomb)."""
-
-
-class BudgetExceeded(BaseException):
-    """Raised by the tracer; a BaseException so that ``except Exception`` in a script cannot catch it."""
-
-
-class LineBudget:
-    """Context manager: count executed lines with sys.settrace and stop the run past ``limit``.
-
-    CPython 3.11 emits no 'line' event when a one-line loop (``while True: pass``) jumps back to
-    itself, so backward jumps seen through opcode events count as lines too. ``count_frame(code)``
-    may exclude frames (the expression evaluator's own code). The previous tracer is restored.
-    """
-
-    def __init__(self, limit: int, count_frame=None):
-        self.limit, self.used, self.exceeded = limit, 0, False
-        self._count_frame = count_frame
-        self._previous = None
-
-    def __enter__(self) -> LineBudget:
-        self._previous = sys.gettrace()
-        sys.settrace(self._on_call)
-        return self
-
-    def __exit__(self, *exc_info) -> bool:
-        sys.settrace(self._previous)
-        return False
-
-    def _step(self) -> None:
-        self.used += 1
-        if self.used > self.limit:
-            self.exceeded = True
-            raise BudgetExceeded(self.limit)
-
-    def _on_call(self, frame, event, arg):
-        if self._count_frame is not None and not self._count_frame(frame.f_code):
-            return None
-        frame.f_trace_opcodes = True
-        last, lined = -1, False
-
-        def on_event(frame, event, arg):
-            nonlocal last, lined
-            if event == "line":
-                self._step()
-                lined = True
-            elif event == "opcode":
-                if frame.f_lasti <= last and not lined:
-                    self._step()
-                last, lined = frame.f_lasti, False
-            return on_event
-
-        self._step()
-        return on_event
-
-
-# ---------------------------------------------------------------------------- size guards
-
-def _too_large(what: str) -> TooLarge:
-    return TooLarge(f"{what} would build a value that is too large")
-
-
-def checked_add(a, b):
-    if isinstance(a, (str, bytes, list, tuple)) and isinstance(b, (str, bytes, list, tuple)):
-        if len(a) + len(b) > MAX_LENGTH:
-            raise _too_large("'+'")
-    return a + b
-
-
-def checked_mul(a, b):
-    for seq, times in ((a, b), (b, a)):
-        if isinstance(seq, (str, bytes, list, tuple)) and isinstance(times, int) and len(seq) * times > MAX_LENGTH:
-            raise _too_large("'*'")
-    return a * b
-
-
-def checked_pow(a, b, mod=None):
-    if mod is None and isinstance(a, int) and isinstance(b, int) and abs(a) > 1 and b > 0:
-        if b * math.log2(abs(a)) > MAX_INT_BITS:
-            raise _too_large("'**'")
-    return pow(a, b) if mod is None else pow(a, b, mod)
-
-
-def checked_lshift(a, b):
-    if isinstance(b, int) and b > MAX_INT_BITS:
-        raise _too_large("'<<'")
-    return a << b
-
-
-_HUGE_WIDTH = re.compile(r"%[^a-zA-Z%]*?(\*|\d{7,})")
-
-
-def checked_mod(a, b):
-    # '%0999999999d' % 1 allocates a gigabyte in C, where no line budget can see it
-    if isinstance(a, str) and _HUGE_WIDTH.search(a):
-        raise _too_large("'%' formatting")
-    return a % b
-
-
-_PADDING = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
-
-
-def guard_method(obj: Any, name: str, method: Any) -> Any:
-    """Wrap str methods whose result size depends on an argument rather than on the data."""
-    if not isinstance(obj, (str, bytes)) or (name not in _PADDING and name != "replace"):
-        return method
-
-    def guarded(*args, **kwargs):
-        if name in _PADDING and args and isinstance(args[0], int) and args[0] > MAX_LENGTH:
-            raise _too_large(f"str.{name}()")
-        if name == "replace" and len(args) >= 2:
-            hits = obj.count(args[0]) if args[0] else len(obj) + 1
-            if len(obj) + hits * len(args[1]) > MAX_LENGTH:
-                raise _too_large("str.replace()")
-        return method(*args, **kwargs)
-    return guarded
-
-
-BINARY_GUARDS = {ast.Add: checked_add, ast.Mult: checked_mul, ast.Pow: checked_pow,
-                 ast.LShift: checked_lshift, ast.Mod: checked_mod}
 _INPLACE = {"+=": checked_add, "-=": operator.sub, "*=": checked_mul, "/=": operator.truediv,
             "//=": operator.floordiv, "%=": checked_mod, "**=": checked_pow, "<<=": checked_lshift,
             ">>=": operator.rshift, "&=": operator.and_, "|=": operator.or_, "^=": operator.xor}
@@ -263,7 +154,7 @@ def _apply(func, *args, **kwargs):
 def _limited_range(*args: int) -> range:
     result = range(*args)
     if len(result) > MAX_LENGTH:
-        raise _too_large("range()")
+        raise too_large("range()")
     return result
 
 
@@ -304,7 +195,8 @@ _RESTRICTED_PYTHON_DIR = os.path.dirname(RestrictedPython.__file__)
 
 def _counted(code) -> bool:
     """The budget counts the script and the functions it calls, not the guards (they always finish)."""
-    return code.co_filename != __file__ and not code.co_filename.startswith(_RESTRICTED_PYTHON_DIR)
+    filename = code.co_filename
+    return filename not in (__file__, limits.__file__) and not filename.startswith(_RESTRICTED_PYTHON_DIR)
 
 
 def _script_line(tb) -> int | None:
@@ -314,30 +206,6 @@ def _script_line(tb) -> int | None:
             line = tb.tb_lineno
         tb = tb.tb_next
     return line
-
-
-def json_problem(value: Any) -> str | None:
-    """Why ``value`` cannot be stored as task data (None if it can)."""
-    seen = 0
-
-    def check(item: Any, depth: int) -> str | None:
-        nonlocal seen
-        seen += 1
-        if depth > 50:
-            return "is nested too deeply (or contains itself)"
-        if seen > MAX_LENGTH:  # shared references can make a small object huge to walk and to store
-            return "is too large to store"
-        # JSON types plus date/datetime, timedelta, UUID (plain date needs a converter in the serializer)
-        if item is None or isinstance(item, (str, bool, int, float, date, timedelta, uuid.UUID)):
-            return None
-        if isinstance(item, dict) and not all(isinstance(key, str) for key in item):
-            return "is a dict with keys that are not strings"
-        if isinstance(item, (list, tuple, dict)):
-            children = item.values() if isinstance(item, dict) else item
-            return next((problem for child in children if (problem := check(child, depth + 1))), None)
-        return f"holds a {type(item).__name__}, which cannot be stored as task data"
-
-    return check(value, 0)
 
 
 def run_script(script: str, context: dict, functions: dict | None = None, *, line_budget: int = 100_000) -> None:
