@@ -14,11 +14,8 @@ from .store import Attachment, Case, TaskRow, User
 
 
 def _load(session: Session, user: User, task_id: str) -> tuple[TaskRow, Case]:
-    row = session.get(TaskRow, task_id)
-    if row is None:
-        raise NotFound(f"no task {task_id}")
-    case = session.get(Case, row.case_id)
-    permissions.check_may_see_task(session, user, row, case)
+    """An open task the user may see, and its case."""
+    row, case = get_task(session, user, task_id)
     if row.state != "open":
         raise Conflict(f"this task is no longer open: it was {row.state}"
                        + (f" by {row.completed_by}" if row.completed_by else ""))
