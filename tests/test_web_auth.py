@@ -59,3 +59,40 @@ def test_repeated_failures_lock_the_name_for_a_while(web, ctx):
     assert str(ctx.config["auth.sign_in_lockout_minutes"]) in answer.get_data(as_text=True)
     # the API is throttled the same way
     assert web.post("/api/v1/auth/token", json={"username": "ann", "password": "secret-pw"}).status_code == 429
+
+
+def _signed_in(web):
+    web.post("/sign-in", data={"username": "ann", "password": "secret-pw", "csrf_token": _token(web)})
+    return web
+
+
+def test_chinese_first_then_english_per_user(web):
+    assert "<h1>登录</h1>" in web.get("/sign-in").get_data(as_text=True)
+    _signed_in(web)
+    answer = web.post("/language", data={"language": "en", "next": "/settings",
+                                         "csrf_token": _token(web, "/settings")})
+    assert answer.headers["Location"] == "/settings"
+    assert "<h1>Settings</h1>" in web.get("/settings").get_data(as_text=True)
+    # kept with the user: a new session in another browser is in English too
+    again = _signed_in(web.application.test_client())
+    assert "<h1>Settings</h1>" in again.get("/settings").get_data(as_text=True)
+
+
+def test_dates_are_shown_in_each_persons_time_zone(web, ctx):
+    from engine import runtime
+
+    from .bpmn_util import one_task
+    from .conftest import deploy_xml
+
+    deploy_xml(ctx, one_task("dated", 'camunda:assignee="ann" camunda:dueDate="2026-12-01T09:00:00+08:00"'))
+    with ctx.db.session() as session:
+        runtime.start_case(ctx, session, identity.get_user(session, "ann"), "dated", "有期限的案件")
+    _signed_in(web)
+    assert "2026-12-01 09:00" in web.get("/inbox").get_data(as_text=True)  # the service's zone, Asia/Shanghai
+    web.post("/settings", data={"timezone": "Europe/Berlin", "language": "zh_CN",
+                                "csrf_token": _token(web, "/settings")})
+    page = web.get("/inbox").get_data(as_text=True)
+    assert "2026-12-01 02:00" in page and "2026-12-01 09:00" not in page
+    answer = web.post("/settings", data={"timezone": "Mars/Olympus", "csrf_token": _token(web, "/settings")})
+    assert answer.status_code == 200 and "Mars/Olympus" in answer.get_data(as_text=True)  # told, not saved
+    assert "2026-12-01 02:00" in web.get("/inbox").get_data(as_text=True)
