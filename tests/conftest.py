@@ -47,7 +47,8 @@ def make_config(url: str, **overrides: Any) -> config_module.Config:
 
 @pytest.fixture
 def backend() -> str:
-    return "sqlite"
+    """SQLite unless CASEWORK_TEST_BACKEND=postgresql runs the whole suite on PostgreSQL."""
+    return os.environ.get("CASEWORK_TEST_BACKEND", "sqlite")
 
 
 @pytest.fixture
