@@ -48,6 +48,10 @@ def test_next_never_leaves_the_site(web):
     answer = web.post("/sign-in", data={"username": "ann", "password": "secret-pw", "csrf_token": _token(web),
                                         "next": "//evil.example/x"})
     assert "evil.example" not in answer.headers["Location"]
+    web.post("/sign-out", data={"csrf_token": _token(web, "/settings")})
+    answer = web.post("/sign-in", data={"username": "ann", "password": "secret-pw", "csrf_token": _token(web),
+                                        "next": "/\\evil.example/x"})  # browsers read /\ as //
+    assert "evil.example" not in answer.headers["Location"]
 
 
 def test_repeated_failures_lock_the_name_for_a_while(web, ctx):

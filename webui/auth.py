@@ -13,7 +13,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from engine import identity
 from engine.errors import Unauthorized
 
-from .web import WebUser, ctx, db, me
+from .web import WebUser, ctx, db, local_path, me
 
 bp = Blueprint("auth", __name__)
 
@@ -21,12 +21,10 @@ LANGUAGES = {"zh_CN": "中文", "en": "English"}
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site (never another host) after signing in."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
+    """Where to go after signing in: the page asked for, if it is on this site, else the home page."""
     from .app import home_url
 
-    return home_url()
+    return local_path(target, home_url())
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

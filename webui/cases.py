@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_datetime, get_locale, to_user_timezone
@@ -19,7 +18,7 @@ from engine.inbox import active_users, due_mark
 from engine.render import RenderError, render_svg
 from engine.store import Case
 
-from .web import ctx, db, me
+from .web import ctx, db, local_path, me
 
 bp = Blueprint("cases", __name__)
 
@@ -44,12 +43,6 @@ def _days() -> int:
 
 def _english() -> bool:
     return str(get_locale() or "").startswith("en")
-
-
-def _safe_next(target: str | None, fallback: str) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return fallback
 
 
 def show_value(value: Any, options: dict[str, str] | None = None, limit: int | None = None) -> str:
@@ -333,4 +326,4 @@ def flag(case_id: int) -> Any:
     db().commit()
     flash(_("Case %(number)s is flagged for supervision.", number=case.number) if flagged
           else _("The supervision flag is off case %(number)s.", number=case.number), "info")
-    return redirect(_safe_next(request.form.get("next"), url_for("cases.show", case_id=case.id)))
+    return redirect(local_path(request.form.get("next"), url_for("cases.show", case_id=case.id)))

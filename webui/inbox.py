@@ -9,7 +9,6 @@ page the person came from, never an error page.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -22,7 +21,7 @@ from engine import inbox as inbox_queries
 from engine.errors import CaseworkError, Conflict, Forbidden, Invalid, NotFound, TooLarge
 
 from . import taskform
-from .web import ctx, db, me
+from .web import ctx, db, local_path, me
 
 bp = Blueprint("inbox", __name__)
 
@@ -32,16 +31,8 @@ SORTS = (("due", _l("Due date")), ("created", _l("Newest")), ("priority", _l("Pr
 DUES = (("overdue", _l("Overdue")), ("soon", _l("Due soon")), ("later", _l("Later")), ("none", _l("No due date")))
 
 
-def _local(target: str | None, fallback: str) -> str:
-    """Only a path on this site, never another host."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target \
-            and not urlsplit(target).netloc:
-        return target
-    return fallback
-
-
 def _back() -> Any:
-    return redirect(_local(request.form.get("next"), url_for("inbox.index")))
+    return redirect(local_path(request.form.get("next"), url_for("inbox.index")))
 
 
 def _due_soon_days() -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, render_template
 from flask_login import UserMixin, current_user
@@ -65,6 +66,15 @@ def db() -> Session:
 def me() -> User:
     """The signed-in user's row (pages are behind login_required)."""
     return current_user.user
+
+
+def local_path(target: str | None, fallback: str) -> str:
+    """A `next` address to go back to, only if it is a path on this site (never another host:
+    no scheme, no `//host`, no backslash that a browser would read as one)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target \
+            and not urlsplit(target).netloc:
+        return target
+    return fallback
 
 
 def supervisors_only(view: Callable[..., Any]) -> Callable[..., Any]:
