@@ -8,9 +8,11 @@ An environment variable is the dotted key upper-cased with dots as underscores:
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -40,6 +42,26 @@ def _zone(v: str) -> bool:
         ZoneInfo(v)
     except (ZoneInfoNotFoundError, ValueError):
         return False
+    return True
+
+
+def _working_day_offsets(v: list) -> bool:
+    return all(isinstance(x, int) and x > 0 for x in v)
+
+
+def _calendar_years(v: dict) -> bool:
+    """{2027: {"holidays": [dates], "workdays": [dates]}}: dates as YAML dates or YYYY-MM-DD text."""
+    for year, entry in v.items():
+        if not str(year).isdigit() or not isinstance(entry, dict) or set(entry) - {"holidays", "workdays"}:
+            return False
+        for days in entry.values():
+            if not isinstance(days, list):
+                return False
+            for day in days:
+                try:
+                    date.fromisoformat(str(day))
+                except ValueError:
+                    return False
     return True
 
 
@@ -73,6 +95,39 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("supervise.due_soon_days", int, 3, "a positive whole number of days", _positive),
     Setting("api.default_limit", int, 100, "a whole number from 1 to 1000", lambda v: 1 <= v <= 1000),
     Setting("api.max_limit", int, 1000, "a whole number from 1 to 10000", lambda v: 1 <= v <= 10000),
+    Setting("scheduler.lease_seconds", float, 15.0,
+            "a positive number of seconds (a standby scheduler takes over this long after the first one dies)",
+            _positive),
+    Setting("calendar.years", dict, {},
+            "a mapping of year to {holidays: [YYYY-MM-DD, ...], workdays: [YYYY-MM-DD, ...]}", _calendar_years),
+    Setting("deadlines.reminder_working_days", list, [15, 5],
+            "a list of positive whole numbers of working days before a due time", _working_day_offsets),
+    Setting("mail.enabled", bool, False, "true or false"),
+    Setting("mail.host", str, "localhost", "a host name or address"),
+    Setting("mail.port", int, 25, "a port number 1-65535", lambda v: 0 < v < 65536),
+    Setting("mail.security", str, "none", "one of none, starttls, ssl", lambda v: v in ("none", "starttls", "ssl")),
+    Setting("mail.username", str, "", "a user name, or empty for none"),
+    Setting("mail.password", str, "", "a password, or empty for none"),
+    Setting("mail.sender", str, "casework@localhost", "an e-mail address", lambda v: "@" in v),
+    Setting("mail.timeout_seconds", float, 10.0, "a positive number of seconds", _positive),
+    Setting("outbox.max_attempts", int, 12, "a positive whole number", _positive),
+    Setting("outbox.retry_seconds", float, 30.0,
+            "a positive number of seconds (the first retry; each next one waits twice as long)", _positive),
+    Setting("suggestion.sign_in_working_days", int, 5, "a positive whole number of working days", _positive),
+    Setting("suggestion.reply_months", int, 3, "a positive whole number of months", _positive),
+    Setting("suggestion.max_reply_months", int, 6, "a positive whole number of months (with an extension)", _positive),
+    Setting("suggestion.assist_opinion_months", int, 1, "a positive whole number of months", _positive),
+    Setting("suggestion.evaluation_working_days", int, 20, "a positive whole number of working days", _positive),
+    Setting("suggestion.rehandling_months", int, 1, "a positive whole number of months", _positive),
+    Setting("suggestion.max_rehandling_rounds", int, 2, "a positive whole number", _positive),
+    Setting("suggestion.face_reply_quota", int, 3, "a positive whole number of suggestions per unit and session",
+            _positive),
+    Setting("proposal.sign_in_working_days", int, 5, "a positive whole number of working days", _positive),
+    Setting("proposal.consult_working_days", int, 15, "a positive whole number of working days", _positive),
+    Setting("proposal.reply_months", int, 3, "a positive whole number of months", _positive),
+    Setting("proposal.evaluation_working_days", int, 15, "a positive whole number of working days", _positive),
+    Setting("proposal.rehandling_months", int, 1, "a positive whole number of months", _positive),
+    Setting("proposal.max_rehandling_rounds", int, 2, "a positive whole number", _positive),
     Setting("logging.level", str, "INFO", "one of DEBUG, INFO, WARNING, ERROR",
             lambda v: v in ("DEBUG", "INFO", "WARNING", "ERROR")),
 )
@@ -105,6 +160,22 @@ def _coerce(setting: Setting, raw: Any, source: str) -> Any:
         except (TypeError, ValueError):
             raise fail() from None
         if setting.kind is int and isinstance(raw, float) and raw != int(raw):
+            raise fail()
+    elif setting.kind is list:  # of whole numbers: a YAML list, or "15,5" in an environment variable
+        if isinstance(raw, str):
+            try:
+                value = [int(x) for x in raw.split(",") if x.strip()]
+            except ValueError:
+                raise fail() from None
+        elif not isinstance(raw, list) or any(isinstance(x, bool) for x in raw):
+            raise fail()
+    elif setting.kind is dict:  # a YAML mapping, or JSON text in an environment variable
+        if isinstance(raw, str):
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                raise fail() from None
+        if not isinstance(value, dict):
             raise fail()
     elif setting.kind is str:
         if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):

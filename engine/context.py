@@ -29,6 +29,11 @@ class EngineContext:
     numberers: dict[str, Numberer] = field(default_factory=dict)
     # called after each change with the case's earliest waiting timer due (or None) so a scheduler can wake
     timer_listeners: list[Callable[[Any], None]] = field(default_factory=list)
+    # the domain's hooks (workflows.install registers them; the engine never imports the domain):
+    # called in _save with (session, case, workflow) before the flush, to keep its own rows in step
+    save_listeners: list[Callable[[Any, Any, Any], None]] = field(default_factory=list)
+    # called before a task completes with (session, case, task_row, submitted data); may raise Invalid
+    completion_checks: list[Callable[[Any, Any, Any, dict], None]] = field(default_factory=list)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import clock, forms, instances, library, permissions, projections
+from . import clock, deadlines, forms, instances, library, permissions, projections
 from .context import EngineContext
 from .errors import Conflict, Invalid, NotFound
 from .store import Case, TaskRow, TimerRow, User
@@ -85,6 +85,8 @@ def _save(ctx: EngineContext, session: Session, case: Case, workflow: Any, befor
         projections.record_event(session, case, "case_completed", actor, "")
     else:
         case.status, case.error_message = "running", None
+    for listener in ctx.save_listeners:
+        listener(session, case, workflow)
     try:
         session.flush()
     except StaleDataError:
@@ -143,6 +145,8 @@ def complete_task(ctx: EngineContext, session: Session, user: User, task_id: str
         who = f" by {row.completed_by}" if row.completed_by else ""
         raise Conflict(f"this task is no longer open: it was {row.state}{who}")
     permissions.check_may_complete(user, row)
+    for check in ctx.completion_checks:
+        check(session, case, row, data or {})
     workflow = instances.load(ctx, case)
     before = projections.snapshot(workflow)
     task = workflow.get_task_from_id(UUID(task_id))
@@ -184,13 +188,26 @@ def send_message(ctx: EngineContext, session: Session, user: User, name: str, ca
 
 
 def fire_timers(ctx: EngineContext, session: Session, case_id: int) -> int:
-    """Fire what is due on one case (reload, refresh timers, run, save). Firing twice changes nothing."""
+    """Fire what is due on one case. Firing twice changes nothing.
+
+    Reminders and escalations are settled on the rows alone; BPMN timers reload the workflow,
+    refresh its timers, run it and save it."""
     now = clock.now()
     due_rows = list(session.scalars(select(TimerRow).where(
         TimerRow.case_id == case_id, TimerRow.state == "waiting", TimerRow.due_at <= now)))
     case = session.get(Case, case_id)
     if not due_rows or case is None:
         return 0
+    deadline_rows = [r for r in due_rows if r.kind in deadlines.KINDS]
+    bpmn_rows = [r for r in due_rows if r.kind not in deadlines.KINDS]
+    fired = deadlines.fire(ctx, session, case, deadline_rows, now) if deadline_rows else 0
+    if bpmn_rows:
+        fired += _fire_bpmn_timers(ctx, session, case, bpmn_rows, now)
+    return fired
+
+
+def _fire_bpmn_timers(ctx: EngineContext, session: Session, case: Case, due_rows: list[TimerRow],
+                      now: Any) -> int:
     workflow = instances.load(ctx, case)
     before = projections.snapshot(workflow)
     error = _advance(workflow, workflow.refresh_timers)

@@ -73,6 +73,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(10), default="zh_CN")
     timezone: Mapped[str | None] = mapped_column(String(64))  # None: the configured zone
+    email: Mapped[str | None] = mapped_column(String(254))  # where reminders and escalations are mailed
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     groups: Mapped[list[Group]] = relationship(secondary="user_groups", lazy="selectin", order_by="Group.name")
@@ -174,6 +175,7 @@ class TaskRow(Base):
     assignment: Mapped[str | None] = mapped_column(String(10))
     draft: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # form values saved but not submitted
     draft_saved_at: Mapped[datetime | None]
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)  # its due time passed while it was open
 
 
 class TaskCandidate(Base):
@@ -189,14 +191,19 @@ class TaskCandidate(Base):
 
 
 class TimerRow(Base):
-    """A waiting BPMN timer: the scheduler's only source of truth."""
+    """A waiting timer: the scheduler's only source of truth.
+
+    Kinds boundary, intermediate, start and cycle are BPMN timers (id = the SpiffWorkflow task id);
+    reminder and escalation are deadlines of a human task (`task_id`) or of the case (no task), fired
+    without loading the workflow (id = a uuid5 of the task id and the offset)."""
 
     __tablename__ = "timers"
     __table_args__ = (Index("ix_timers_state_due", "state", "due_at"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the SpiffWorkflow task id of the event
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     element_id: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(20))  # boundary, intermediate, start
+    kind: Mapped[str] = mapped_column(String(20))  # boundary, intermediate, start, cycle, reminder, escalation
+    task_id: Mapped[str | None] = mapped_column(String(36))  # the human task a reminder/escalation is for
     due_at: Mapped[datetime]
     state: Mapped[str] = mapped_column(String(20), default="waiting")  # waiting, fired, cancelled
     fired_at: Mapped[datetime | None]
@@ -244,6 +251,56 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class Lease(Base):
+    """Who may run a singleton job (the timer scheduler) until when; renewed while the holder lives."""
+
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))  # host:pid:random of the process holding it
+    acquired_at: Mapped[datetime] = mapped_column(default=clock.now)
+    expires_at: Mapped[datetime]
+
+
+class OutboxMessage(Base):
+    """A notification to deliver, written in the same transaction as the event that causes it.
+
+    channel `in_app` becomes a Notification row, `email` an SMTP message; failures are retried with
+    back-off (`next_attempt_at`) and never dropped."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state_next", "state", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    channel: Mapped[str] = mapped_column(String(10))  # in_app, email
+    recipient: Mapped[str] = mapped_column(String(64))  # user name
+    address: Mapped[str | None] = mapped_column(String(254))  # e-mail address for channel email
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))  # reminder, escalation, ...
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(10), default="pending")  # pending, sent, failed (gave up)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=clock.now)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+
+
+class Notification(Base):
+    """An in-app notification a user sees in their list until they mark it read."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_read", "username", "read_at"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    read_at: Mapped[datetime | None]
+    outbox_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)  # delivered once per outbox row
 
 
 class LoginFailure(Base):

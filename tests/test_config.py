@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _flat(tree, prefix=""):
     for key, value in tree.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and f"{prefix}{key}" not in {s.key for s in config.SETTINGS}:
             yield from _flat(value, f"{prefix}{key}.")
         else:
             yield f"{prefix}{key}", value
