@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from . import clock
 from .config import Config
 from .instances import SpecCache
 from .script_engine import SandboxedScriptEngine
 from .store import Database
+from .workdays import BusinessCalendar, calendar_from_config
 
 # A numbering hook gets (session, case) and returns the case number; the domain registers its own.
 Numberer = Callable[[Any, Any], str]
@@ -39,6 +42,10 @@ class EngineContext:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.config["timezone"])
 
+    @cached_property
+    def calendar(self) -> BusinessCalendar:
+        return calendar_from_config(self.config)
+
     @property
     def functions(self) -> dict[str, Any]:
         return self.script_engine.functions
@@ -47,4 +54,16 @@ class EngineContext:
     def create(cls, config: Config, db: Database | None = None) -> EngineContext:
         db = db or Database(config["database.url"], config["database.echo"])
         script_engine = SandboxedScriptEngine(line_budget=config["engine.script_line_budget"])
-        return cls(config=config, db=db, script_engine=script_engine)
+        context = cls(config=config, db=db, script_engine=script_engine)
+        context.register_calendar_functions()
+        return context
+
+    def register_calendar_functions(self) -> None:
+        """The business calendar and the clock, callable from BPMN expressions and scripts."""
+        calendar, zone = self.calendar, self.zone
+        self.script_engine.zone = zone  # a timer's bare date or naive time is meant in this zone
+        for name in ("add_working_days", "add_months", "next_working_day", "working_day_on_or_after",
+                     "working_days_between"):
+            self.script_engine.register_function(name, getattr(calendar, name))
+        self.script_engine.register_function("now", clock.now)
+        self.script_engine.register_function("today", lambda: clock.now().astimezone(zone).date())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import re
 import types
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 import simpleeval
@@ -327,13 +327,22 @@ def _is_foreign(code) -> bool:
     return code.co_filename not in (simpleeval.__file__, __file__, limits.__file__)
 
 
-def evaluate_timer(expression: str, context: dict, functions: dict | None = None) -> str:
-    """ISO 8601 text for a timer definition: unquoted ISO as is, otherwise the evaluated value."""
-    if is_iso8601_timer(expression):
-        return expression.strip()
-    value = evaluate(expression, context, functions)
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
+def evaluate_timer(expression: str, context: dict, functions: dict | None = None, zone: tzinfo | None = None) -> str:
+    """ISO 8601 text for a timer definition: unquoted ISO as is, otherwise the evaluated value.
+
+    With a ``zone``, a bare date means the end of that day there and a time without an offset is
+    meant there (SpiffWorkflow would read both in the server's own zone)."""
+    value = expression.strip() if is_iso8601_timer(expression) else evaluate(expression, context, functions)
+    if isinstance(value, str) and zone is not None and re.fullmatch(_DATETIME, value.strip()):
+        text = value.strip()
+        try:
+            value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+        except ValueError:
+            raise ExpressionError(f"Timer {expression!r} gave {text!r}, not a valid date", expression) from None
+    if isinstance(value, datetime):
+        return (value if value.tzinfo or zone is None else value.replace(tzinfo=zone)).isoformat()
+    if isinstance(value, date):
+        return datetime.combine(value, time(23, 59, 59), zone).isoformat() if zone else value.isoformat()
     if isinstance(value, timedelta):
         seconds = value.total_seconds()
         return f"PT{int(seconds) if seconds.is_integer() else seconds}S"

@@ -55,6 +55,7 @@ class SandboxedScriptEngine(PythonScriptEngine):
         self.functions: dict[str, Callable] = dict(functions or {})
         self.services: dict[str, ServiceHandler] = dict(services or {})
         self.line_budget = line_budget
+        self.zone = None  # the business calendar's zone (set by EngineContext): a timer's bare date means it
 
     def register_function(self, name: str, fn: Callable) -> None:
         """Make ``fn`` callable by name from expressions and scripts (e.g. add_working_days)."""
@@ -78,7 +79,7 @@ class SandboxedScriptEngine(PythonScriptEngine):
         context = {**task.data, **(external_context or {})}
         try:
             if _is_timer_expression(task, expression):
-                return expressions.evaluate_timer(expression, context, self.functions)
+                return expressions.evaluate_timer(expression, context, self.functions, zone=self.zone)
             if expressions.is_iso8601_timer(expression):
                 return expression.strip()
             return self.evaluate_in(expression, context)

@@ -9,7 +9,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
-from engine import supervision
+from engine import clock, supervision
 from engine.inbox import due_mark
 
 from .web import ctx, db, supervisors_only
@@ -35,8 +35,10 @@ def index() -> Any:
     case_ids = sorted({c.id for cases in watch.lists.values() for c in cases})
     units = sorted(set(watch.units) | ({unit} if unit else set()))
     types = supervision.case_types(session)
+    calendar = ctx().calendar
     return render_template(
-        "supervise.html", sections=SECTIONS, empty=EMPTY, lists=watch.lists, units=units,
+        "supervise.html", missing_years=calendar.missing_years_ahead(calendar.local_date(clock.now())),
+        sections=SECTIONS, empty=EMPTY, lists=watch.lists, units=units,
         unit_names=supervision.group_names(session, units), types=types, type_names=dict(types), unit=unit,
         process_key=process_key, holders=supervision.open_units(session, case_ids), due_soon_days=days,
         mark=lambda due: due_mark(due, days), next_url=request.full_path.rstrip("?"))
