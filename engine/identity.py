@@ -20,6 +20,7 @@ ADMINS, DESIGNERS, SUPERVISORS = "admins", "designers", "supervisors"
 
 _hasher = PasswordHasher()
 _NAME = re.compile(r"^[A-Za-z0-9_.\-@]{1,64}$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")  # enough to catch a slip; the mail server decides
 # A hash to verify against when the user does not exist, so that timing does not reveal names.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
@@ -53,15 +54,17 @@ def ensure_group(session: Session, name: str, display_name: str = "") -> Group:
 
 
 def add_user(session: Session, username: str, password: str, groups: list[str] | tuple[str, ...] = (),
-             display_name: str = "", language: str = "zh_CN") -> User:
+             display_name: str = "", language: str = "zh_CN", email: str | None = None) -> User:
     if not _NAME.match(username):
         raise Invalid(f"user name {username!r} may hold only letters, digits and _ . - @ (at most 64)")
     if len(password) < 6:
         raise Invalid("the password must have at least 6 characters")
+    if email and not _EMAIL.match(email):
+        raise Invalid(f"{email!r} is not an e-mail address")
     if get_user(session, username) is not None:
         raise Conflict(f"a user named {username!r} already exists")
     user = User(username=username, display_name=display_name or username, language=language,
-                password_hash=hash_password(password))
+                password_hash=hash_password(password), email=email or None)
     user.groups = [ensure_group(session, g) for g in groups if g]
     session.add(user)
     session.flush()

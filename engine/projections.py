@@ -6,6 +6,7 @@ Written in the caller's transaction, so a case and its projections are always in
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -173,11 +174,13 @@ def snapshot(workflow: Any) -> Snapshot:
 
 def sync(session: Session, case: Case, workflow: Any, before: Snapshot, functions: dict[str, Any],
          zone: ZoneInfo, actor: str | None, done_tasks: set[str] = frozenset(),
-         done_timers: set[str] = frozenset()) -> datetime | None:
+         done_timers: set[str] = frozenset(), calendar: Any = None,
+         reminder_days: Iterable[int] = ()) -> datetime | None:
     """Bring the case's task and timer rows in line with the workflow; returns when the case is due.
 
     `done_tasks` / `done_timers` were already settled by the caller (completed, fired). Plain
     INSERT/UPDATE statements: the ORM's unit of work costs more than the rest of a save.
+    With a business `calendar`, the reminder and escalation rows of tasks and of the case follow too.
     """
     ready = {str(t.id): t for t in human_tasks(workflow)}
     now = clock.now()
@@ -207,9 +210,13 @@ def sync(session: Session, case: Case, workflow: Any, before: Snapshot, function
         if candidates:
             session.execute(insert(TaskCandidate), candidates)
     _sync_timers(session, case, workflow, before, done_timers)
-    dues = [t.internal_data.get("casework_due") for t in ready.values()]
-    # the case is due when its earliest open task is (the domain may add case-level deadlines)
-    return min((datetime.fromisoformat(d) for d in dues if d), default=None)
+    case_due = None
+    if calendar is not None:
+        closed = [tid for tid in before.tasks if tid not in ready]
+        case_due = sync_deadlines(session, case, workflow, before, created, closed, calendar, reminder_days, now)
+    dues = [datetime.fromisoformat(d) for d in (t.internal_data.get("casework_due") for t in ready.values()) if d]
+    # the case is due when its earliest open task is, or its own deadline (`case_deadline`) if sooner
+    return min(dues + ([case_due] if case_due else []), default=None)
 
 
 def _sync_timers(session: Session, case: Case, workflow: Any, before: Snapshot, done: set[str]) -> None:
@@ -232,6 +239,105 @@ def _sync_timers(session: Session, case: Case, workflow: Any, before: Snapshot, 
     if gone:
         session.execute(update(TimerRow).where(TimerRow.id.in_(gone), TimerRow.state == "waiting")
                         .values(state="cancelled").execution_options(synchronize_session=False))
+
+
+# -- reminders and escalations (fired by engine.deadlines from these rows, without loading the workflow) --
+
+CASE_DEADLINE = "case_deadline"  # the workflow variable holding the case-level deadline (ISO date or date-time)
+_DEADLINE_KINDS = ("reminder", "escalation")
+
+
+def deadline_row_id(owner: str, kind: str, offset: int) -> str:
+    """Stable ids, so that writing the same deadline twice is the same row (owner: a task id or case-<id>@<due>)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"casework:deadline:{owner}:{kind}:{offset}"))
+
+
+def deadline_times(due: datetime, since: datetime, calendar: Any,
+                   reminder_days: Iterable[int]) -> list[tuple[str, int, datetime]]:
+    """(kind, working days before, when) for each reminder still ahead of `since`, and the escalation.
+
+    Reminders are counted back in working days at the same local time of day as the due time."""
+    local = due.astimezone(calendar.zone)
+    times = []
+    for offset in sorted(set(reminder_days), reverse=True):
+        at = calendar.add_working_days(local, -offset).astimezone(UTC)
+        if since < at < due:
+            times.append(("reminder", offset, at))
+    times.append(("escalation", 0, due))
+    return times
+
+
+def _workflow_value(workflow: Any, name: str) -> Any:
+    """What case_data(workflow)[name] would be, without copying all the data."""
+    if workflow.is_completed():
+        return workflow.data.get(name)
+    value = None
+    for task in all_tasks(workflow):
+        if name in task.data and task.state in (TaskState.READY, TaskState.WAITING, TaskState.ERROR):
+            value = task.data[name]
+    return value
+
+
+def case_deadline(value: Any, zone: ZoneInfo) -> datetime | None:
+    """The case-level deadline as UTC; a value the engine cannot read is logged and ignored."""
+    if isinstance(value, str) and value.strip().upper().startswith("P"):
+        return None  # a duration would move on every save; only a fixed time makes a deadline
+    try:
+        return to_due_time(value, zone)
+    except (TypeError, ValueError):
+        log.warning("case_deadline %r is not an ISO date or date-time; no reminders are scheduled", value)
+        return None
+
+
+def sync_deadlines(session: Session, case: Case, workflow: Any, before: Snapshot, created: list[dict[str, Any]],
+                   closed: list[str], calendar: Any, reminder_days: Iterable[int], now: datetime) -> datetime | None:
+    """Write reminder and escalation rows for new tasks with a due time and for the case deadline,
+    cancel those of closed tasks; returns the case deadline (UTC) if there is one."""
+    offsets = tuple(reminder_days)
+    rows = []
+    for task in created:
+        if task["due_at"] is not None:
+            rows += [dict(id=deadline_row_id(task["id"], kind, offset), case_id=case.id, element_id=task["element_id"],
+                          kind=kind, task_id=task["id"], due_at=at, state="waiting")
+                     for kind, offset, at in deadline_times(task["due_at"], now, calendar, offsets)]
+    if rows:
+        session.execute(insert(TimerRow), rows)
+    with_due = [tid for tid in closed if before.tasks[tid].internal_data.get("casework_due")]
+    if with_due:
+        session.execute(update(TimerRow).where(TimerRow.case_id == case.id, TimerRow.task_id.in_(with_due),
+                                               TimerRow.state == "waiting")
+                        .values(state="cancelled").execution_options(synchronize_session=False))
+    ended = workflow.is_completed()
+    # the case row still holds the data of the previous save: compare with it, no query on most saves
+    old = case_deadline((case.data or {}).get(CASE_DEADLINE), calendar.zone)
+    new = None if ended else case_deadline(_workflow_value(workflow, CASE_DEADLINE), calendar.zone)
+    if old != new:
+        _reschedule_case_deadline(session, case, new, calendar, offsets, now)
+    return new
+
+
+def _reschedule_case_deadline(session: Session, case: Case, due: datetime | None, calendar: Any,
+                              offsets: tuple[int, ...], now: datetime) -> None:
+    """The case deadline appeared, moved or went: cancel what no longer applies, add (or revive) the rest.
+
+    A row that already fired stays fired: moving the deadline back to an earlier value does not repeat it."""
+    owner = f"case-{case.id}@{due.isoformat()}" if due else ""
+    wanted = {deadline_row_id(owner, kind, offset): (kind, at)
+              for kind, offset, at in (deadline_times(due, now, calendar, offsets) if due else [])}
+    existing = dict(session.execute(select(TimerRow.id, TimerRow.state).where(
+        TimerRow.case_id == case.id, TimerRow.task_id.is_(None), TimerRow.kind.in_(_DEADLINE_KINDS))).all())
+    stale = [rid for rid, state in existing.items() if state == "waiting" and rid not in wanted]
+    if stale:
+        session.execute(update(TimerRow).where(TimerRow.id.in_(stale)).values(state="cancelled")
+                        .execution_options(synchronize_session=False))
+    revive = [rid for rid in wanted if existing.get(rid) == "cancelled"]
+    if revive:
+        session.execute(update(TimerRow).where(TimerRow.id.in_(revive)).values(state="waiting")
+                        .execution_options(synchronize_session=False))
+    new_rows = [dict(id=rid, case_id=case.id, element_id=CASE_DEADLINE, kind=kind, task_id=None, due_at=at,
+                     state="waiting") for rid, (kind, at) in wanted.items() if rid not in existing]
+    if new_rows:
+        session.execute(insert(TimerRow), new_rows)
 
 
 def case_data(workflow: Any) -> dict[str, Any]:

@@ -31,7 +31,7 @@ CONTACT_KINDS = {"contact_before": _l("Before handling"), "contact_during": _l("
 CONTACT_METHODS = {"visit": _l("Visit"), "meeting": _l("Meeting"), "phone": _l("Phone"), "other": _l("Other")}
 # names of values in event data that are not form fields
 DATA_LABELS = {"assignee": _l("Assignee"), "candidate_groups": _l("Groups"), "candidate_users": _l("People"),
-               "due_at": _l("Due"), "file_name": _l("File"), "size": _l("Size")}
+               "due_at": _l("Due"), "file_name": _l("File"), "size": _l("Size"), "task": _l("Task")}
 VALUE_MAX = 400  # longer values are cut in the timeline (the case data shows them whole)
 
 
@@ -108,6 +108,10 @@ def describe(entry: timeline.Entry) -> str:
         return _("Added a comment")
     if kind == "attachment_added":
         return _("Attached the file “%(name)s”", name=subject)
+    if kind == "deadline_reminder":
+        return _("Reminder: %(what)s", what=subject)
+    if kind == "case_escalated":
+        return _("Overdue, escalated to the supervisors: %(what)s", what=subject)
     if kind == "case_flagged":
         return _("Flagged the case for supervision: %(reason)s", reason=subject) if subject \
             else _("Flagged the case for supervision")
