@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.data_spec import TaskDataReference
 from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
 from SpiffWorkflow.camunda.parser.CamundaParser import NSMAP, CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import (
@@ -29,6 +30,7 @@ from SpiffWorkflow.camunda.parser.task_spec import (
     UserTaskParser,
 )
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
+from SpiffWorkflow.camunda.specs.multiinstance_task import ParallelMultiInstanceTask, SequentialMultiInstanceTask
 from SpiffWorkflow.camunda.specs.user_task import (
     EnumFormField,
     Form,
@@ -329,7 +331,19 @@ class CaseworkParser(CamundaParser):
                 task_spec.bpmn_id = original_id(bpmn_id)
                 if task_spec.bpmn_id in lanes:
                     task_spec.lane = lanes[task_spec.bpmn_id]
+                collection_input(task_spec)
         return spec
+
+
+def collection_input(task_spec) -> None:
+    """A camunda:collection is the multi-instance's input and output (each instance's element variable is
+    written back in place). SpiffWorkflow sets the input only when the task starts, on the spec object,
+    so after a reload the results were appended to the collection instead: set it at parse time."""
+    if isinstance(task_spec, (SequentialMultiInstanceTask, ParallelMultiInstanceTask)) \
+            and task_spec.cardinality is None and task_spec.data_output is not None and task_spec.data_input is None:
+        task_spec.data_input = TaskDataReference(task_spec.data_output.bpmn_id)
+        if task_spec.output_item is not None:
+            task_spec.input_item = TaskDataReference(task_spec.output_item.bpmn_id)
 
 
 def process_info(process, filename=None) -> ProcessInfo:

@@ -1,0 +1,105 @@
+"""Evaluation and re-handling (满意度测评与二次办理): the handlers of bpmn/evaluation.bpmn, which both
+suggestions and proposals call. Who takes charge, who reviews and who supervises jointly depends on the
+case type; the numbers (working days, months, rounds) come from the data the case's init handler set.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine import clock
+
+# who takes personal charge of a re-handling round (包案)
+LEADERS = {"suggestion": ["congress_leaders", "government_leaders"], "proposal": ["cppcc_leaders"]}
+# the office that assigned the case reviews the re-handled reply
+REVIEW_OFFICE = {"suggestion": "liaison_office", "proposal": "proposal_committee"}
+# still unsatisfied when the rounds are used up: who supervises jointly (联合督办), and how
+JOINT = {"suggestion": (["congress_leaders"], "市、区两级人大代表联合视察、联合督办"),
+         "proposal": (["cppcc_leaders"], "政协领导带领委员调研督导")}
+NOT_EVALUATED = "not_evaluated"
+
+
+def _case_type(data: dict) -> str:
+    case_type = data.get("case_type")
+    if case_type not in LEADERS:
+        raise ValueError(f"evaluation_rehandling needs case_type 'suggestion' or 'proposal', not {case_type!r}")
+    return case_type
+
+
+class EvaluationHandlers:
+
+    def __init__(self, ctx: Any):
+        self.calendar, self.zone = ctx.calendar, ctx.zone
+
+    def now(self) -> str:
+        return clock.now().astimezone(self.zone).isoformat(timespec="seconds")
+
+    def open(self, data: dict) -> dict:
+        """evaluation_open: a fresh rating is asked for each reply, due so many working days after it."""
+        case_type = _case_type(data)
+        replied_at = data.get("replied_at") or self.now()
+        due = self.calendar.add_working_days(replied_at, data["evaluation_working_days"])
+        return {"replied_at": replied_at, "evaluation_due": due, "case_deadline": due[:10], "stage": "待测评",
+                "satisfaction_work": None, "satisfaction_result": None, "unsatisfied": False,
+                "rehandling_rounds": int(data.get("rehandling_rounds") or 0),
+                "max_rehandling_rounds": int(data["max_rehandling_rounds"]),
+                "reply_poor": bool(data.get("reply_poor")), "flagged": bool(data.get("flagged")),
+                "joint_supervision": bool(data.get("joint_supervision")),
+                "review_office": REVIEW_OFFICE[case_type], "evaluations": data.get("evaluations") or []}
+
+    def _evaluation(self, data: dict, work: str, result: str) -> dict:
+        return {"round": int(data.get("rehandling_rounds") or 0), "work": work, "result": result,
+                "comment": data.get("evaluation_comment") or "", "at": self.now()}
+
+    def recorded(self, data: dict) -> dict:
+        """evaluation_recorded: unsatisfied when either the handling work or the result is."""
+        work, result = data.get("satisfaction_work"), data.get("satisfaction_result")
+        return {"unsatisfied": "unsatisfied" in (work, result), "evaluated_at": self.now(), "case_deadline": None,
+                "evaluations": [*(data.get("evaluations") or []), self._evaluation(data, work, result)]}
+
+    def not_answered(self, data: dict) -> dict:
+        """evaluation_not_answered: the period ended without an answer (the boundary timer)."""
+        return {"satisfaction_work": NOT_EVALUATED, "satisfaction_result": NOT_EVALUATED, "unsatisfied": False,
+                "case_deadline": None,
+                "evaluations": [*(data.get("evaluations") or []),
+                                self._evaluation(data, NOT_EVALUATED, NOT_EVALUATED)]}
+
+    def rehandling_open(self, data: dict) -> dict:
+        """rehandling_open (二次办理): leaders take charge, the case is flagged, the unit gets a new deadline.
+
+        The unit's reply deadline (reply_due) becomes the re-handling deadline, so the tasks of the
+        unit's handling fall due then; the first one is kept as first_reply_due."""
+        case_type = _case_type(data)
+        today = clock.now().astimezone(self.zone).date()
+        due = self.calendar.add_months(today, data["rehandling_months"]).isoformat()
+        return {"rehandling_rounds": int(data.get("rehandling_rounds") or 0) + 1, "flagged": True,
+                "rehandling_reason": "答复质量不高" if data.get("reply_poor") else "提出人对办理不满意",
+                "rehandling_due": due, "first_reply_due": data.get("first_reply_due") or data.get("reply_due"),
+                "reply_due": due, "case_deadline": due, "leader_groups": LEADERS[case_type],
+                "review_office": REVIEW_OFFICE[case_type], "interview": False, "reply_poor": False,
+                "stage": "二次办理"}
+
+    def rehandling_replied(self, data: dict) -> dict:
+        """rehandling_replied: the re-handled reply is on record; the office reviews it next."""
+        replied_at = self.now()
+        reply = {"round": data.get("rehandling_rounds"), "reply_doc_no": data.get("reply_doc_no"),
+                 "result_class": data.get("result_class"), "replied_at": replied_at}
+        return {"replied_at": replied_at, "rehandling_replies": [*(data.get("rehandling_replies") or []), reply],
+                "stage": "二次办理"}
+
+    def joint_open(self, data: dict) -> dict:
+        """joint_supervision_open (联合督办): the rounds are used up and the proposer is still unsatisfied."""
+        groups, partner = JOINT[_case_type(data)]
+        return {"joint_supervision": True, "flagged": True, "joint_groups": groups, "joint_partner": partner,
+                "joint_supervision_at": self.now(), "case_deadline": None, "stage": "联合督办"}
+
+
+def register(ctx: Any) -> None:
+    h = EvaluationHandlers(ctx)
+    for topic, handler in {
+        "evaluation_open": h.open, "evaluation_recorded": h.recorded, "evaluation_not_answered": h.not_answered,
+        "rehandling_open": h.rehandling_open, "rehandling_replied": h.rehandling_replied,
+        "joint_supervision_open": h.joint_open,
+    }.items():
+        ctx.script_engine.register_service(topic, handler)
+
