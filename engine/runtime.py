@@ -17,9 +17,10 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import clock, deadlines, forms, instances, library, permissions, projections
+from . import clock, cycles, deadlines, forms, instances, library, permissions, projections
 from .context import EngineContext
 from .errors import Conflict, Invalid, NotFound
 from .store import Case, TaskRow, TimerRow, User
@@ -72,7 +73,8 @@ def _save(ctx: EngineContext, session: Session, case: Case, workflow: Any, befor
           done_timers: set[str] = frozenset()) -> None:
     with session.no_autoflush:  # one flush below, so the case's UPDATE ... WHERE lock_version = ? runs once
         case.due_at = projections.sync(session, case, workflow, before, ctx.functions, ctx.zone, actor,
-                                       done_tasks, done_timers)
+                                       done_tasks, done_timers, ctx.calendar,
+                                       ctx.config["deadlines.reminder_working_days"])
     case.state = instances.dump(workflow)  # after sync: it keeps the tasks' due times in the state
     case.data = projections.case_data(workflow)
     case.stage = _stage(workflow, case.data)
@@ -169,6 +171,12 @@ def send_message(ctx: EngineContext, session: Session, user: User, name: str, ca
     case = session.get(Case, case_id)
     if case is None or not permissions.may_see_case(session, user, case):
         raise NotFound(f"no case {case_id}")
+    return deliver_message(ctx, session, case, name, data, user.username)
+
+
+def deliver_message(ctx: EngineContext, session: Session, case: Case, name: str, data: dict[str, Any] | None = None,
+                    actor: str | None = None) -> Case:
+    """send_message without the permission check, for the domain's messages from one case to another."""
     if data is not None and not isinstance(data, dict):
         raise Invalid("data must be a JSON object")
     workflow = instances.load(ctx, case)
@@ -182,8 +190,8 @@ def send_message(ctx: EngineContext, session: Session, user: User, name: str, ca
         task.data.update(data or {})
     event = BpmnEvent(MessageEventDefinition(name), payload={"payload": data or {}, "result_var": None})
     error = _advance(workflow, lambda: workflow.send_event(event))
-    projections.record_event(session, case, "message_received", user.username, name, data=data or {})
-    _save(ctx, session, case, workflow, before, error, user.username)
+    projections.record_event(session, case, "message_received", actor, name, data=data or {})
+    _save(ctx, session, case, workflow, before, error, actor)
     return case
 
 
@@ -208,24 +216,46 @@ def fire_timers(ctx: EngineContext, session: Session, case_id: int) -> int:
 
 def _fire_bpmn_timers(ctx: EngineContext, session: Session, case: Case, due_rows: list[TimerRow],
                       now: Any) -> int:
+    """Reload the workflow, let SpiffWorkflow see the time, run it and save it.
+
+    A timer fired when its task left the waiting state other than by being cancelled, or, for a
+    cycle, when its next round moved on (the row then waits for that round). Missed rounds of a
+    cycle are skipped, not replayed (engine.cycles). A row the workflow no longer waits for is
+    closed, so the scheduler stops loading the case for it."""
     workflow = instances.load(ctx, case)
     before = projections.snapshot(workflow)
+    waiting = {str(t.id): t for t in projections.waiting_timers(workflow)}
+    skipped = cycles.skip_missed_rounds(workflow, now)
+    rounds = {tid: cycles.next_round(t) for tid, t in waiting.items()}
     error = _advance(workflow, workflow.refresh_timers)
-    after = {str(t.id): t for t in projections.waiting_timers(workflow)}
     fired = set()
     for row in due_rows:
-        task = after.get(row.id)
-        next_due = projections.timer_due(task) if task is not None else None
-        rescheduled = next_due is not None and next_due > now  # a cycle's next round
-        if row.id in before.timers and (row.id not in after or rescheduled):
-            fired.add(row.id)
-            projections.record_event(session, case, "timer_fired", None, row.element_id,
-                                     data={"due_at": row.due_at.isoformat(), "kind": row.kind},
-                                     element_id=row.element_id, task_id=row.id)
-            row.fired_at = now
-            if rescheduled:
-                row.due_at = next_due
-            else:
-                row.state = "fired"
+        task = waiting.get(row.id)
+        if task is None:
+            row.state = "cancelled"
+            continue
+        still_waiting = task.state == TaskState.WAITING
+        if task.state == TaskState.CANCELLED or (still_waiting and cycles.next_round(task) == rounds[row.id]):
+            continue  # cancelled by another event (the rows follow in _save), or not due yet for SpiffWorkflow
+        fired.add(row.id)
+        data = {"due_at": row.due_at.isoformat(), "kind": row.kind}
+        if skipped.get(row.id):
+            data["skipped_rounds"] = skipped[row.id]
+        projections.record_event(session, case, "timer_fired", None, row.element_id, data=data,
+                                 element_id=row.element_id, task_id=row.id)
+        row.fired_at = now
+        next_due = projections.timer_due(task) if still_waiting else None
+        if next_due is not None:  # a cycle's next round
+            row.due_at = next_due
+        else:
+            row.state = "fired"
+    # claim the case under its optimistic lock before any projection row is written: a second firing
+    # racing this one (a scheduler that lost its lease mid-pass) stops here as a Conflict
+    case.updated_at = now
+    flag_modified(case, "updated_at")  # an UPDATE even if the clock has not moved since the last save
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict(STALE) from None
     _save(ctx, session, case, workflow, before, error, None, done_timers=fired)
     return len(fired)

@@ -1,0 +1,255 @@
+"""CPPCC proposals (政协提案): the service-task handlers of bpmn/proposal.bpmn, the checks on its forms,
+and the delivery of a main proposal's reply to the proposals merged into it (并案).
+
+Merged proposals: the merged case waits at the message event `merged_reply`; when the main case's reply
+is released (its data gains `reply_released_at`), a save listener delivers the reply to every running
+proposal whose `merged_into` is the main case's number and that waits for it, in the same transaction.
+So each proposer gets the reply on their own case.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import clock, runtime
+from engine.errors import Invalid
+from engine.store import Case
+
+from . import evaluation, unit_handling
+
+KEY = "proposal"
+DURATIONS = ("sign_in_working_days", "consult_working_days", "reply_months", "evaluation_working_days",
+             "rehandling_months", "max_rehandling_rounds")
+MERGED_REPLY = "merged_reply"
+REPLY_FIELDS = ("reply_doc_no", "reply_text", "result_class", "reply_signer", "replied_at", "face_reply",
+                "face_reply_by", "face_reply_date")
+STAGES = {"accept": "待交办", "reject": "不立案", "merge": "已并案", "withdraw": "已撤回"}
+LEVELS = (("initial", "initial_outcome", "initial_reason"), ("re_review", "re_review_outcome", "re_review_reason"))
+
+
+def _names(text: Any) -> list[str]:
+    """'a, b，c、d' -> ['a', 'b', 'c', 'd'] (user names or unit ids typed in one field), without repeats."""
+    if isinstance(text, list):
+        parts = text
+    else:
+        parts = re.split(r"[,，、;；\s]+", str(text or ""))
+    return list(dict.fromkeys(p.strip() for p in parts if isinstance(p, str) and p.strip()))
+
+
+class ProposalHandlers:
+    """The handlers close over the settings and the business calendar (ctx.config, ctx.calendar)."""
+
+    def __init__(self, ctx: Any):
+        self.config, self.calendar, self.zone = ctx.config, ctx.calendar, ctx.zone
+
+    def now(self) -> str:
+        return clock.now().astimezone(self.zone).isoformat(timespec="seconds")
+
+    def today(self) -> date:
+        return clock.now().astimezone(self.zone).date()
+
+    # ------------------------------------------------------------ submission
+
+    def init(self, data: dict) -> dict:
+        """proposal_init: the case type, the durations from config.yaml, defaults the gateways read."""
+        if not data.get("proposer"):
+            raise ValueError("a proposal needs its proposer (the member's user name) in the data")
+        result = {name: self.config[f"{KEY}.{name}"] for name in DURATIONS}
+        result.update(case_type=KEY, submission_kind=data.get("submission_kind") or "individual",
+                      cosigners=_names(data.get("cosigners")), priority=bool(data.get("priority")),
+                      merged_into=data.get("merged_into") or "", forward_as="", review_records=[])
+        return result
+
+    def submitted(self, data: dict) -> dict:
+        """proposal_submitted: co-signers are asked to confirm (joint proposals); the review starts."""
+        kind = data.get("submission_kind") or "individual"
+        cosigners = [n for n in _names(data.get("cosigners_text")) if n != data.get("proposer")]
+        return {"submitted_at": self.now(), "stage": "待审核", "submission_problem": None,
+                "cosigners": cosigners if kind == "joint" else [],
+                "cosign_requests": {n: {"user": n} for n in cosigners} if kind == "joint" else {}}
+
+    def returned(self, data: dict) -> dict:
+        """proposal_returned: a collective proposal without the organisation's seal goes back to the member."""
+        reason = data.get("collective_check_reason") or "集体提案须加盖提案单位公章"
+        return {"stage": "退回修改", "submission_problem": reason}
+
+    def cosign(self, data: dict) -> dict:
+        request = dict(data["cosign"])
+        request.update(decision=data.get("cosign_decision"), at=self.now())
+        return {"cosign": request}
+
+    def cosigned(self, data: dict) -> dict:
+        """proposal_cosigned: only the members who confirmed stay co-signers; none left = an individual proposal."""
+        requests = data.get("cosign_requests") or {}
+        confirmed = {n: r["at"] for n, r in requests.items() if r.get("decision") == "confirm"}
+        return {"cosigners": list(confirmed), "cosigner_confirmations": confirmed,
+                "cosigners_declined": [n for n in requests if n not in confirmed],
+                "submission_kind": "joint" if confirmed else "individual"}
+
+    # ------------------------------------------------------------ three-level review
+
+    def joint_review(self, data: dict) -> dict:
+        """proposal_joint_review: the departments that would handle it review it together (部门联审)."""
+        return {"joint_reviews": {u: {"unit": u} for u in _names(data.get("review_units"))}}
+
+    def joint_opinion(self, data: dict) -> dict:
+        opinion = dict(data["joint_review"])
+        opinion.update(decision=data.get("joint_decision"), reason=data.get("joint_reason") or "", at=self.now())
+        return {"joint_review": opinion}
+
+    def reviewed(self, data: dict) -> dict:
+        """proposal_reviewed: the three levels and the decision become review records; the stage follows."""
+        records = list(data.get("review_records") or [])
+        for level, outcome, reason in LEVELS:
+            if data.get(outcome):
+                records.append({"level": level, "outcome": data[outcome], "reason": data.get(reason) or "",
+                                "reviewer": "proposal_committee"})
+        for unit, opinion in (data.get("joint_reviews") or {}).items():
+            records.append({"level": "joint", "outcome": opinion.get("decision"), "reason": opinion.get("reason", ""),
+                            "reviewer": unit})
+        outcome = data.get("review_outcome")
+        records.append({"level": "decision", "outcome": outcome, "reason": data.get("review_reason") or "",
+                        "reviewer": "proposal_committee"})
+        result = {"review_records": records, "stage": STAGES[outcome], "reviewed_at": self.now()}
+        if outcome != "merge":
+            result["merged_into"] = ""
+        if outcome != "reject":
+            result["reject_ground"] = None
+        return result
+
+    def second_look(self, data: dict) -> dict:
+        """proposal_second_look: the directors uphold the rejection or overturn it (then it is accepted)."""
+        overturned = data.get("second_look") == "overturn"
+        record = {"level": "directors", "outcome": "accept" if overturned else "reject",
+                  "reason": data.get("second_look_reason") or "", "reviewer": "proposal_directors"}
+        result = {"review_records": [*(data.get("review_records") or []), record],
+                  "stage": "待交办" if overturned else "不立案"}
+        if overturned:
+            result.update(review_outcome="accept", reject_ground=None)
+        return result
+
+    def forward_consent(self, data: dict) -> dict:
+        consent = data.get("forward_consent")
+        return {"forward_as": consent if consent in ("social_conditions", "letter") else ""}
+
+    # ------------------------------------------------------------ assignment and sign-in
+
+    def assigned(self, data: dict) -> dict:
+        """proposal_assigned (四定): units, the deadline counted from today, sign-in requests to every unit."""
+        now, today = self.now(), self.today()
+        lead = data["lead_unit"].strip()
+        assist = [u for u in _names(data.get("assist_unit_ids")) if u != lead]
+        months = int(data.get("deadline_months") or data["reply_months"])
+        units = {lead: {"unit": lead, "role": "lead"}, **{u: {"unit": u, "role": "assist"} for u in assist}}
+        due = self.calendar.add_months(today, months).isoformat()
+        # the sign-in has its own due date on its task; the case's deadline is the reply's
+        return {"lead_unit": lead, "assist_units": assist, "assigned_at": now, "extension_months": 0,
+                "reply_due": due, "case_deadline": due, "sign_ins": units, "contested": False, "stage": "待签收"}
+
+    def sign_in(self, data: dict) -> dict:
+        entry = dict(data["sign_in"])
+        entry.update(decision=data.get("sign_in_decision"), reason=data.get("contest_reason") or "", at=self.now())
+        return {"sign_in": entry}
+
+    def signed_in(self, data: dict) -> dict:
+        """proposal_signed_in: any unit contesting sends the case back to the committee for a new assignment."""
+        contested = {u: e for u, e in (data.get("sign_ins") or {}).items() if e.get("decision") == "contest"}
+        if contested:
+            return {"contested": True, "contested_by": "、".join(contested), "stage": "待交办",
+                    "contest_reason": "；".join(f"{u}：{e['reason']}" for u, e in contested.items())}
+        return {"contested": False, "contested_by": None, "contest_reason": None, "stage": "办理中"}
+
+    # ------------------------------------------------------------ reply and after
+
+    def reply_released(self, data: dict) -> dict:
+        """proposal_reply_released: the reviewed reply goes to the member (and to merged proposals)."""
+        return {"reply_released_at": self.now(), "stage": "已答复",
+                "class_changed": bool(data.get("unit_result_class")) and
+                data.get("unit_result_class") != data.get("result_class")}
+
+    def merged_reply(self, data: dict) -> dict:
+        """proposal_merged_reply: the main proposal's reply arrived on this merged one."""
+        return {"stage": "已答复", "reply_released_at": self.now()}
+
+    def closed(self, data: dict) -> dict:
+        return {"stage": "已办结", "closed_at": self.now(), "case_deadline": None}
+
+    def services(self) -> dict:
+        return {
+            "proposal_init": self.init, "proposal_submitted": self.submitted, "proposal_returned": self.returned,
+            "proposal_cosign": self.cosign, "proposal_cosigned": self.cosigned,
+            "proposal_joint_review": self.joint_review, "proposal_joint_opinion": self.joint_opinion,
+            "proposal_reviewed": self.reviewed, "proposal_second_look": self.second_look,
+            "proposal_forward_consent": self.forward_consent, "proposal_assigned": self.assigned,
+            "proposal_sign_in": self.sign_in, "proposal_signed_in": self.signed_in,
+            "proposal_reply_released": self.reply_released, "proposal_merged_reply": self.merged_reply,
+            "proposal_closed": self.closed,
+        }
+
+
+# ---------------------------------------------------------------- form checks
+
+def check_forms(session: Session, case: Case, task: Any, submitted: dict[str, Any]) -> None:
+    """What a form's constraints cannot say: a joint proposal names co-signers, a collective one its
+    organisation; a rejection names its ground, a merge an existing other proposal."""
+    if case.process_key != KEY:
+        return
+    data = {**(case.data or {}), **submitted}
+    problems = []
+    if task.element_id == "submit_proposal":
+        kind = data.get("submission_kind")
+        others = [n for n in _names(data.get("cosigners_text")) if n != data.get("proposer")]
+        if kind == "joint" and not others:
+            problems.append({"field": "cosigners_text", "message": "联名提案须填写联名委员"})
+        if kind == "collective" and not str(data.get("collective_org") or "").strip():
+            problems.append({"field": "collective_org", "message": "集体提案须填写提案单位"})
+    elif task.element_id == "review_decision":
+        outcome = data.get("review_outcome")
+        if outcome == "reject" and not data.get("reject_ground"):
+            problems.append({"field": "reject_ground", "message": "不立案须选择理由"})
+        if outcome == "merge":
+            problems.extend(_merge_problems(session, case, str(data.get("merged_into") or "").strip()))
+    if problems:
+        raise Invalid("；".join(p["message"] for p in problems), problems)
+
+
+def _merge_problems(session: Session, case: Case, number: str) -> list[dict]:
+    if not number:
+        return [{"field": "merged_into", "message": "并案须填写并入的提案编号"}]
+    if number == case.number:
+        return [{"field": "merged_into", "message": "不能并入本案"}]
+    main = session.scalar(select(Case).where(Case.number == number, Case.process_key == KEY))
+    if main is None:
+        return [{"field": "merged_into", "message": f"没有编号为 {number} 的提案"}]
+    return []
+
+
+# ---------------------------------------------------------------- merged proposals
+
+def deliver_merged_replies(ctx: Any):
+    def listener(session: Session, case: Case, workflow: Any) -> None:
+        data = case.data or {}
+        if case.process_key != KEY or not data.get("reply_released_at") or data.get("merged_into"):
+            return
+        waiting = session.scalars(select(Case).where(Case.process_key == KEY, Case.status == "running",
+                                                     Case.stage == STAGES["merge"], Case.id != case.id))
+        reply = {name: data.get(name) for name in REPLY_FIELDS}
+        for merged in list(waiting):
+            if (merged.data or {}).get("merged_into") == case.number:
+                runtime.deliver_message(ctx, session, merged, MERGED_REPLY,
+                                        {**reply, "main_case": case.number}, None)
+    return listener
+
+
+def register(ctx: Any) -> None:
+    unit_handling.register(ctx)
+    evaluation.register(ctx)  # also registered by the suggestions; the proposal calls it too
+    for topic, handler in ProposalHandlers(ctx).services().items():
+        ctx.script_engine.register_service(topic, handler)
+    ctx.completion_checks.append(check_forms)
+    ctx.save_listeners.append(deliver_merged_replies(ctx))
