@@ -31,7 +31,7 @@ def demo_context(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     context = EngineContext.create(make_config(db_url, uploads__attachments_dir=str(tmp_path / "files"),
                                                uploads__max_attachment_bytes=2048))
     migrate.upgrade(context.db)
-    demo.load(context, progress=lambda _message: None)
+    demo.load_example(context, progress=lambda _message: None)
     return context
 
 

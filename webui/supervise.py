@@ -11,6 +11,7 @@ from flask_login import login_required
 
 from engine import clock, supervision
 from engine.inbox import due_mark
+from workflows import quota
 
 from .web import ctx, db, supervisors_only
 
@@ -36,8 +37,10 @@ def index() -> Any:
     units = sorted(set(watch.units) | ({unit} if unit else set()))
     types = supervision.case_types(session)
     calendar = ctx().calendar
+    short = [q for q in quota.current(ctx(), session) if q.warning]  # face-reply quota (面复) at risk
     return render_template(
         "supervise.html", missing_years=calendar.missing_years_ahead(calendar.local_date(clock.now())),
+        face_reply_short=short, face_reply_units=supervision.group_names(session, sorted({q.unit for q in short})),
         sections=SECTIONS, empty=EMPTY, lists=watch.lists, units=units,
         unit_names=supervision.group_names(session, units), types=types, type_names=dict(types), unit=unit,
         process_key=process_key, holders=supervision.open_units(session, case_ids), due_soon_days=days,

@@ -1,0 +1,42 @@
+"""The domain: suggestions and proposals on the generic engine.
+
+`install(ctx)` gives an EngineContext what the engine leaves to the domain: case numbers, the
+service-task handlers the BPMN calls by name, the facts rows kept in step on every save, and the
+communications gate on completing tasks. The app factory and the CLI call it; so do tests that run
+the real processes.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from . import cases, handlers, quota
+
+_MODULES = ("suggestion", "proposal")  # each registers its handlers: module.register(ctx)
+
+
+def install(ctx: Any) -> None:
+    if getattr(ctx, "domain_installed", False):
+        return
+    ctx.domain_installed = True
+    zone = ctx.zone
+    for case_type in cases.CASE_TYPES.values():
+        ctx.numberers[case_type.key] = cases.numberer(case_type, zone)
+    for name in _MODULES:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as err:
+            if err.name != f"{__name__}.{name}":
+                raise
+            continue  # that case type's handlers are not written yet
+        module.register(ctx)
+
+    def keep_facts(session: Any, case: Any, workflow: Any) -> None:
+        cases.sync_facts(session, case, zone)
+        lead = (case.data or {}).get("lead_unit")
+        if case.process_key == "suggestion" and lead and (case.data or {}).get("assigned_at"):
+            quota.mark(ctx, session, str(lead))
+
+    ctx.save_listeners.append(keep_facts)
+    ctx.completion_checks.append(handlers.communications_gate)

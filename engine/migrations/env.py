@@ -1,8 +1,10 @@
-"""Alembic environment: the URL comes from the caller (engine.migrate), the models from engine.store."""
+"""Alembic environment: the URL comes from the caller (engine.migrate), the models from engine.store
+and workflows.cases."""
 
 from alembic import context
 from sqlalchemy import create_engine
 
+import workflows.cases  # noqa: F401  (the domain's tables live on the same metadata)
 from engine.store import Base
 
 config = context.config

@@ -52,7 +52,7 @@ class LiveServer:
         config = make_config(f"sqlite:///{tmp / 'browser.db'}", uploads__attachments_dir=str(tmp / "files"))
         self.ctx = EngineContext.create(config)
         migrate.upgrade(self.ctx.db)
-        demo.load(self.ctx, progress=lambda _message: None)
+        demo.load_example(self.ctx, progress=lambda _message: None)
         from webui.app import create_app
 
         self.app = create_app(ctx=self.ctx)

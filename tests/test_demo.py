@@ -1,0 +1,148 @@
+"""The demo district (`casework init --demo`): loaded once into a fresh database by running the real
+processes, it leaves work in every role's inbox and cases at every stage, some overdue, some
+re-handled, many closed with their evaluations; and the README's demo logins all exist."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+import workflows
+from engine import identity, inbox, library, migrate
+from engine.context import EngineContext
+from engine.store import Case, Notification
+from workflows import demo, quota, statistics
+from workflows.cases import CaseFacts
+from workflows.demo_plans import PLANS
+
+from .conftest import _drop_postgres_database, _postgres_database, make_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory):
+    """One load for the whole module: it plays a year of work and takes a while."""
+    postgres = os.environ.get("CASEWORK_TEST_BACKEND") == "postgresql"
+    url = _postgres_database() if postgres else f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    ctx = EngineContext.create(make_config(url))
+    workflows.install(ctx)
+    migrate.upgrade(ctx.db)
+    with ctx.db.session() as session:  # as `casework init` does before loading the demo
+        library.deploy(session, library.read_files(sorted(str(p) for p in (ROOT / "bpmn").glob("*.bpmn"))), "init")
+    lines: list[str] = []
+    demo.load(ctx, progress=lines.append)
+    yield ctx, lines
+    ctx.db.dispose()
+    if postgres:
+        _drop_postgres_database(url)
+
+
+def test_the_load_reports_its_progress(district):
+    _ctx, lines = district
+    bar = [line for line in lines if re.match(r"\[[#.]+\] \d+/\d+ ", line)]
+    assert len(bar) >= 10 and bar[-1].startswith(f"[{'#' * 30}] {len(PLANS)}/{len(PLANS)} ")
+    assert lines[0].startswith("demo users ready (password demo1234)") and "demo district ready" in lines[-1]
+
+
+def test_about_sixty_cases_of_both_types_spread_over_the_year(district):
+    ctx, _lines = district
+    with ctx.db.session() as session:
+        cases = list(session.scalars(select(Case).where(Case.process_key.in_(("suggestion", "proposal")))))
+        assert 55 <= len(cases) <= 75
+        types = Counter(c.process_key for c in cases)
+        assert types["suggestion"] >= 28 and types["proposal"] >= 28
+        assert [c for c in cases if c.status == "error"] == []
+        months = {c.created_at.astimezone(ctx.zone).strftime("%Y-%m") for c in cases}
+        assert len(months) >= 8  # from the plenary sessions to last week
+        numbers = sorted(c.number for c in cases if c.process_key == "suggestion")
+        assert numbers[0].startswith("建议 ") and numbers[0].endswith("-0001") and len(set(numbers)) == len(numbers)
+
+
+def test_cases_wait_at_every_stage_and_some_are_overdue_or_re_handled(district):
+    ctx, _lines = district
+    with ctx.db.session() as session:
+        stages = dict(session.execute(select(Case.stage, func.count()).where(
+            Case.process_key.in_(("suggestion", "proposal"))).group_by(Case.stage)).all())
+        for stage in ("待联名确认", "待审核", "退回修改", "待交办", "待签收", "办理中", "待审核答复", "已答复", "待测评",
+                      "二次办理", "联合督办", "落实中", "已办结", "不立案", "已撤回"):
+            assert stages.get(stage, 0) >= 1, f"no case at {stage}: {stages}"
+        assert stages["已办结"] >= 15 and stages["办理中"] >= 8
+        running = select(Case).where(Case.status == "running")
+        assert len(list(session.scalars(running.where(Case.overdue.is_(True))))) >= 4
+        assert len(list(session.scalars(running.where(Case.flagged.is_(True))))) >= 4
+        rehandled = session.scalar(select(func.count()).select_from(CaseFacts).where(CaseFacts.rehandling_rounds > 0))
+        assert rehandled >= 5
+        evaluated_and_closed = session.scalar(select(func.count()).select_from(CaseFacts).where(
+            CaseFacts.closed.is_(True), CaseFacts.satisfaction_work.in_(statistics.RATED)))
+        assert evaluated_and_closed >= 12
+        not_evaluated = session.scalar(select(func.count()).select_from(CaseFacts).where(
+            CaseFacts.satisfaction_work == "not_evaluated"))
+        assert not_evaluated >= 1  # an evaluation nobody answered: the timer recorded it
+
+
+def open_work(session, username: str) -> int:
+    user = identity.get_user(session, username)
+    page = inbox.inbox(session, user, "groups")
+    return sum(page.counts.values())
+
+
+def test_every_role_has_work_in_its_inbox(district):
+    ctx, _lines = district
+    people = ["liaison", "committee", "director", "congress_leader", "gov_leader", "cppcc_leader",
+              "deputy_li", "deputy_sun", "member_feng", "member_zheng", "transport_head",
+              *[f"{short}_clerk" for _name, short, _clerk, _head in demo.UNITS.values()]]
+    with ctx.db.session() as session:
+        idle = [name for name in people if open_work(session, name) == 0]
+        assert idle == []
+        claimed = sum(inbox.inbox(session, identity.get_user(session, f"{short}_clerk"), "claimed").total
+                      for _name, short, _clerk, _head in demo.UNITS.values())
+        assert claimed >= 3  # some clerks have taken their task
+        # the supervisor's work is the watchlist and the statistics; the reminders reached people's lists
+        assert session.scalar(select(func.count()).select_from(Notification)) > 50
+
+
+def test_the_statistics_and_the_face_reply_quota_have_something_to_say(district):
+    ctx, _lines = district
+    with ctx.db.session() as session:
+        year = max(statistics.years(session))
+        report = statistics.report(ctx, session, year)
+        assert len(report["units"]) == 12
+        overall = report["overall"]
+        assert overall["counts"]["assigned"] >= 40 and 0.5 < overall["reply_rate"] < 1
+        assert overall["satisfaction_rate"]["work"] is not None and overall["rehandled"] >= 5
+        warned = {w["unit"] for w in report["face_reply_warnings"]}
+        assert warned and "unit_health" in warned  # its two suggestions were replied without the head
+        heads = session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.kind == quota.KIND, Notification.username == "health_head"))
+        assert heads >= 1
+
+
+def test_the_readme_lists_demo_logins_that_exist(district):
+    ctx, _lines = district
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Demo logins", 1)[1].split("\n\n", 2)[1]
+    listed = set(re.findall(r"`([a-z_]+)`", table))
+    assert {"admin", "designer", "supervisor", "liaison", "edu_clerk", "edu_head", "transport_clerk",
+            "deputy_zhao", "committee", "director", "congress_leader", "member_wu"} <= listed
+    with ctx.db.session() as session:
+        for name in sorted(listed):
+            user = identity.get_user(session, name)
+            assert user is not None and identity.verify_password(user, demo.DEMO_PASSWORD), name
+
+
+def test_loading_again_adds_no_twins(district):
+    ctx, _lines = district
+    count = select(func.count()).select_from(Case).where(Case.process_key.in_(("suggestion", "proposal")))
+    with ctx.db.session() as session:
+        before = session.scalar(count)
+    again: list[str] = []
+    demo.load(ctx, progress=again.append)
+    assert "not loaded again" in again[-1]
+    with ctx.db.session() as session:
+        assert session.scalar(count) == before

@@ -1,0 +1,143 @@
+"""The face-reply quota (面复): per unit and session, its head replies face to face to every suggestion
+it leads when it has `suggestion.face_reply_quota` (3) or fewer, to at least that many when it has more.
+
+A unit is *short* while fewer of its replied suggestions were replied face to face than required. It
+is *warned* when short and time is running out: the earliest reply deadline among its suggestions not
+yet replied falls within the first reminder's lead time (the largest of deadlines.reminder_working_days,
+in working days), or fewer suggestions are left open than it is short (the quota can no longer be met).
+A warned unit is listed on the statistics page and in the API, and its head group gets an in-app
+notification through the outbox, once a day per unit and session, when a suggestion of the unit changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.store import Group, OutboxMessage, User, UserGroup
+
+from .cases import CaseFacts
+
+KIND = "face_reply_quota"
+_PENDING = "casework_face_reply_quota"  # session.info: (ctx, units) to look at before the commit
+
+
+@dataclass
+class Quota:
+    unit: str
+    session_label: str
+    suggestions: int = 0  # led by the unit in this session
+    replied: int = 0
+    done: int = 0  # replied face to face
+    required: int = 0
+    open: int = 0  # not replied yet
+    earliest_due: date | None = None  # of those not replied yet
+    warning: bool = False
+    case_ids: list[int] = field(default_factory=list)
+
+    @property
+    def short(self) -> int:
+        return max(0, self.required - self.done)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"session_label": self.session_label, "suggestions": self.suggestions, "required": self.required,
+                "done": self.done, "short": self.short, "open": self.open, "warning": self.warning,
+                "earliest_due": self.earliest_due.isoformat() if self.earliest_due else None}
+
+
+def required(count: int, quota: int) -> int:
+    """All of them up to the quota, the quota beyond it."""
+    return min(count, quota)
+
+
+def quotas(session: Session, quota: int, warn_by: date, year: int | None = None,
+           units: set[str] | None = None) -> list[Quota]:
+    """Every (unit, session) with suggestions assigned to the unit as lead; `warn_by` is the last
+    reply deadline that counts as close."""
+    stmt = select(CaseFacts.case_id, CaseFacts.lead_unit, CaseFacts.session_label, CaseFacts.replied_at,
+                  CaseFacts.face_reply, CaseFacts.reply_due).where(
+        CaseFacts.case_type == "suggestion", CaseFacts.lead_unit.is_not(None), CaseFacts.assigned_at.is_not(None))
+    if year is not None:
+        stmt = stmt.where(CaseFacts.year == year)
+    if units is not None:
+        stmt = stmt.where(CaseFacts.lead_unit.in_(sorted(units)))
+    found: dict[tuple[str, str], Quota] = {}
+    for case_id, unit, label, replied_at, face, due in session.execute(stmt):
+        entry = found.setdefault((unit, label or ""), Quota(unit, label or ""))
+        entry.suggestions += 1
+        entry.case_ids.append(case_id)
+        if replied_at is not None:
+            entry.replied += 1
+            entry.done += bool(face)
+        else:
+            entry.open += 1
+            if due is not None and (entry.earliest_due is None or due < entry.earliest_due):
+                entry.earliest_due = due
+    for entry in found.values():
+        entry.required = required(entry.suggestions, quota)
+        close = entry.earliest_due is not None and entry.earliest_due <= warn_by
+        entry.warning = entry.short > 0 and (close or entry.open < entry.short)
+    return sorted(found.values(), key=lambda q: (q.unit, q.session_label))
+
+
+def warn_by(ctx: Any, today: date) -> date:
+    """The last reply deadline that counts as close: the first reminder's lead time from today."""
+    ahead = max(ctx.config["deadlines.reminder_working_days"] or [0])
+    return ctx.calendar.add_working_days(today, ahead) if ahead else today
+
+
+def current(ctx: Any, session: Session, year: int | None = None, units: set[str] | None = None) -> list[Quota]:
+    today = clock.now().astimezone(ctx.zone).date()
+    return quotas(session, ctx.config["suggestion.face_reply_quota"], warn_by(ctx, today), year, units)
+
+
+def notify(ctx: Any, session: Session, units: set[str] | None = None) -> int:
+    """An in-app notification to the head group of each warned unit, once a day per unit and session;
+    returns how many were queued."""
+    now = clock.now()
+    since = datetime.combine(now.astimezone(ctx.zone).date(), time(0), ctx.zone).astimezone(UTC)
+    queued = 0
+    for entry in current(ctx, session, units=units):
+        if not entry.warning:
+            continue
+        unit_name = session.scalar(select(Group.display_name).where(Group.name == entry.unit)) or entry.unit
+        subject = f"面复未达要求：{unit_name}（{entry.session_label or '闭会期间'}）"[:300]
+        due = f"，最早的答复期限为 {entry.earliest_due.isoformat()}" if entry.earliest_due else ""
+        body = (f"本单位主办的 {entry.suggestions} 件建议中，应由主要负责人当面答复 {entry.required} 件，"
+                f"已当面答复 {entry.done} 件，尚差 {entry.short} 件；未答复的还有 {entry.open} 件{due}。")
+        heads = session.scalars(select(User.username).join(UserGroup, UserGroup.user_id == User.id)
+                                .join(Group, Group.id == UserGroup.group_id)
+                                .where(Group.name == f"{entry.unit}_head", User.active.is_(True)))
+        for username in list(heads):
+            sent_today = session.scalar(select(OutboxMessage.id).where(
+                OutboxMessage.kind == KIND, OutboxMessage.recipient == username, OutboxMessage.subject == subject,
+                OutboxMessage.created_at >= since).limit(1))
+            if sent_today is None:
+                session.add(OutboxMessage(channel="in_app", recipient=username, kind=KIND, subject=subject,
+                                          body=body, created_at=now, next_attempt_at=now))
+                queued += 1
+    return queued
+
+
+def mark(ctx: Any, session: Session, unit: str) -> None:
+    """Look at this unit's quota when the session commits (its facts rows are written by then)."""
+    pending = session.info.setdefault(_PENDING, (ctx, set()))
+    pending[1].add(unit)
+
+
+@event.listens_for(Session, "before_commit")
+def _notify_marked(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        ctx, units = pending
+        notify(ctx, session, units)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_marked(session: Session) -> None:
+    session.info.pop(_PENDING, None)

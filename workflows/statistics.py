@@ -1,0 +1,187 @@
+"""The yearly statistics of handling, per lead unit and overall, read from the case facts rows.
+
+Which cases count: those of the case type (or of both types) assigned in the year, the year of the
+assignment (交办) date in the configured zone; a unit's figures are those of the cases it leads (主办).
+Each rate is a count over its base, None when the base is empty:
+
+- reply_rate (办复率): replied / assigned.
+- on_time_rate (按期办复率): replied on or before the reply deadline (reply_due, extensions included;
+  the reply's date in the configured zone) / the cases whose reply is due: replied, or open past the
+  deadline. A case not replied and not yet due does not count against the unit in mid-year.
+- face_reply_rate (面复率): replied face to face / replied.
+- satisfaction_rate (满意率), for the handling work and for the result separately: satisfied plus
+  basically satisfied / evaluated (rated satisfied, basically satisfied or unsatisfied; "not evaluated"
+  is no rating). After a re-handling round the latest evaluation counts.
+- implementation_rate (落实率): implemented (checklist closed out and confirmed together) / suggestions
+  replied in class A or B, the replies that promise a result. Only suggestions are followed up with a
+  checklist (清单式管理); a proposal's outcome is recorded as adopted results (成果转化) instead.
+- class shares (A–D): replied in the class / replied with a class.
+- rehandled: how many went through at least one re-handling round (二次办理).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.store import Group
+
+from .cases import CLASSES, CaseFacts
+
+SATISFIED = ("satisfied", "basically_satisfied")
+RATED = ("satisfied", "basically_satisfied", "unsatisfied")
+
+
+def _rate(count: int, base: int) -> float | None:
+    return count / base if base else None
+
+
+@dataclass
+class Figures:
+    unit: str | None = None  # None: all units
+    unit_name: str = ""
+    assigned: int = 0
+    replied: int = 0
+    due: int = 0  # replied, or open past the deadline
+    on_time: int = 0
+    face_replies: int = 0
+    evaluated_work: int = 0
+    satisfied_work: int = 0
+    evaluated_result: int = 0
+    satisfied_result: int = 0
+    promised: int = 0  # suggestions replied in class A or B
+    implemented: int = 0
+    classes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CLASSES, 0))
+    rehandled: int = 0
+
+    def add(self, row: Any, zone: ZoneInfo, today: date) -> None:
+        self.assigned += 1
+        self.rehandled += (row.rehandling_rounds or 0) > 0
+        if row.replied_at is None:
+            self.due += row.reply_due is not None and row.reply_due < today
+            return
+        self.replied += 1
+        self.due += 1
+        self.on_time += row.reply_due is None or row.replied_at.astimezone(zone).date() <= row.reply_due
+        self.face_replies += bool(row.face_reply)
+        for aspect in ("work", "result"):
+            rating = getattr(row, f"satisfaction_{aspect}")
+            if rating in RATED:
+                setattr(self, f"evaluated_{aspect}", getattr(self, f"evaluated_{aspect}") + 1)
+                setattr(self, f"satisfied_{aspect}", getattr(self, f"satisfied_{aspect}") + (rating in SATISFIED))
+        if row.result_class in self.classes:
+            self.classes[row.result_class] += 1
+            if row.result_class in ("A", "B") and row.case_type == "suggestion":
+                self.promised += 1
+                self.implemented += bool(row.implemented)
+
+    @property
+    def reply_rate(self) -> float | None:
+        return _rate(self.replied, self.assigned)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return _rate(self.on_time, self.due)
+
+    @property
+    def face_reply_rate(self) -> float | None:
+        return _rate(self.face_replies, self.replied)
+
+    @property
+    def satisfaction_rate_work(self) -> float | None:
+        return _rate(self.satisfied_work, self.evaluated_work)
+
+    @property
+    def satisfaction_rate_result(self) -> float | None:
+        return _rate(self.satisfied_result, self.evaluated_result)
+
+    @property
+    def implementation_rate(self) -> float | None:
+        return _rate(self.implemented, self.promised)
+
+    @property
+    def class_shares(self) -> dict[str, float | None]:
+        classed = sum(self.classes.values())
+        return {name: _rate(count, classed) for name, count in self.classes.items()}
+
+    def as_dict(self) -> dict[str, Any]:
+        def r(value: float | None) -> float | None:
+            return round(value, 4) if value is not None else None
+
+        return {
+            "unit": self.unit, "unit_name": self.unit_name,
+            "counts": {"assigned": self.assigned, "replied": self.replied, "due": self.due, "on_time": self.on_time,
+                       "face_replies": self.face_replies, "evaluated_work": self.evaluated_work,
+                       "satisfied_work": self.satisfied_work, "evaluated_result": self.evaluated_result,
+                       "satisfied_result": self.satisfied_result, "promised": self.promised,
+                       "implemented": self.implemented, "classes": dict(self.classes)},
+            "reply_rate": r(self.reply_rate), "on_time_rate": r(self.on_time_rate),
+            "face_reply_rate": r(self.face_reply_rate),
+            "satisfaction_rate": {"work": r(self.satisfaction_rate_work), "result": r(self.satisfaction_rate_result)},
+            "implementation_rate": r(self.implementation_rate),
+            "class_shares": {k: r(v) for k, v in self.class_shares.items()},
+            "rehandled": self.rehandled,
+        }
+
+
+@dataclass
+class YearStatistics:
+    year: int
+    case_type: str | None
+    overall: Figures
+    units: list[Figures]
+
+
+def compute(session: Session, year: int, zone: ZoneInfo, today: date, case_type: str | None = None) -> YearStatistics:
+    stmt = select(CaseFacts).where(CaseFacts.year == year, CaseFacts.assigned_at.is_not(None),
+                                   CaseFacts.lead_unit.is_not(None))
+    if case_type:
+        stmt = stmt.where(CaseFacts.case_type == case_type)
+    overall, units = Figures(), {}
+    for row in session.scalars(stmt):
+        overall.add(row, zone, today)
+        units.setdefault(row.lead_unit, Figures(unit=row.lead_unit)).add(row, zone, today)
+    names = dict(session.execute(select(Group.name, Group.display_name).where(Group.name.in_(sorted(units)))).all())
+    for unit, figures in units.items():
+        figures.unit_name = names.get(unit) or unit
+    return YearStatistics(year, case_type, overall, sorted(units.values(), key=lambda f: f.unit or ""))
+
+
+def years(session: Session) -> list[int]:
+    """The years with assigned cases, newest first."""
+    return list(session.scalars(select(CaseFacts.year).where(CaseFacts.assigned_at.is_not(None),
+                                                             CaseFacts.year.is_not(None))
+                                .distinct().order_by(CaseFacts.year.desc())))
+
+
+def report(ctx: Any, session: Session, year: int, case_type: str | None = None) -> dict[str, Any]:
+    """The statistics of a year as the page and the API show them: overall, each lead unit with its
+    face-reply quota (suggestions only: None when only proposals are asked for), and the warned units."""
+    from . import quota  # the quota reads the same facts; imported here to keep the two modules apart
+
+    today = clock.now().astimezone(ctx.zone).date()
+    stats = compute(session, year, ctx.zone, today, case_type)
+    per_unit: dict[str, list[quota.Quota]] = {}
+    if case_type in (None, "suggestion"):
+        for entry in quota.current(ctx, session, year=year):
+            per_unit.setdefault(entry.unit, []).append(entry)
+    units = []
+    for figures in stats.units:
+        row = figures.as_dict()
+        entries = per_unit.get(figures.unit)
+        row["face_reply_quota"] = None if entries is None else {
+            "required": sum(e.required for e in entries), "done": sum(e.done for e in entries),
+            "short": sum(e.short for e in entries), "warning": any(e.warning for e in entries),
+            "sessions": [e.as_dict() for e in entries]}
+        units.append(row)
+    names = {f.unit: f.unit_name for f in stats.units}
+    warnings = [{"unit": e.unit, "unit_name": names.get(e.unit, e.unit), **e.as_dict()}
+                for entries in per_unit.values() for e in entries if e.warning]
+    return {"year": year, "case_type": case_type, "years": years(session), "overall": stats.overall.as_dict(),
+            "units": units, "face_reply_warnings": warnings}
