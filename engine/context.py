@@ -16,6 +16,7 @@ from . import clock
 from .config import Config
 from .instances import SpecCache
 from .script_engine import SandboxedScriptEngine
+from .startforms import StartFormCache
 from .store import Database
 from .workdays import BusinessCalendar, calendar_from_config
 
@@ -29,6 +30,7 @@ class EngineContext:
     db: Database
     script_engine: SandboxedScriptEngine
     specs: SpecCache = field(default_factory=SpecCache)
+    start_forms: StartFormCache = field(default_factory=StartFormCache)
     numberers: dict[str, Numberer] = field(default_factory=dict)
     # called after each change with the case's earliest waiting timer due (or None) so a scheduler can wake
     timer_listeners: list[Callable[[Any], None]] = field(default_factory=list)

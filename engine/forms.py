@@ -2,10 +2,14 @@
 
 A field is the JSON-ready dict the parser gives: id, label, type (string, long, boolean, date, enum),
 default, required, readonly, constraints {minlength, maxlength, min, max, ...}, options [{id, name}].
+
+A string field with the property `list` = true holds a list of texts (user names, unit ids): a list is
+taken as it is, text is split at commas, 、, semicolons and line breaks (a person types "a, b").
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -13,6 +17,7 @@ from .errors import Invalid
 
 _TRUE = {"true", "on", "yes", "1"}
 _FALSE = {"false", "off", "no", "0", ""}
+_LIST_SEPARATORS = re.compile(r"[,，、;；\r\n]+")
 
 
 class _FieldError(Exception):
@@ -64,6 +69,18 @@ def _to_string(value: Any) -> str:
     return str(value)
 
 
+def _to_list(value: Any) -> list[str]:
+    items = value if isinstance(value, (list, tuple)) else _LIST_SEPARATORS.split(_to_string(value))
+    if any(isinstance(item, (dict, list, tuple)) for item in items):
+        raise _FieldError("must be a list of texts")
+    return list(dict.fromkeys(text for text in (str(item).strip() for item in items) if text))
+
+
+def _is_list(field: dict[str, Any]) -> bool:
+    flag = (field.get("properties") or {}).get("list")
+    return (field.get("type") or "string") == "string" and str(flag or "").strip().lower() in _TRUE
+
+
 def _number(constraint: Any) -> float | None:
     try:
         return float(constraint)
@@ -106,13 +123,15 @@ def _convert(field: dict[str, Any], value: Any) -> Any:
         if value not in allowed:
             raise _FieldError(f"must be one of: {', '.join(allowed)}")
         return value
+    if _is_list(field):
+        return _to_list(value)
     return _to_string(value)
 
 
 def _default(field: dict[str, Any]) -> Any:
     default = field.get("default")
     if _is_empty(default):
-        return False if field.get("type") == "boolean" else None
+        return False if field.get("type") == "boolean" else [] if _is_list(field) else None
     try:
         return _convert(field, default)
     except _FieldError:
@@ -120,7 +139,7 @@ def _default(field: dict[str, Any]) -> Any:
 
 
 def _is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() == "")
+    return value is None or (isinstance(value, str) and value.strip() == "") or value == []
 
 
 def validate(fields: list[dict[str, Any]], submitted: Any, current: dict[str, Any] | None = None) -> dict[str, Any]:

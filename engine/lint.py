@@ -82,7 +82,7 @@ class _FileChecker:
             self.add(self.root, 'no executable process (isExecutable="true")')
         for container in self.root.iter(*CONTAINERS):
             self.check_flows(container)
-        for node in self.root.iter(B + 'userTask'):
+        for node in self.root.iter(B + 'userTask', B + 'startEvent'):  # task forms and start forms
             self.check_form(node)
         for node in self.root.iter(B + 'timerEventDefinition'):
             self.check_timer(node)

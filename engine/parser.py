@@ -157,6 +157,33 @@ def form_field_dict(ff: FormField) -> dict:
     }
 
 
+def read_form(node) -> Form:
+    """The camunda:formData of one element (a user task, or a start event's start form).
+
+    Own reading of the form: the key is '' (not None) without camunda:formKey, as Camunda Modeler
+    writes generated forms, and only this element's own formData is read (not a nested one's)."""
+    form = Form()
+    form.key = node.get(CAMUNDA + 'formKey') or ''
+    for xml_field in node.xpath('./bpmn:extensionElements/camunda:formData/camunda:formField',
+                                namespaces={'bpmn': BPMN_NS, 'camunda': CAMUNDA_MODEL_NS}):
+        ff = EnumFormField() if xml_field.get('type') == 'enum' else FormField()
+        ff.id = xml_field.get('id')
+        ff.type = xml_field.get('type')
+        ff.label = xml_field.get('label')
+        ff.default_value = xml_field.get('defaultValue')
+        for child in xml_field:
+            if child.tag == CAMUNDA + 'value' and isinstance(ff, EnumFormField):
+                ff.add_option(child.get('id'), child.get('name'))
+            elif child.tag == CAMUNDA + 'properties':
+                for prop in child.iterchildren(CAMUNDA + 'property'):
+                    ff.add_property(prop.get('id'), prop.get('value'))
+            elif child.tag == CAMUNDA + 'validation':
+                for constraint in child.iterchildren(CAMUNDA + 'constraint'):
+                    ff.add_validation(constraint.get('name'), constraint.get('config'))
+        form.add_field(ff)
+    return form
+
+
 def _number(raw):
     """'10' -> 10, '2.5' -> 2.5; anything else (a date bound, a typo) stays as written."""
     for conv in (int, float):
@@ -208,27 +235,7 @@ class CaseworkUserTaskParser(UserTaskParser):
         return self.spec_class(self.spec, self.bpmn_id, form=self.get_form(), **attrs, **self.bpmn_attributes)
 
     def get_form(self):
-        # Own reading of the form: the key is '' (not None) without camunda:formKey, as Camunda
-        # Modeler writes generated forms, and only this task's own formData is read.
-        form = Form()
-        form.key = self.node.get(CAMUNDA + 'formKey') or ''
-        for xml_field in self.xpath('./bpmn:extensionElements/camunda:formData/camunda:formField'):
-            ff = EnumFormField() if xml_field.get('type') == 'enum' else FormField()
-            ff.id = xml_field.get('id')
-            ff.type = xml_field.get('type')
-            ff.label = xml_field.get('label')
-            ff.default_value = xml_field.get('defaultValue')
-            for child in xml_field:
-                if child.tag == CAMUNDA + 'value' and isinstance(ff, EnumFormField):
-                    ff.add_option(child.get('id'), child.get('name'))
-                elif child.tag == CAMUNDA + 'properties':
-                    for prop in child.iterchildren(CAMUNDA + 'property'):
-                        ff.add_property(prop.get('id'), prop.get('value'))
-                elif child.tag == CAMUNDA + 'validation':
-                    for constraint in child.iterchildren(CAMUNDA + 'constraint'):
-                        ff.add_validation(constraint.get('name'), constraint.get('config'))
-            form.add_field(ff)
-        return form
+        return read_form(self.node)
 
 
 class HandlerTaskParser(CamundaTaskParser):

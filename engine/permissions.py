@@ -50,12 +50,17 @@ def check_may_assign(user: User, row: TaskRow) -> None:
     raise Forbidden("only the task's holder or a supervisor can assign it to someone")
 
 
-def check_may_start(user: User, definition: ProcessDefinition) -> None:
+def may_start(user: User, definition: ProcessDefinition) -> bool:
     groups, users = definition.starter_groups or [], definition.starter_users or []
     if not groups and not users:
+        return True
+    return user.username in users or bool(user.group_names & set(groups)) or is_supervisor(user)
+
+
+def check_may_start(user: User, definition: ProcessDefinition) -> None:
+    if may_start(user, definition):
         return
-    if user.username in users or user.group_names & set(groups) or is_supervisor(user):
-        return
+    groups, users = definition.starter_groups or [], definition.starter_users or []
     raise Forbidden(f"only members of {', '.join(groups + users)} may start a {definition.name or definition.key}")
 
 

@@ -174,7 +174,9 @@ def _case_page(case: Case, status: int = 200, **forms: Any) -> Any:
                                              *(t.assignee for t in open_tasks), *(n.author for n in contacts),
                                              *(n.author for n in comments), *(f.uploaded_by for f in files)])
     groups = supervision.group_names(session, sorted({g for t in open_tasks for g in t.candidate_groups or []}))
-    fields = timeline.case_fields(session, case.id)
+    # labels for the data: the start form's fields, then every task form's
+    fields = {**{f["id"]: f for f in ctx().start_forms.get(case.definition).fields},
+              **timeline.case_fields(session, case.id)}
     english = _english()
     data_rows = []
     for key, value in (case.data or {}).items():

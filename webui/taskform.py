@@ -84,6 +84,8 @@ def _as_text(value: Any, kind: str) -> str:
         return "true" if value else "false"
     if isinstance(value, (datetime, date)):
         value = value.isoformat()
+    if isinstance(value, (list, tuple)):  # a list field (property list): the names, as a person types them
+        return ", ".join(str(item) for item in value)
     text = str(value)
     if kind == "date":
         return text[:10]  # dates travel as ISO strings; the picker takes yyyy-mm-dd
@@ -181,6 +183,8 @@ _MESSAGES: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"^is required$"), lambda m: _("This field is required.")),
     (re.compile(r"^is read-only$"), lambda m: _("This field cannot be changed.")),
     (re.compile(r"^must be a whole number$"), lambda m: _("Enter a whole number.")),
+    (re.compile(r"^must be a list of texts$"), lambda m: _("Enter the names separated by commas.")),
+    (re.compile(r"^is not a user name$"), lambda m: _("No user has this name.")),
     (re.compile(r"^must be true or false$"), lambda m: _("Tick the box or leave it empty.")),
     (re.compile(r"^must be a date like .*$"), lambda m: _("Enter a date like 2026-12-01.")),
     (re.compile(r"^must be one of: (.*)$"), lambda m: _("Choose one of the options.")),

@@ -12,7 +12,7 @@ from flask import abort, current_app, g, render_template
 from flask_login import UserMixin, current_user
 from sqlalchemy.orm import Session
 
-from engine import identity
+from engine import identity, startforms
 from engine.context import EngineContext
 from engine.errors import CaseworkError
 from engine.store import User
@@ -50,6 +50,13 @@ class WebUser(UserMixin):
     @property
     def is_designer(self) -> bool:
         return identity.is_designer(self.user)
+
+    @property
+    def may_start_cases(self) -> bool:
+        """May start a case of at least one deployed process (the New case link); asked once per request."""
+        if not hasattr(self, "_may_start_cases"):
+            self._may_start_cases = bool(startforms.startable(db(), self.user))
+        return self._may_start_cases
 
 
 def ctx() -> EngineContext:

@@ -55,12 +55,13 @@ class EvaluationHandlers:
         """evaluation_recorded: unsatisfied when either the handling work or the result is."""
         work, result = data.get("satisfaction_work"), data.get("satisfaction_result")
         return {"unsatisfied": "unsatisfied" in (work, result), "evaluated_at": self.now(), "case_deadline": None,
+                "stage": "已测评",
                 "evaluations": [*(data.get("evaluations") or []), self._evaluation(data, work, result)]}
 
     def not_answered(self, data: dict) -> dict:
         """evaluation_not_answered: the period ended without an answer (the boundary timer)."""
         return {"satisfaction_work": NOT_EVALUATED, "satisfaction_result": NOT_EVALUATED, "unsatisfied": False,
-                "case_deadline": None,
+                "case_deadline": None, "stage": "未测评",
                 "evaluations": [*(data.get("evaluations") or []),
                                 self._evaluation(data, NOT_EVALUATED, NOT_EVALUATED)]}
 

@@ -62,6 +62,8 @@ class ProposalHandlers:
         result = {name: self.config[f"{KEY}.{name}"] for name in DURATIONS}
         result.update(case_type=KEY, submission_kind=data.get("submission_kind") or "individual",
                       cosigners=_names(data.get("cosigners")), priority=bool(data.get("priority")),
+                      # the start form's co-signers fill in the submission form's text field
+                      cosigners_text=data.get("cosigners_text") or ", ".join(_names(data.get("cosigners"))),
                       merged_into=data.get("merged_into") or "", forward_as="", review_records=[])
         return result
 
@@ -174,7 +176,7 @@ class ProposalHandlers:
 
     def merged_reply(self, data: dict) -> dict:
         """proposal_merged_reply: the main proposal's reply arrived on this merged one."""
-        return {"stage": "已答复", "reply_released_at": self.now()}
+        return {"stage": "并案办结", "reply_released_at": self.now()}
 
     def closed(self, data: dict) -> dict:
         return {"stage": "已办结", "closed_at": self.now(), "case_deadline": None}

@@ -47,7 +47,9 @@ def init(config: Any):
             "assist_units": assist, "handling_round": handling_round,
             # deadlines inside the handling count from the assignment, in a later round from its start
             "handling_from": data["assigned_at"] if handling_round == 1 else _now(),
-            "stage": "办理中", "case_deadline": data["reply_due"],
+            # a re-handling round keeps the name supervisors look for
+            "stage": "二次办理" if int(data.get("rehandling_rounds") or 0) > 0 else "办理中",
+            "case_deadline": data["reply_due"],
             "collect_assist_opinions": collect,
             "countersign_needed": data["case_type"] == "proposal" and bool(assist),
             "countersign_agreed": False,

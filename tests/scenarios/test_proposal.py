@@ -283,7 +283,7 @@ def test_merged_proposals_each_get_the_reply(district: District):
     district.complete("committee_clerk", main, "review_reply", {"result_class": "B", "reply_review": "approve"})
 
     got = district.case(merged)
-    assert got.status == "completed" and got.stage == "已答复"
+    assert got.status == "completed" and got.stage == "并案办结"
     assert got.data["main_case"] == main_number and got.data["reply_doc_no"] == "崂住建〔2026〕8号"
     assert got.data["result_class"] == "B" and got.data["reply_text"] == "已纳入年度计划。"
     assert any(e.kind == "message_received" for e in district.events(merged))

@@ -54,7 +54,8 @@ def list_definitions() -> Any:
     current_user()
     session = db()
     running = library.running_counts(session)
-    return jsonify([out.definition(d, running.get(d.id, 0)) for d in library.list_definitions(session)])
+    return jsonify([out.definition(d, running.get(d.id, 0), list(ctx().start_forms.get(d).fields))
+                    for d in library.list_definitions(session)])
 
 
 @api.post("/process-definitions")

@@ -44,9 +44,12 @@ def case_detail(case: Case, tasks: list[TaskRow], history: list[EventRow]) -> di
             "active_tasks": [task(t) for t in tasks], "history": [event(e) for e in history]}
 
 
-def definition(row: ProcessDefinition, running: int | None = None) -> dict[str, Any]:
+def definition(row: ProcessDefinition, running: int | None = None,
+               start_form: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     out = {"key": row.key, "name": row.name, "version": row.version, "deployed_at": iso(row.deployed_at),
            "deployed_by": row.deployed_by, "content_hash": row.content_hash, "file_name": row.file_name}
     if running is not None:
         out["running_cases"] = running
+    if start_form is not None:
+        out["start_form"] = start_form
     return out

@@ -1,0 +1,84 @@
+"""New case (新建案件): the processes the signed-in person may start, and the chosen process's start form
+(engine.startforms) drawn, posted and checked like a task form (webui/taskform.py).
+
+A deputy or member submits their own suggestion or proposal here; a clerk of the liaison office or the
+proposal committee registers a paper submission and names its author in the form's proposer field
+(the start event's camunda:initiator variable; left empty, the person signed in is the author).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from engine import library, permissions, runtime, startforms
+from engine.errors import Invalid
+from engine.store import ProcessDefinition
+
+from . import taskform
+from .web import ctx, db, me
+
+bp = Blueprint("startcase", __name__)
+
+
+def _definition(key: str) -> ProcessDefinition:
+    definition = library.latest(db(), key)
+    if definition is None:
+        abort(404)
+    permissions.check_may_start(me(), definition)
+    return definition
+
+
+def _fields(form: startforms.StartForm) -> list[dict[str, Any]]:
+    """The start form's fields; a title field comes first when the form has no `title` of its own."""
+    if form.has_title:
+        return list(form.fields)
+    title = {"id": startforms.TITLE, "label": _("Title"), "type": "string", "default": None, "required": False,
+             "readonly": False, "constraints": {"maxlength": runtime.TITLE_MAX}, "options": [], "properties": {}}
+    return [title, *form.fields]
+
+
+def _render(definition: ProcessDefinition, submitted: dict[str, Any] | None = None,
+            errors: dict[str, str] | None = None, general: list[str] | None = None, status: int = 200) -> Any:
+    form = ctx().start_forms.get(definition)
+    fields = taskform.field_views(_fields(form), {}, None, str(get_locale() or ""), submitted, errors)
+    return render_template("start_case.html", definition=definition, start_form=form, fields=fields,
+                           general_errors=general or []), status
+
+
+@bp.get("/cases/new")
+@login_required
+def index() -> Any:
+    forms = ctx().start_forms
+    processes = [(d, forms.get(d)) for d in startforms.startable(db(), me())]
+    return render_template("new_case.html", processes=processes)
+
+
+@bp.get("/cases/new/<key>")
+@login_required
+def form(key: str) -> Any:
+    return _render(_definition(key))
+
+
+@bp.post("/cases/new/<key>")
+@login_required
+def submit(key: str) -> Any:
+    session, definition = db(), _definition(key)
+    start_form = ctx().start_forms.get(definition)
+    values = taskform.posted_values(_fields(start_form), request.form)
+    data = dict(values)
+    # a title field of the page's own is the case title; the form's own `title` travels in the data
+    title = "" if start_form.has_title else str(data.pop(startforms.TITLE, "") or "")
+    try:
+        case = runtime.start_case(ctx(), session, me(), definition.key, title, data)
+    except Invalid as err:
+        session.rollback()
+        beside, general = taskform.field_errors(err.details, _fields(start_form))
+        return _render(definition, values, beside, general or ([] if beside else [err.message]), 422)
+    session.commit()
+    flash(_("Case %(number)s is started: %(title)s", number=case.number or case.id, title=case.title), "info")
+    return redirect(url_for("cases.show", case_id=case.id))
