@@ -15,12 +15,12 @@ from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import clock, cycles, deadlines, forms, instances, library, permissions, projections
+from . import clock, cycles, deadlines, forms, instances, library, permissions, projections, startforms
 from .context import EngineContext
 from .errors import Conflict, Invalid, NotFound
 from .store import Case, TaskRow, TimerRow, User
@@ -108,12 +108,13 @@ def start_case(ctx: EngineContext, session: Session, user: User, process_key: st
     permissions.check_may_start(user, definition)
     if data is not None and not isinstance(data, dict):
         raise Invalid("data must be a JSON object", [{"field": "data", "message": "must be an object"}])
-    title = (title or "").strip()
+    # the start form checks the data, names the initiator and may give the title (engine.startforms)
+    title, initial = startforms.prepare(ctx.start_forms.get(definition), session, user, title or "", data or {})
+    title = title.strip()
     if len(title) > TITLE_MAX:
         raise Invalid(f"the title is too long ({len(title)} characters, at most {TITLE_MAX})",
                       [{"field": "title", "message": f"at most {TITLE_MAX} characters"}])
     workflow = instances.new_workflow(ctx, definition)
-    initial = dict(data or {})
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(initial)
     error = _advance(workflow)
@@ -201,8 +202,10 @@ def fire_timers(ctx: EngineContext, session: Session, case_id: int) -> int:
     Reminders and escalations are settled on the rows alone; BPMN timers reload the workflow,
     refresh its timers, run it and save it."""
     now = clock.now()
-    due_rows = list(session.scalars(select(TimerRow).where(
-        TimerRow.case_id == case_id, TimerRow.state == "waiting", TimerRow.due_at <= now)))
+    # by the case's index alone: given state and due time too, SQLite walks the (state, due_at) index
+    # over every due timer of every case, which makes a large catch-up quadratic
+    rows = session.scalars(select(TimerRow).where(TimerRow.case_id == case_id))
+    due_rows = [r for r in rows if r.state == "waiting" and r.due_at <= now]
     case = session.get(Case, case_id)
     if not due_rows or case is None:
         return 0
@@ -251,11 +254,12 @@ def _fire_bpmn_timers(ctx: EngineContext, session: Session, case: Case, due_rows
             row.state = "fired"
     # claim the case under its optimistic lock before any projection row is written: a second firing
     # racing this one (a scheduler that lost its lease mid-pass) stops here as a Conflict
-    case.updated_at = now
-    flag_modified(case, "updated_at")  # an UPDATE even if the clock has not moved since the last save
-    try:
-        session.flush()
-    except StaleDataError:
-        raise Conflict(STALE) from None
+    with session.no_autoflush:  # one statement, not a flush of the unit of work
+        claimed = session.execute(update(Case).where(Case.id == case.id, Case.lock_version == case.lock_version)
+                                  .values(lock_version=case.lock_version + 1)
+                                  .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise Conflict(STALE)
+    set_committed_value(case, "lock_version", case.lock_version + 1)  # the save's UPDATE checks the new one
     _save(ctx, session, case, workflow, before, error, None, done_timers=fired)
     return len(fired)

@@ -7,6 +7,7 @@ import re
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
+from engine import deadlines, identity, outbox
 from webui.api.openapi import document
 
 from .bpmn_util import one_task
@@ -88,6 +89,17 @@ def test_each_route_answers_as_documented(api):
     call("/tasks/{task_id}/complete", "post", "clerk", real_path=f"/tasks/{tid}/complete", json={"data": {}})
     call("/messages", "post", "clerk", json={"name": "nothing", "case_id": case["id"]})
     call("/messages", "post", "clerk", json={"case_id": case["id"]})
+    call("/statistics", "get", "boss", real_path="/statistics?year=2026&case_type=suggestion")
+    call("/statistics", "get", "boss", real_path="/statistics?year=soon")
+    call("/statistics", "get", "clerk")
+    with api.ctx.db.session() as session:  # a notification for the clerk, delivered by the outbox
+        deadlines.queue(api.ctx, session, [identity.get_user(session, "clerk")], None, "reminder", "提醒", "")
+    outbox.deliver_due(api.ctx)
+    [note] = call("/notifications", "get", "clerk", real_path="/notifications?unread=true").get_json()
+    call("/notifications", "get")
+    call("/notifications/{notification_id}/read", "post", "boss", real_path=f"/notifications/{note['id']}/read")
+    call("/notifications/{notification_id}/read", "post", "clerk", real_path=f"/notifications/{note['id']}/read")
+    call("/notifications/read-all", "post", "clerk")
     statuses = {(p, m): s for p, m, s in calls}
     assert len({(p, m) for p, m, _ in calls}) == sum(len(ops) for ops in doc["paths"].values())
     assert statuses[("/tasks/{task_id}/complete", "post")] == 409

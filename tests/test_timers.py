@@ -1,18 +1,21 @@
-"""Timers fire from the timer rows: intermediate, boundary and start timers, cycles, idempotently,
-without loading cases that have nothing due."""
+"""Timers fire from the timer rows: intermediate, boundary and start timers, cycles, idempotently
+(also when two firings race), without loading cases that have nothing due."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
 from engine import clock, identity, instances, runtime, timers
+from engine.errors import Conflict
 from engine.store import EventRow, TimerRow
 
 from .bpmn_util import bpmn
-from .conftest import deploy_xml
+from .conftest import BACKENDS, deploy_xml
 
 INTERMEDIATE = bpmn("""
   <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
@@ -131,3 +134,51 @@ def test_cases_with_nothing_due_are_never_loaded(ctx, monkeypatch):
     with time_machine.travel(clock.now() + timedelta(minutes=2), tick=False):
         assert timers.fire_due(ctx) == 1
     assert loaded == [due_soon]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_firings_of_one_timer_at_once_fire_it_once(ctx, monkeypatch):
+    """What a scheduler that lost its lease mid-pass would do: the optimistic lock turns the second
+    firing into a Conflict, so the case moves on once and records one timer_fired event."""
+    case_id = _start(ctx, INTERMEDIATE, "intermediate", {"wait": "PT1M"})
+    both_loaded = threading.Barrier(2)
+    real_load = instances.load
+
+    def load_then_wait(c, case):
+        workflow = real_load(c, case)
+        both_loaded.wait(timeout=10)
+        return workflow
+
+    monkeypatch.setattr(instances, "load", load_then_wait)
+    outcomes = []
+
+    def fire():
+        try:
+            with ctx.db.session() as session:
+                outcomes.append(runtime.fire_timers(ctx, session, case_id))
+        except Conflict:
+            outcomes.append("conflict")
+
+    with time_machine.travel(clock.now() + timedelta(minutes=2), tick=False):
+        threads = [threading.Thread(target=fire) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    assert sorted(outcomes, key=str) == [1, "conflict"]
+    with ctx.db.session() as session:
+        fired = session.scalars(select(EventRow).where(EventRow.case_id == case_id, EventRow.kind == "timer_fired"))
+        assert len(list(fired)) == 1
+    assert _open_elements(ctx, case_id) == ["follow_up"]
+
+
+def test_a_timer_row_the_workflow_no_longer_waits_for_is_closed(ctx):
+    """Otherwise the scheduler would load the case on every pass for nothing."""
+    case_id = _start(ctx, INTERMEDIATE, "intermediate", {"wait": "PT1M"})
+    with ctx.db.session() as session:
+        session.add(TimerRow(id="00000000-0000-0000-0000-000000000001", case_id=case_id, element_id="gone",
+                             kind="intermediate", due_at=clock.now(), state="waiting"))
+    with time_machine.travel(clock.now() + timedelta(seconds=1), tick=False):
+        assert timers.fire_due(ctx) == 0
+    states = {r.element_id: r.state for r in _timer_rows(ctx, case_id)}
+    assert states == {"gone": "cancelled", "cool_off": "waiting"}

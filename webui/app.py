@@ -62,7 +62,10 @@ def _when(value: datetime | None, style: str = "medium") -> str:
 
 # (endpoint, label, who sees it): the main navigation, each audience its own page
 NAV = (("inbox.index", "Inbox", None), ("cases.index", "Cases", None),
-       ("supervise.index", "Supervision", "is_supervisor"), ("designer.index", "Processes", "is_designer"))
+       ("startcase.index", "New case", "may_start_cases"), ("notifications.index", "Notifications", None),
+       ("supervise.index", "Supervision", "is_supervisor"), ("statistics.index", "Statistics", "is_supervisor"),
+       ("designer.index", "Processes", "is_designer"))
+HOME_ROLES = ("is_supervisor", "is_designer")  # roles whose own page is their first page
 
 
 def _nav_links(app: Flask) -> list[tuple[str, str]]:
@@ -78,7 +81,7 @@ def home_url() -> str:
 
     links = _nav_links(current_app)
     for endpoint, _label, role in NAV:
-        if role and current_user.is_authenticated and getattr(current_user, role) \
+        if role in HOME_ROLES and current_user.is_authenticated and getattr(current_user, role) \
                 and endpoint in current_app.view_functions:
             return url_for(endpoint)
     return url_for(links[0][0]) if links else url_for("auth.settings" if current_user.is_authenticated
@@ -87,7 +90,11 @@ def home_url() -> str:
 
 def create_app(config: Config | None = None, ctx: EngineContext | None = None) -> Flask:
     config = config or (ctx.config if ctx else config_module.load())
-    ctx = ctx or EngineContext.create(config)
+    if ctx is None:
+        import workflows
+
+        ctx = EngineContext.create(config)
+        workflows.install(ctx)
     logging.basicConfig(level=config["logging.level"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = CaseworkFlask(__name__)
     app.config.update(
@@ -113,10 +120,11 @@ def create_app(config: Config | None = None, ctx: EngineContext | None = None) -
         user = db().get(User, int(user_id)) if user_id.isdigit() else None
         return WebUser(user) if user is not None and user.active else None
 
-    from . import auth, cases, designer, inbox, supervise
+    from . import auth, cases, designer, inbox, notifications, startcase, statistics, supervise
     from .api import api
 
-    for blueprint in (auth.bp, inbox.bp, cases.bp, supervise.bp, designer.bp):
+    for blueprint in (auth.bp, inbox.bp, cases.bp, startcase.bp, notifications.bp, supervise.bp, statistics.bp,
+                      designer.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api)
     csrf.exempt(api)  # the API authenticates every call with a bearer token, not a cookie

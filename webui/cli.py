@@ -23,7 +23,11 @@ def _context() -> EngineContext:
         config = config_module.load()
     except config_module.ConfigError as err:
         sys.exit(f"casework: {err}")
-    return EngineContext.create(config)
+    import workflows
+
+    ctx = EngineContext.create(config)
+    workflows.install(ctx)
+    return ctx
 
 
 def _expand(patterns: list[str]) -> list[str]:
@@ -95,7 +99,8 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     groups = [g.strip() for g in (args.groups or "").split(",") if g.strip()]
     try:
         with ctx.db.session() as session:
-            identity.add_user(session, args.name, args.password, groups, args.display_name or "")
+            identity.add_user(session, args.name, args.password, groups, args.display_name or "",
+                              email=args.email or None)
     except CaseworkError as err:
         print(f"casework: {err.message}", file=sys.stderr)
         return 1
@@ -110,6 +115,11 @@ def _wait_for_signal() -> None:
     stop.wait()
 
 
+def _log_scheduler() -> None:
+    """Say which scheduler holds the lease and which stand by (INFO, whatever the root level)."""
+    logging.getLogger("engine.timers").setLevel(logging.INFO)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from waitress import create_server
 
@@ -121,8 +131,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     migrate.upgrade(ctx.db)
     app = create_app(ctx=ctx)
     host, port = args.host or ctx.config["server.host"], args.port or ctx.config["server.port"]
+    # the one place a web process starts a scheduler (create_app never does: gunicorn workers import it)
     dispatcher = TimerDispatcher(ctx) if ctx.config["scheduler.enabled"] else None
     if dispatcher:
+        _log_scheduler()
         dispatcher.start()
     server = create_server(app, host=host, port=port, threads=ctx.config["server.threads"])
     print(f"Casework serving on http://{host}:{port}", flush=True)
@@ -142,9 +154,10 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 
     ctx = _context()
     migrate.upgrade(ctx.db)
+    _log_scheduler()
     dispatcher = TimerDispatcher(ctx)
     dispatcher.start()
-    print("Casework scheduler running", flush=True)
+    print(f"Casework scheduler {dispatcher.holder} running (one at a time: the others stand by)", flush=True)
     try:
         _wait_for_signal()
     finally:
@@ -168,6 +181,10 @@ def cmd_render(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from engine import bench
 
+    if args.name == "timers":
+        from engine import bench_timers
+
+        return bench_timers.run(cases=args.cases, lone=args.lone)
     return bench.run(args.name, completions=args.completions)
 
 
@@ -194,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password", required=True)
     p.add_argument("--groups", default="")
     p.add_argument("--display-name", default="")
+    p.add_argument("--email", default="", help="where reminders and escalations are mailed")
     p.set_defaults(func=cmd_users_add)
 
     p = sub.add_parser("lint", help="check BPMN files")
@@ -211,8 +229,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("bench", help="benchmarks; the last line is JSON")
-    p.add_argument("name", choices=["engine"])
-    p.add_argument("--completions", type=int, default=1000)
+    p.add_argument("name", choices=["engine", "timers"])
+    p.add_argument("--completions", type=int, default=1000, help="engine: task completions to time")
+    p.add_argument("--cases", type=int, default=10000, help="timers: cases, each with a timer due at one moment")
+    p.add_argument("--lone", type=int, default=20, help="timers: runs of a lone timer, for its lag")
     p.set_defaults(func=cmd_bench)
     return parser
 

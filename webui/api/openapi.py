@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import notifications
+
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -27,6 +29,39 @@ _LIST_PARAMS = [
 _TASK_ID = [{"name": "task_id", "in": "path", "required": True, "schema": {"type": "string"}}]
 _CASE_ID = [{"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 _NULLABLE_TIME = {"type": "string", "format": "date-time", "nullable": True}
+
+_RATE = {"type": "number", "minimum": 0, "maximum": 1, "nullable": True}
+_QUOTA_PROPS = {"required": {"type": "integer"}, "done": {"type": "integer"}, "short": {"type": "integer"},
+                "warning": {"type": "boolean"}}
+_SESSION_QUOTA = {"type": "object", "required": ["session_label", "required", "done", "short", "warning"],
+                  "properties": {**_QUOTA_PROPS, "session_label": {"type": "string"},
+                                 "suggestions": {"type": "integer"}, "open": {"type": "integer"},
+                                 "earliest_due": {"type": "string", "format": "date", "nullable": True}}}
+# workflows/statistics.py defines each figure
+STATISTICS_SCHEMAS: dict[str, Any] = {
+    "Figures": {"type": "object", "required": [
+        "unit", "counts", "reply_rate", "on_time_rate", "face_reply_rate", "satisfaction_rate",
+        "implementation_rate", "class_shares", "rehandled"], "properties": {
+        "unit": {"type": "string", "nullable": True, "description": "the lead unit (group id); null for all units"},
+        "unit_name": {"type": "string"},
+        "counts": {"type": "object", "additionalProperties": True},
+        "reply_rate": _RATE, "on_time_rate": _RATE, "face_reply_rate": _RATE,
+        "satisfaction_rate": {"type": "object", "required": ["work", "result"],
+                              "properties": {"work": _RATE, "result": _RATE}},
+        "implementation_rate": _RATE,
+        "class_shares": {"type": "object", "properties": {k: _RATE for k in "ABCD"}},
+        "rehandled": {"type": "integer"},
+        "face_reply_quota": {"type": "object", "nullable": True, "required": [*_QUOTA_PROPS, "sessions"],
+                             "properties": {**_QUOTA_PROPS, "sessions": {"type": "array", "items": _SESSION_QUOTA}}}}},
+    "Statistics": {"type": "object", "required": ["year", "case_type", "overall", "units", "face_reply_warnings"],
+                   "properties": {
+        "year": {"type": "integer"}, "case_type": {"type": "string", "nullable": True},
+        "years": {"type": "array", "items": {"type": "integer"}},
+        "overall": {"$ref": "#/components/schemas/Figures"},
+        "units": {"type": "array", "items": {"$ref": "#/components/schemas/Figures"}},
+        "face_reply_warnings": {"type": "array", "items": {"allOf": [_SESSION_QUOTA, {"type": "object", "properties": {
+            "unit": {"type": "string"}, "unit_name": {"type": "string"}}}]}}}},
+}
 
 SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error", "message", "details"], "properties": {
@@ -70,9 +105,12 @@ SCHEMAS: dict[str, Any] = {
         "key": {"type": "string"}, "name": {"type": "string"}, "version": {"type": "integer"},
         "deployed_at": {"type": "string", "format": "date-time"}, "deployed_by": {"type": "string", "nullable": True},
         "content_hash": {"type": "string"}, "file_name": {"type": "string"},
-        "running_cases": {"type": "integer"}}},
+        "running_cases": {"type": "integer"},
+        "start_form": {"type": "array", "items": _ref("FormField"),
+                       "description": "the start event's form fields; POST /cases checks data against them"}}},
     "Deployed": {"type": "object", "required": ["key", "version"], "properties": {
         "key": {"type": "string"}, "version": {"type": "integer"}, "created": {"type": "boolean"}}},
+    **STATISTICS_SCHEMAS,
 }
 
 
@@ -103,6 +141,10 @@ def document() -> dict[str, Any]:
                                    **_errors(400, 401, 403, 413, 422)}}},
         "/cases": {
             "post": {"summary": "Start a case of the newest version of a process",
+                     "description": "data is checked against the process's start_form (422, one detail per "
+                                    "field; other keys pass through). The start event's camunda:initiator "
+                                    "variable (e.g. proposer) is the caller's user name unless data names "
+                                    "another user: a clerk registering a paper submission names the author.",
                      "requestBody": {"required": True, "content": {"application/json": {"schema": {
                          "type": "object", "required": ["process_key"], "properties": {
                              "process_key": {"type": "string"}, "title": {"type": "string"},
@@ -150,9 +192,18 @@ def document() -> dict[str, Any]:
                 "type": "object", "required": ["name", "case_id"], "properties": {
                     "name": {"type": "string"}, "case_id": {"type": "integer"}, "data": {"type": "object"}}}}}},
             "responses": {"200": case_ok, **_errors(400, 401, 404, 409, 422)}}},
+        "/statistics": {"get": {
+            "summary": "The yearly statistics per lead unit and overall, with the face-reply quota (supervisors)",
+            "parameters": [
+                {"name": "year", "in": "query", "schema": {"type": "integer", "minimum": 2000, "maximum": 2100},
+                 "description": "the year of assignment in the configured zone; the current year by default"},
+                {"name": "case_type", "in": "query", "schema": {"type": "string", "enum": ["suggestion", "proposal"]},
+                 "description": "one case type; both by default"}],
+            "responses": {"200": _json(_ref("Statistics"), "The figures"), **_errors(400, 401, 403)}}},
         "/openapi.json": {"get": {"summary": "This document", "security": [],
                                   "responses": {"200": _json({"type": "object"}, "OpenAPI 3 document")}}},
     }
+    paths.update(notifications.PATHS)
     return {
         "openapi": "3.0.3",
         "info": {"title": "Casework API", "version": "1",
@@ -160,6 +211,7 @@ def document() -> dict[str, Any]:
                                 "Errors are {error, message, details}."},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": SCHEMAS},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+                       "schemas": {**SCHEMAS, **notifications.SCHEMAS}},
         "paths": paths,
     }
