@@ -68,9 +68,26 @@ def _stage(workflow: Any, data: dict[str, Any]) -> str:
     return "、".join(dict.fromkeys(n for n in names if n))[:100]
 
 
+def _claim(session: Session, case: Case) -> None:
+    """Take the case under its optimistic lock before any projection row is written.
+
+    A racer that loaded the same version stops here with a Conflict (409). Without this, both would
+    insert the same next task row (SpiffWorkflow predicts task ids in the saved state) and the loser
+    would fail on a duplicate key (500) before its version-checked UPDATE ever ran."""
+    with session.no_autoflush:  # one statement, not a flush of the unit of work
+        claimed = session.execute(update(Case).where(Case.id == case.id, Case.lock_version == case.lock_version)
+                                  .values(lock_version=case.lock_version + 1)
+                                  .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise Conflict(STALE)
+    set_committed_value(case, "lock_version", case.lock_version + 1)  # the save's UPDATE checks the new one
+
+
 def _save(ctx: EngineContext, session: Session, case: Case, workflow: Any, before: projections.Snapshot,
           error: str | None, actor: str | None, done_tasks: set[str] = frozenset(),
-          done_timers: set[str] = frozenset()) -> None:
+          done_timers: set[str] = frozenset(), claim: bool = True) -> None:
+    if claim:
+        _claim(session, case)
     with session.no_autoflush:  # one flush below, so the case's UPDATE ... WHERE lock_version = ? runs once
         case.due_at = projections.sync(session, case, workflow, before, ctx.functions, ctx.zone, actor,
                                        done_tasks, done_timers, ctx.calendar,
@@ -125,7 +142,7 @@ def start_case(ctx: EngineContext, session: Session, user: User, process_key: st
     numberer = ctx.numberers.get(definition.key)
     case.number = numberer(session, case) if numberer else f"{definition.key}-{case.created_at:%Y}-{case.id:05d}"
     projections.record_event(session, case, "case_started", user.username, case.title, data=initial)
-    _save(ctx, session, case, workflow, projections.Snapshot(), error, user.username)
+    _save(ctx, session, case, workflow, projections.Snapshot(), error, user.username, claim=False)
     return case
 
 
@@ -252,14 +269,7 @@ def _fire_bpmn_timers(ctx: EngineContext, session: Session, case: Case, due_rows
             row.due_at = next_due
         else:
             row.state = "fired"
-    # claim the case under its optimistic lock before any projection row is written: a second firing
-    # racing this one (a scheduler that lost its lease mid-pass) stops here as a Conflict
-    with session.no_autoflush:  # one statement, not a flush of the unit of work
-        claimed = session.execute(update(Case).where(Case.id == case.id, Case.lock_version == case.lock_version)
-                                  .values(lock_version=case.lock_version + 1)
-                                  .execution_options(synchronize_session=False))
-    if claimed.rowcount != 1:
-        raise Conflict(STALE)
-    set_committed_value(case, "lock_version", case.lock_version + 1)  # the save's UPDATE checks the new one
+    # _save claims the case first: a second firing racing this one (a scheduler that lost its lease
+    # mid-pass) stops there as a Conflict
     _save(ctx, session, case, workflow, before, error, None, done_timers=fired)
     return len(fired)
