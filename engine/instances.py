@@ -32,18 +32,33 @@ def specs_to_json(spec: Any, subprocess_specs: dict[str, Any]) -> str:
                        "subprocess_specs": spiff_serializer.subprocess_specs_to_dict(subprocess_specs, s)})
 
 
-def _has_multi_instance(spec: Any, subprocess_specs: dict[str, Any]) -> bool:
-    for process in [spec, *subprocess_specs.values()]:
-        if any("MultiInstance" in type(ts).__name__ for ts in process.task_specs.values()):
-            return True
-    return False
+def _multi_instances(spec: Any, subprocess_specs: dict[str, Any]) -> list[Any]:
+    return [ts for process in [spec, *subprocess_specs.values()] for ts in process.task_specs.values()
+            if "MultiInstance" in type(ts).__name__]
+
+
+def _shareable(spec: Any, subprocess_specs: dict[str, Any]) -> bool:
+    """May one spec object serve every case (and thread)? SpiffWorkflow's Camunda multi-instance rewrites
+    its spec when it starts: for loopCardinality it depends on what the expression gives in that case, so
+    such processes get fresh specs per load. A camunda:collection is made the input at parse time
+    (parser.collection_input), so the rewrite sets the same values every time; the one other change, hooking
+    the instance's completion to the merge, is done here once, before any thread sees the spec."""
+    instances = _multi_instances(spec, subprocess_specs)
+    if any(mi.cardinality is not None or mi.data_input is None for mi in instances):
+        return False
+    for mi in instances:
+        process = next(p for p in [spec, *subprocess_specs.values()] if p.task_specs.get(mi.name) is mi)
+        child = process.task_specs[mi.task_spec]
+        if not child.completed_event.is_connected(mi.merge_child):
+            child.completed_event.connect(mi.merge_child)
+    return True
 
 
 class SpecCache:
     """Restored specs per definition version (immutable, so never invalidated; bounded LRU).
 
-    Multi-instance task specs are mutated by SpiffWorkflow while they run, so processes that have
-    them get fresh spec objects on every load (from the cached dicts).
+    Multi-instance task specs with a loopCardinality are mutated by SpiffWorkflow while they run, so
+    processes that have them get fresh spec objects on every load (from the cached dicts); see _shareable.
     """
 
     def __init__(self, size: int = 64):
@@ -60,7 +75,7 @@ class SpecCache:
         if entry is None:
             dicts = json.loads(load().spec_json)
             spec, subs = self._restore(dicts)
-            shareable = not _has_multi_instance(spec, subs)
+            shareable = _shareable(spec, subs)
             entry = (dicts, spec if shareable else None, subs if shareable else None)
             with self._lock:
                 self._entries[definition_id] = entry

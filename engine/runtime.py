@@ -44,6 +44,14 @@ def _advance(workflow: Any, step: Callable[[], Any] | None = None) -> str | None
     except SpiffWorkflowException as err:
         log.warning("case stopped on a model error: %s", err)
         return _describe(err)
+    except (TypeError, ValueError, KeyError, AttributeError, LookupError) as err:
+        # SpiffWorkflow's own code tripping over a model it cannot run (e.g. a loopCardinality that gives
+        # a list): the case stops for supervisors instead of the request failing with a 500
+        log.exception("case stopped inside the engine")
+        failed = [t for t in workflow.get_tasks(state=TaskState.ERROR)]
+        where = f"{failed[0].task_spec.bpmn_name or failed[0].task_spec.bpmn_id} ({failed[0].task_spec.bpmn_id}): " \
+            if failed and failed[0].task_spec.bpmn_id else ""
+        return f"{where}the engine could not run this step ({type(err).__name__}: {err})"
     return None
 
 
