@@ -24,6 +24,15 @@ from .workdays import BusinessCalendar, calendar_from_config
 Numberer = Callable[[Any, Any], str]
 
 
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A sweep the timer scheduler's leader runs every `every_seconds` (e.g. the face-reply quota check)."""
+
+    name: str
+    every_seconds: float
+    run: Callable[[Any], None]  # gets the EngineContext; opens its own session
+
+
 @dataclass
 class EngineContext:
     config: Config
@@ -39,6 +48,8 @@ class EngineContext:
     save_listeners: list[Callable[[Any, Any, Any], None]] = field(default_factory=list)
     # called before a task completes with (session, case, task_row, submitted data); may raise Invalid
     completion_checks: list[Callable[[Any, Any, Any, dict], None]] = field(default_factory=list)
+    # run by the scheduler that holds the lease (engine.timers), idempotent
+    periodic_jobs: list[PeriodicJob] = field(default_factory=list)
 
     @property
     def zone(self) -> ZoneInfo:

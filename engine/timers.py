@@ -90,6 +90,7 @@ class TimerDispatcher:
         self._wake_at: datetime | None = None
         self.leading: bool | None = None  # None until the first look at the lease
         self._stopping = threading.Event()
+        self._job_due: dict[str, datetime] = {}  # periodic job name -> when it runs next
 
     @property
     def holder(self) -> str:
@@ -135,11 +136,27 @@ class TimerDispatcher:
                 self.wake_at(upcoming)
         except Exception:
             log.exception("timer pass failed")
+        self._periodic()
         try:  # the notifications the firings queued, and retries that are due: only the leader sends
             if self.leading:
                 outbox.deliver_due(self.ctx)
         except Exception:
             log.exception("delivering the outbox failed")
+
+    def _periodic(self) -> None:
+        """The domain's sweeps (ctx.periodic_jobs), each every so many seconds, by the leader only.
+
+        Their last run is kept in memory: a new leader runs each once at once, so a job must be
+        idempotent (say, a warning at most once per day)."""
+        now = clock.now()
+        for job in self.ctx.periodic_jobs:
+            if not self.leading or self._job_due.get(job.name, now) > now:
+                continue
+            self._job_due[job.name] = now + timedelta(seconds=job.every_seconds)
+            try:
+                job.run(self.ctx)
+            except Exception:
+                log.exception("periodic job %s failed", job.name)
 
     def _lead(self) -> bool:
         """Take or renew the lease; log when this process becomes leader or stands by."""

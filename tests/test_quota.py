@@ -158,3 +158,14 @@ def test_the_supervision_and_statistics_pages_show_the_units_short(ctx, district
     assert sorted(set(re.findall(r'data-unit="(\w+)"', warnings))) == ["unit_education", "unit_health"]
     row = re.search(r'<tr data-unit="unit_education">.*?</tr>', stats, re.S).group(0)
     assert 'data-warning="face_reply_quota"' in row and "2 / 4" in row
+
+
+def test_the_scheduler_warns_again_the_next_day_without_any_change(ctx, district):
+    job = next(j for j in ctx.periodic_jobs if j.name == "face_reply_quota")
+    first = len(messages(ctx))
+    with time_machine.travel(TODAY + timedelta(hours=3)):
+        job.run(ctx)
+    assert len(messages(ctx)) == first  # once a day
+    with time_machine.travel(TODAY + timedelta(days=1)):
+        job.run(ctx)
+    assert len(messages(ctx)) == first + 5  # the four education heads' warnings and health's

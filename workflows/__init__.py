@@ -11,6 +11,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from engine.context import PeriodicJob
+
 from . import cases, handlers, quota
 
 _MODULES = ("suggestion", "proposal")  # each registers its handlers: module.register(ctx)
@@ -40,3 +42,5 @@ def install(ctx: Any) -> None:
 
     ctx.save_listeners.append(keep_facts)
     ctx.completion_checks.append(handlers.communications_gate)
+    # a unit that is short of face replies is warned as its deadline nears, even when nothing happens
+    ctx.periodic_jobs.append(PeriodicJob("face_reply_quota", 3600, quota.sweep))

@@ -124,6 +124,12 @@ def notify(ctx: Any, session: Session, units: set[str] | None = None) -> int:
     return queued
 
 
+def sweep(ctx: Any) -> int:
+    """The scheduler's hourly look at every unit (notify sends at most one warning a day)."""
+    with ctx.db.session() as session:
+        return notify(ctx, session)
+
+
 def mark(ctx: Any, session: Session, unit: str) -> None:
     """Look at this unit's quota when the session commits (its facts rows are written by then)."""
     pending = session.info.setdefault(_PENDING, (ctx, set()))
