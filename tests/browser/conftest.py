@@ -53,6 +53,9 @@ class LiveServer:
         self.ctx = EngineContext.create(config)
         migrate.upgrade(self.ctx.db)
         demo.load_example(self.ctx, progress=lambda _message: None)
+        self._serve()
+
+    def _serve(self) -> None:
         from webui.app import create_app
 
         self.app = create_app(ctx=self.ctx)
