@@ -117,6 +117,13 @@ def test_tabs_list_their_tasks_with_counts(world):
     assert world.ann.get("/inbox?tab=nope&sort=x&page=abc&due=y").status_code == 200
 
 
+def test_with_nothing_assigned_the_inbox_opens_on_the_tab_that_has_work(world):
+    bob = sign_in(world.app, "bob")  # nothing assigned or claimed; three tasks offered to his group
+    page = bob.get("/inbox").get_data(as_text=True)
+    assert rows(page) == ["路灯维修", "公交站台"]  # the group's tab (ann holds the third)
+    assert rows(bob.get("/inbox?tab=mine").get_data(as_text=True)) == []  # asked for: the empty tab
+
+
 def test_filters_by_type_unit_due_and_text(world):
     def listed(query: str) -> list[str]:
         return rows(world.ann.get(f"/inbox?tab=groups&{query}").get_data(as_text=True))

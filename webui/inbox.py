@@ -75,6 +75,12 @@ def index() -> Any:
                                         due=view["due"] or None, q=view["q"] or None)
     result = inbox_queries.inbox(session, user, view["tab"], filters, view["sort"], view["page"], PER_PAGE,
                                  _due_soon_days())
+    if "tab" not in request.args and not result.total:  # open where the work is, not on an empty tab
+        busy = next((name for name, _label in TABS if result.counts.get(name)), None)
+        if busy is not None:
+            view["tab"] = busy
+            result = inbox_queries.inbox(session, user, busy, filters, view["sort"], view["page"], PER_PAGE,
+                                         _due_soon_days())
     task_rows = [row for row, _case in result.rows]
     held = [row for row in task_rows if row.assignee == user.username]
     people = inbox_queries.display_names(session, {row.assignee for row in task_rows if row.assignee})

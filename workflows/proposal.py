@@ -64,7 +64,8 @@ class ProposalHandlers:
                       cosigners=_names(data.get("cosigners")), priority=bool(data.get("priority")),
                       # the start form's co-signers fill in the submission form's text field
                       cosigners_text=data.get("cosigners_text") or ", ".join(_names(data.get("cosigners"))),
-                      merged_into=data.get("merged_into") or "", forward_as="", review_records=[])
+                      merged_into=data.get("merged_into") or "", forward_as="", review_records=[],
+                      stage="待提交")
         return result
 
     def submitted(self, data: dict) -> dict:
