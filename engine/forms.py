@@ -5,6 +5,8 @@ default, required, readonly, constraints {minlength, maxlength, min, max, ...}, 
 
 A string field with the property `list` = true holds a list of texts (user names, unit ids): a list is
 taken as it is, text is split at commas, 、, semicolons and line breaks (a person types "a, b").
+With the property `users` = true its values must be the names of active users (identity.check_user_fields):
+a mistyped co-signer would otherwise get a task nobody can open.
 """
 
 from __future__ import annotations
@@ -79,6 +81,22 @@ def _to_list(value: Any) -> list[str]:
 def _is_list(field: dict[str, Any]) -> bool:
     flag = (field.get("properties") or {}).get("list")
     return (field.get("type") or "string") == "string" and str(flag or "").strip().lower() in _TRUE
+
+
+def split_list(value: Any) -> list[str]:
+    """The texts of a list field's value (a list, or text separated by commas, 、, semicolons, lines)."""
+    if value is None:
+        return []
+    try:
+        return _to_list(value)
+    except _FieldError:
+        return []
+
+
+def user_fields(fields: list[dict[str, Any]]) -> list[str]:
+    """Ids of the fields whose values name users (property `users` = true)."""
+    return [f["id"] for f in fields
+            if str(((f.get("properties") or {}).get("users")) or "").strip().lower() in _TRUE]
 
 
 def _number(constraint: Any) -> float | None:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import clock, cycles, deadlines, forms, instances, library, permissions, projections, startforms
+from . import clock, cycles, deadlines, forms, identity, instances, library, permissions, projections, startforms
 from .context import EngineContext
 from .errors import Conflict, Invalid, NotFound
 from .store import Case, TaskRow, TimerRow, User
@@ -182,6 +182,7 @@ def complete_task(ctx: EngineContext, session: Session, user: User, task_id: str
         raise Conflict(STALE)
     data_before = dict(task.data)
     clean = forms.validate(row.form, data, task.data)
+    identity.check_user_fields(session, row.form, clean)
     task.data.update(clean)
     error = _advance(workflow, task.run)
     row.state, row.completed_by, row.completed_at = "completed", user.username, clock.now()

@@ -173,3 +173,16 @@ def test_the_api_lists_start_forms_and_answers_422_per_field(api, ctx):
     started = api.start(deputy, "sug", GOOD, title="关于增设信号灯的建议")
     assert started.status_code == 201
     assert started.get_json()["data"]["proposer"] == "deputy_wang"
+
+
+def test_names_in_a_users_field_must_be_active_users(people):
+    form = START_FORM.replace('<camunda:property id="list" value="true" />',
+                              '<camunda:property id="list" value="true" /><camunda:property id="users" value="true" />')
+    deploy_xml(people, process(form))
+    with pytest.raises(Invalid) as refused:
+        start(people, "deputy_wang", {**GOOD, "title": "关于增设信号灯的建议", "cosigners": "deputy_li, deputy_lee"})
+    assert refused.value.details == [{"field": "cosigners", "message": "no user has the name deputy_lee"}]
+    with people.db.session() as session:
+        assert session.scalar(select(Case.id)) is None  # nothing was started
+    case = start(people, "deputy_wang", {**GOOD, "title": "关于增设信号灯的建议", "cosigners": "deputy_li"})
+    assert case.data["cosigners"] == ["deputy_li"]

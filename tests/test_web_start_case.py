@@ -26,7 +26,8 @@ def district(ctx, app):
     workflows.install(ctx)
     with ctx.db.session() as session:
         for name, groups in (("deputy_zhao", ["deputies"]), ("deputy_qian", ["deputies"]),
-                             ("member_wu", ["members"]), ("liaison", ["liaison_office"]),
+                             ("member_wu", ["members"]), ("member_zheng", ["members"]), ("member_feng", ["members"]),
+                             ("liaison", ["liaison_office"]),
                              ("edu_clerk", ["unit_education"])):
             identity.add_user(session, name, "secret-pw", groups)
         library.deploy(session, library.read_files(sorted(BPMN_DIR.glob("*.bpmn"))), "designer")
