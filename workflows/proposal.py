@@ -229,6 +229,9 @@ def _merge_problems(session: Session, case: Case, number: str) -> list[dict]:
     main = session.scalar(select(Case).where(Case.number == number, Case.process_key == KEY))
     if main is None:
         return [{"field": "merged_into", "message": f"没有编号为 {number} 的提案"}]
+    if (main.data or {}).get("reply_released_at") or main.status != "running":
+        # its reply has gone out: nothing would bring it to this proposal, so it is handled on its own
+        return [{"field": "merged_into", "message": f"提案 {number} 已答复，不能再并入，请立案单独办理"}]
     return []
 
 

@@ -288,3 +288,7 @@ def test_merged_proposals_each_get_the_reply(district: District):
     assert got.data["result_class"] == "B" and got.data["reply_text"] == "已纳入年度计划。"
     assert any(e.kind == "message_received" for e in district.events(merged))
     assert district.open_elements(main) == ["evaluate"]
+
+    late = submit(district, "member_liu")  # a proposal on the same matter after the reply went out
+    with pytest.raises(Invalid, match="已答复，不能再并入"):
+        review(district, late, review_outcome="merge", merged_into=main_number)
