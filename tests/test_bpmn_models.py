@@ -179,3 +179,18 @@ def test_the_drawing_shows_every_element(path):
     svg = render_svg(path.read_bytes())
     missing = [i for i in list(model.nodes) + list(model.flows) if f'data-element-id="{i}"' not in svg]
     assert missing == []
+
+
+@pytest.mark.parametrize("path", MODELS, ids=_ids(MODELS))
+def test_labels_sit_clear_of_shapes_and_of_each_other(path):
+    model = Model(path)
+    labels = {}
+    for di in [*model.root.iterfind(".//bpmndi:BPMNShape", NS), *model.root.iterfind(".//bpmndi:BPMNEdge", NS)]:
+        bounds = di.find("bpmndi:BPMNLabel/dc:Bounds", NS)
+        if bounds is not None:
+            labels[di.get("bpmnElement")] = Box(*(float(bounds.get(k)) for k in ("x", "y", "width", "height")))
+    covered = [(label, shape) for label, box in labels.items() for shape, other in model.shapes.items()
+               if shape != label and shape in model.nodes and model.tag(shape) != "subProcess" and box.overlaps(other)]
+    named = list(labels.items())
+    crowded = [(a, b) for i, (a, box) in enumerate(named) for b, other in named[i + 1:] if box.overlaps(other)]
+    assert covered == [] and crowded == []
