@@ -108,6 +108,18 @@ def test_a_missing_field_is_marked_and_what_was_typed_is_kept(district, ctx):
     assert deputy.post("/cases/new/suggestion", data=GOOD).status_code == 400
 
 
+def test_a_mistyped_cosigner_is_told_beside_the_field(district, ctx):
+    deputy = sign_in(district, "deputy_zhao")
+    token = csrf(deputy.get("/cases/new/suggestion").get_data(as_text=True))
+    answer = deputy.post("/cases/new/suggestion", data={**GOOD, "field.cosigners": "deputy_qian, deputy_chian",
+                                                        "csrf_token": token})
+    assert answer.status_code == 422
+    cosigners = field_html(answer.get_data(as_text=True), "cosigners")
+    assert "没有用户名为 deputy_chian 的用户" in cosigners and 'value="deputy_qian, deputy_chian"' in cosigners
+    with ctx.db.session() as session:
+        assert session.scalar(select(Case.id)) is None
+
+
 def test_a_submitted_suggestion_opens_with_its_number_and_waits_for_the_liaison_office(district, ctx):
     deputy = sign_in(district, "deputy_zhao")
     token = csrf(deputy.get("/cases/new/suggestion").get_data(as_text=True))

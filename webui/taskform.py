@@ -185,6 +185,7 @@ _MESSAGES: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"^must be a whole number$"), lambda m: _("Enter a whole number.")),
     (re.compile(r"^must be a list of texts$"), lambda m: _("Enter the names separated by commas.")),
     (re.compile(r"^is not a user name$"), lambda m: _("No user has this name.")),
+    (re.compile(r"^no user has the name (.+)$"), lambda m: _("No user has the name %(names)s.", names=m.group(1))),
     (re.compile(r"^must be true or false$"), lambda m: _("Tick the box or leave it empty.")),
     (re.compile(r"^must be a date like .*$"), lambda m: _("Enter a date like 2026-12-01.")),
     (re.compile(r"^must be one of: (.*)$"), lambda m: _("Choose one of the options.")),
