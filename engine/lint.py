@@ -17,9 +17,8 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import XSD_PATH
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
+from engine.formdata import BPMN_NS, CAMUNDA
 from engine.parser import (
-    BPMN_NS,
-    CAMUNDA,
     BpmnFileError,
     CaseworkParser,
     original_id,

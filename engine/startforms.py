@@ -3,7 +3,7 @@
 Camunda Modeler writes a process's start form as camunda:formData on its plain start event (one with no
 event definition), and the variable that receives the starting user's name as camunda:initiator on that
 event. Both are read from the definition's stored file once per definition version (versions are
-immutable) into the field dicts user tasks have (engine.parser.form_field_dict), so the API and the web
+immutable) into the field dicts user tasks have (engine.formdata.form_field_dict), so the API and the web
 page describe and draw them as task forms.
 
 When a case starts (`prepare`, called by runtime.start_case):
@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session
 
 from . import forms, identity, library, permissions
 from .errors import Invalid
-from .parser import BPMN_NS, CAMUNDA, BpmnFileError, form_field_dict, parse_xml, read_form
+from .formdata import BPMN_NS, CAMUNDA, form_field_dict, read_form
+from .parser import BpmnFileError, parse_xml
 from .store import ProcessDefinition, User
 
 TITLE = "title"
