@@ -42,5 +42,6 @@ def install(ctx: Any) -> None:
 
     ctx.save_listeners.append(keep_facts)
     ctx.completion_checks.append(handlers.communications_gate)
+    ctx.completion_checks.append(handlers.handling_check(ctx.calendar, ctx.config))
     # a unit that is short of face replies is warned as its deadline nears, even when nothing happens
     ctx.periodic_jobs.append(PeriodicJob("face_reply_quota", 3600, quota.sweep))

@@ -1,5 +1,7 @@
 """What both case types share at run time: the communications gate (四沟通) on the reply and on the
-confirmation of what was implemented. Registered in ctx.completion_checks by workflows.install."""
+confirmation of what was implemented, and the rules of the reply form that depend on its chosen action
+(reply, or ask for an extension) and of the extension's approval. Registered in ctx.completion_checks by
+workflows.install."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from engine.errors import Invalid
 from engine.store import Case, CaseNote
 
 from .cases import CASE_TYPES
+from .unit_handling import extended_due, reply_limit
 
 CONTACT_NAMES = {"contact_before": "办前沟通", "contact_during": "办中沟通", "contact_at_reply": "答复时沟通",
                  "contact_after": "办后沟通"}
@@ -29,6 +32,8 @@ def communications_gate(session: Session, case: Case, task: Any, data: dict[str,
     gate = GATES.get(task.element_id)
     if gate is None or case.process_key not in CASE_TYPES:
         return
+    if task.element_id == "draft_reply" and _action(case, data) == "extend":
+        return  # asking for more time is not the reply: the talks may still be ahead
     needed, message = gate
     recorded = set(session.scalars(select(CaseNote.kind).where(CaseNote.case_id == case.id,
                                                                 CaseNote.kind.in_(needed)).distinct()))
@@ -36,3 +41,81 @@ def communications_gate(session: Session, case: Case, task: Any, data: dict[str,
     if missing:
         raise Invalid(message, [{"field": kind, "message": f"尚未记录{CONTACT_NAMES[kind]}（{kind}）"}
                                 for kind in missing])
+
+
+# the reply's fields that a submitted reply must have (the form cannot mark them required: an extension
+# request leaves them empty)
+REPLY_REQUIRED = ("reply_doc_no", "reply_text", "result_class", "reply_signer")
+
+
+def _action(case: Case, submitted: dict[str, Any]) -> str:
+    value = submitted.get("handling_action")
+    if value in (None, ""):
+        value = (case.data or {}).get("handling_action")
+    return value or "reply"
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or value == []
+
+
+def _months(value: Any) -> int | None:
+    """A count of months as typed (2, '2', 2.0); None when it is not a whole number."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(str(value).strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        return None
+    return int(number) if number.is_integer() else None
+
+
+def _labels(task: Any) -> dict[str, str]:
+    return {f["id"]: str(f.get("label") or f["id"]).split("（")[0] for f in (task.form or [])}
+
+
+def handling_check(calendar: Any, config: Any):
+    """The reply task's form (the one with `handling_action`) and the extension's approval (the one with
+    `extension_decision`): what a form's constraints cannot say because it depends on another field."""
+
+    def check(session: Session, case: Case, task: Any, submitted: dict[str, Any]) -> None:
+        fields = {f["id"] for f in (task.form or [])}
+        data = {**(case.data or {}), **submitted}
+        data.setdefault("max_reply_months", config["suggestion.max_reply_months"])
+        if "handling_action" in fields and _action(case, submitted) == "extend":
+            problems = _extension_problems(calendar, data, "extension_months_requested")
+            if _empty(data.get("extension_reason")):
+                problems.append({"field": "extension_reason", "message": "申请延期须填写延期理由"})
+        elif "handling_action" in fields:
+            problems = _reply_problems(task, data)
+        elif "extension_decision" in fields and data.get("extension_decision") == "approve":
+            problems = _extension_problems(calendar, data, "extension_months_granted")
+        else:
+            return
+        if problems:
+            raise Invalid("；".join(p["message"] for p in problems), problems)
+
+    return check
+
+
+def _reply_problems(task: Any, data: dict[str, Any]) -> list[dict[str, Any]]:
+    labels = _labels(task)
+    return [{"field": name, "label": labels.get(name, name), "message": f"提交答复须填写{labels.get(name, name)}"}
+            for name in REPLY_REQUIRED if name in labels and _empty(data.get(name))]
+
+
+def _extension_problems(calendar: Any, data: dict[str, Any], field: str) -> list[dict[str, Any]]:
+    months = _months(data.get(field))
+    if months is None or months < 1:
+        return [{"field": field, "message": "延期月数须为不少于 1 的整数"}]
+    latest, limit = reply_limit(calendar, data), int(data["max_reply_months"])
+    # more months than the whole limit cannot fit (and a typo of 100000 must not overflow the calendar)
+    wanted = extended_due(calendar, data, months) if months <= limit else None
+    if wanted is not None and wanted <= latest:
+        return []
+    if str(data["reply_due"])[:10] >= latest.isoformat():
+        message = f"答复期限已是自交办之日起 {limit} 个月的最长期限（{latest.isoformat()}），不能再延期"
+    else:
+        after = f"延期 {months} 个月后答复期限为 {wanted.isoformat()}，" if wanted else f"延期 {months} 个月"
+        message = f"{after}超过自交办之日起 {limit} 个月的最长期限，最晚只能延至 {latest.isoformat()}"
+    return [{"field": field, "message": message}]

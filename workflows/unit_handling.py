@@ -8,6 +8,11 @@ Out: the reply fields (reply_doc_no, reply_text, result_class, reply_signer, fac
 face_reply_by/place/date), replied_at, stage, and the assisting units' assist_opinions (suggestions)
 or countersigns (proposals), each a dict by unit.
 
+Extension (延期): instead of replying, the lead unit may ask the assigning office for more months.
+An approved extension moves reply_due (and with it the reply task's due date and case_deadline), never
+past max_reply_months from the assignment; every request is kept in `extensions`. The form's rules
+(months, reason, the limit) are checked on completion by workflows.handlers.handling_check.
+
 The multi-instance collections are dicts keyed by unit, not lists: the data of parallel branches is
 merged key by key at the join, so a unit's entry gains its opinion without another branch's copy of
 the same entry overwriting it.
@@ -15,15 +20,32 @@ the same entry overwriting it.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from engine import clock
+
+from .evaluation import REVIEW_OFFICE
 
 REQUIRED = ("case_type", "lead_unit", "reply_due", "assigned_at")
 
 
 def _now() -> str:
     return clock.now().isoformat()
+
+
+def _stage(data: dict[str, Any]) -> str:
+    # a re-handling round keeps the name supervisors look for
+    return "二次办理" if int(data.get("rehandling_rounds") or 0) > 0 else "办理中"
+
+
+def reply_limit(calendar: Any, data: dict[str, Any]) -> date:
+    """The latest reply deadline an extension may reach: max_reply_months from the assignment."""
+    return calendar.add_months(calendar.local_date(data["assigned_at"]), int(data["max_reply_months"]))
+
+
+def extended_due(calendar: Any, data: dict[str, Any], months: int) -> date:
+    return calendar.add_months(date.fromisoformat(str(data["reply_due"])[:10]), months)
 
 
 def _units(value: Any) -> list[str]:
@@ -40,6 +62,9 @@ def init(config: Any):
         lead = data["lead_unit"]
         assist = [u for u in _units(data.get("assist_units")) if u != lead]
         suggestion = data["case_type"] == "suggestion"
+        office = data.get("assigning_office") or REVIEW_OFFICE.get(data["case_type"])
+        if not office:
+            raise ValueError(f"no assigning office for case_type {data['case_type']!r}: set assigning_office")
         # a second call (the reply returned for handling again) does not ask the assisting units again
         collect = suggestion and bool(assist) and not data.get("assist_opinions")
         handling_round = int(data.get("handling_round") or 0) + 1
@@ -47,9 +72,12 @@ def init(config: Any):
             "assist_units": assist, "handling_round": handling_round,
             # deadlines inside the handling count from the assignment, in a later round from its start
             "handling_from": data["assigned_at"] if handling_round == 1 else _now(),
-            # a re-handling round keeps the name supervisors look for
-            "stage": "二次办理" if int(data.get("rehandling_rounds") or 0) > 0 else "办理中",
+            "stage": _stage(data),
             "case_deadline": data["reply_due"],
+            # who decides on an extension, and how far it may go (proposals have no setting of their own)
+            "assigning_office": office, "handling_action": "reply",
+            "max_reply_months": data.get("max_reply_months") or config["suggestion.max_reply_months"],
+            "extension_months": int(data.get("extension_months") or 0),
             "collect_assist_opinions": collect,
             "countersign_needed": data["case_type"] == "proposal" and bool(assist),
             "countersign_agreed": False,
@@ -86,6 +114,36 @@ def collect_countersigns(data: dict[str, Any]) -> dict[str, Any]:
     return {"countersign_agreed": not objections, "countersign_objections": objections}
 
 
+def extension_requested(data: dict[str, Any]) -> dict[str, Any]:
+    """extension_requested: the request waits for the assigning office; it grants the months asked unless it
+    says otherwise."""
+    months = int(data["extension_months_requested"])
+    request = {"requested_at": _now(), "months_requested": months, "reason": data.get("extension_reason") or "",
+               "reply_due_before": data["reply_due"]}
+    return {"extension_request": request, "extension_months_granted": months, "extension_decision": None,
+            "extension_comment": "", "stage": "延期审批中"}
+
+
+def extension_decided(calendar: Any):
+    def handler(data: dict[str, Any]) -> dict[str, Any]:
+        """extension_decided: an approved extension moves the reply deadline; either way the unit is back at
+        its reply, with the form set to reply and the request on record in `extensions`."""
+        approved = data.get("extension_decision") == "approve"
+        granted = int(data.get("extension_months_granted") or 0) if approved else 0
+        due = str(data["reply_due"])[:10]
+        if granted > 0:
+            # the completion check refuses more; a changed setting must not stretch it either
+            due = min(extended_due(calendar, data, granted), reply_limit(calendar, data)).isoformat()
+        entry = {**(data.get("extension_request") or {}), "months": granted, "decision": data.get("extension_decision"),
+                 "comment": data.get("extension_comment") or "", "decided_at": _now(), "reply_due": due}
+        return {"reply_due": due, "case_deadline": due,
+                "extension_months": int(data.get("extension_months") or 0) + granted,
+                "extensions": [*(data.get("extensions") or []), entry], "extension_request": None,
+                "handling_action": "reply", "extension_months_requested": None, "extension_reason": None,
+                "stage": _stage(data)}
+    return handler
+
+
 def reply_submitted(data: dict[str, Any]) -> dict[str, Any]:
     proposal = data.get("case_type") == "proposal"
     return {
@@ -106,6 +164,8 @@ def register(ctx: Any) -> None:
         "prepare_countersign": prepare_countersign,
         "record_countersign": record_countersign,
         "collect_countersigns": collect_countersigns,
+        "extension_requested": extension_requested,
+        "extension_decided": extension_decided(ctx.calendar),
         "reply_submitted": reply_submitted,
     }
     for topic, handler in services.items():

@@ -139,3 +139,19 @@ def test_missing_handover_data_stops_the_case_with_a_message(handling):
     stopped = district.case(case)
     assert stopped.status == "error"
     assert "reply_due" in stopped.error_message and "assigned_at" in stopped.error_message
+
+
+def test_a_proposal_extension_goes_to_the_proposal_committee(handling):
+    district = handling
+    case = start(district, "proposal", [], consult_working_days=15)
+    clerk = "unit_transport_clerk"
+    district.complete(clerk, case, "consult", {"consult_date": "2026-03-10", "consult_summary": "会商"})
+    district.complete(clerk, case, "investigate", {"investigation_summary": "走访"})
+    district.complete(clerk, case, "ask_member_view", {"member_view_date": "2026-04-20", "member_view": "同意"})
+    district.complete(clerk, case, "draft_reply", {"handling_action": "extend", "extension_months_requested": 1,
+                                                   "extension_reason": "需等待年度预算批复"})
+    assert district.task(case, "approve_extension").candidate_groups == ["proposal_committee"]
+    assert district.case(case).stage == "延期审批中"
+    district.complete("committee_clerk", case, "approve_extension", {"extension_decision": "approve"})
+    assert district.task(case, "draft_reply", clerk).due_at.astimezone(ZONE).date() == date(2026, 7, 2)
+    assert district.case(case).stage == "办理中"
