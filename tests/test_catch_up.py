@@ -16,18 +16,7 @@ from engine.store import Case, EventRow, TimerRow
 
 from .bpmn_util import bpmn
 from .conftest import deploy_xml
-
-WAIT = bpmn("""
-  <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-  <bpmn:intermediateCatchEvent id="cool_off"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
-    <bpmn:timerEventDefinition><bpmn:timeDuration>${wait}</bpmn:timeDuration></bpmn:timerEventDefinition>
-  </bpmn:intermediateCatchEvent>
-  <bpmn:userTask id="follow_up" name="回访" camunda:candidateGroups="clerks">
-    <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:userTask>
-  <bpmn:endEvent id="done"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
-  <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="cool_off"/>
-  <bpmn:sequenceFlow id="f2" sourceRef="cool_off" targetRef="follow_up"/>
-  <bpmn:sequenceFlow id="f3" sourceRef="follow_up" targetRef="done"/>""", "wait")
+from .test_scheduler_lease import WAIT
 
 # a daily reminder for five days while the reply is open (R5/P1D, non-interrupting)
 DAILY = bpmn("""

@@ -17,8 +17,17 @@ from .conftest import BACKENDS, deploy_xml
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS)
 
-# a script after the task widens the window between loading the case and saving it
-SLOW_SCRIPT = bpmn("""
+def _slow_script(key: str, then: str = "") -> str:
+    """Work -> a slow script (it widens the window between loading the case and saving it) -> `then`
+    (a user task id, or nothing) -> end."""
+    after = "done"
+    extra = ""
+    if then:
+        after = then
+        extra = (f'<bpmn:userTask id="{then}" name="{then.title()}" camunda:candidateGroups="clerks">'
+                 f'<bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing></bpmn:userTask>'
+                 f'<bpmn:sequenceFlow id="f4" sourceRef="{then}" targetRef="done"/>')
+    return bpmn(f"""
   <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
   <bpmn:userTask id="work" name="Work" camunda:candidateGroups="clerks">
     <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
@@ -26,28 +35,16 @@ SLOW_SCRIPT = bpmn("""
     <bpmn:script>total = 0
 for i in range(20000):
     total += i</bpmn:script></bpmn:scriptTask>
-  <bpmn:endEvent id="done"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+  {extra}
+  <bpmn:endEvent id="done"><bpmn:incoming>{"f4" if then else "f3"}</bpmn:incoming></bpmn:endEvent>
   <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work"/>
   <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="tally"/>
-  <bpmn:sequenceFlow id="f3" sourceRef="tally" targetRef="done"/>""", "race")
+  <bpmn:sequenceFlow id="f3" sourceRef="tally" targetRef="{after}"/>""", key)
 
 
+SLOW_SCRIPT = _slow_script("race")
 # the same race when the completion creates a next task: both racers would insert the same task row
-SLOW_SCRIPT_THEN_REVIEW = bpmn("""
-  <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-  <bpmn:userTask id="work" name="Work" camunda:candidateGroups="clerks">
-    <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
-  <bpmn:scriptTask id="tally" name="Tally"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
-    <bpmn:script>total = 0
-for i in range(20000):
-    total += i</bpmn:script></bpmn:scriptTask>
-  <bpmn:userTask id="review" name="Review" camunda:candidateGroups="clerks">
-    <bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing></bpmn:userTask>
-  <bpmn:endEvent id="done"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>
-  <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work"/>
-  <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="tally"/>
-  <bpmn:sequenceFlow id="f3" sourceRef="tally" targetRef="review"/>
-  <bpmn:sequenceFlow id="f4" sourceRef="review" targetRef="done"/>""", "race_review")
+SLOW_SCRIPT_THEN_REVIEW = _slow_script("race_review", then="review")
 
 
 def _race(ctx, action, n: int = 2) -> list[str]:

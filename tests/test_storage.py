@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import inspect, select
 
+import workflows.cases  # noqa: F401 - the domain's tables belong to the schema the migrations build
 from engine import identity, migrate, runtime
 from engine.store import Base, Case, EventRow
 

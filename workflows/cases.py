@@ -8,6 +8,7 @@ yearly statistics read indexed rows, never the serialized workflow.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -22,6 +23,28 @@ from engine import clock
 from engine.store import Base, Case
 
 _CASE_ID = BigInteger().with_variant(Integer, "sqlite")
+_NAME_SEPARATORS = re.compile(r"[,，、;；\s]+")
+
+
+def names(value: Any) -> list[str]:
+    """User or group names from a list, or from text typed in one field ('a, b，c、d'), without repeats."""
+    items = value if isinstance(value, list) else _NAME_SEPARATORS.split(str(value or ""))
+    return list(dict.fromkeys(str(item).strip() for item in items if str(item).strip()))
+
+
+class CaseHandlers:
+    """What the service-task handlers of a case type share: settings, the business calendar, the zone,
+    and time in the zone the case is handled in (the form the case data keeps)."""
+
+    def __init__(self, ctx: Any):
+        self.config, self.calendar, self.zone = ctx.config, ctx.calendar, ctx.zone
+
+    def now(self) -> str:
+        return clock.now().astimezone(self.zone).isoformat(timespec="seconds")
+
+    def today(self) -> date:
+        return clock.now().astimezone(self.zone).date()
+
 
 
 @dataclass(frozen=True)
@@ -160,9 +183,7 @@ def _int(value: Any) -> int | None:
 
 
 def _units(value: Any) -> list[str]:
-    if isinstance(value, str):
-        value = [v.strip() for v in value.split(",")]
-    return [str(v)[:100] for v in value or [] if v]
+    return [name[:100] for name in names(value)]
 
 
 def facts_values(case: Case, zone: ZoneInfo) -> dict[str, Any]:

@@ -9,6 +9,8 @@ from typing import Any
 
 from engine import clock
 
+from .cases import CaseHandlers
+
 # who takes personal charge of a re-handling round (包案)
 LEADERS = {"suggestion": ["congress_leaders", "government_leaders"], "proposal": ["cppcc_leaders"]}
 # the office that assigned the case reviews the re-handled reply
@@ -26,13 +28,7 @@ def _case_type(data: dict) -> str:
     return case_type
 
 
-class EvaluationHandlers:
-
-    def __init__(self, ctx: Any):
-        self.calendar, self.zone = ctx.calendar, ctx.zone
-
-    def now(self) -> str:
-        return clock.now().astimezone(self.zone).isoformat(timespec="seconds")
+class EvaluationHandlers(CaseHandlers):
 
     def open(self, data: dict) -> dict:
         """evaluation_open: a fresh rating is asked for each reply, due so many working days after it."""

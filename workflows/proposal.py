@@ -9,18 +9,17 @@ So each proposer gets the reply on their own case.
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import clock, runtime
+from engine import runtime
 from engine.errors import Invalid
 from engine.store import Case
 
 from . import evaluation, unit_handling
+from .cases import CaseHandlers, names
 
 KEY = "proposal"
 DURATIONS = ("sign_in_working_days", "consult_working_days", "reply_months", "evaluation_working_days",
@@ -32,26 +31,8 @@ STAGES = {"accept": "待交办", "reject": "不立案", "merge": "已并案", "w
 LEVELS = (("initial", "initial_outcome", "initial_reason"), ("re_review", "re_review_outcome", "re_review_reason"))
 
 
-def _names(text: Any) -> list[str]:
-    """'a, b，c、d' -> ['a', 'b', 'c', 'd'] (user names or unit ids typed in one field), without repeats."""
-    if isinstance(text, list):
-        parts = text
-    else:
-        parts = re.split(r"[,，、;；\s]+", str(text or ""))
-    return list(dict.fromkeys(p.strip() for p in parts if isinstance(p, str) and p.strip()))
-
-
-class ProposalHandlers:
+class ProposalHandlers(CaseHandlers):
     """The handlers close over the settings and the business calendar (ctx.config, ctx.calendar)."""
-
-    def __init__(self, ctx: Any):
-        self.config, self.calendar, self.zone = ctx.config, ctx.calendar, ctx.zone
-
-    def now(self) -> str:
-        return clock.now().astimezone(self.zone).isoformat(timespec="seconds")
-
-    def today(self) -> date:
-        return clock.now().astimezone(self.zone).date()
 
     # ------------------------------------------------------------ submission
 
@@ -61,9 +42,9 @@ class ProposalHandlers:
             raise ValueError("a proposal needs its proposer (the member's user name) in the data")
         result = {name: self.config[f"{KEY}.{name}"] for name in DURATIONS}
         result.update(case_type=KEY, submission_kind=data.get("submission_kind") or "individual",
-                      cosigners=_names(data.get("cosigners")), priority=bool(data.get("priority")),
+                      cosigners=names(data.get("cosigners")), priority=bool(data.get("priority")),
                       # the start form's co-signers fill in the submission form's text field
-                      cosigners_text=data.get("cosigners_text") or ", ".join(_names(data.get("cosigners"))),
+                      cosigners_text=data.get("cosigners_text") or ", ".join(names(data.get("cosigners"))),
                       merged_into=data.get("merged_into") or "", forward_as="", review_records=[],
                       stage="待提交")
         return result
@@ -71,7 +52,7 @@ class ProposalHandlers:
     def submitted(self, data: dict) -> dict:
         """proposal_submitted: co-signers are asked to confirm (joint proposals); the review starts."""
         kind = data.get("submission_kind") or "individual"
-        cosigners = [n for n in _names(data.get("cosigners_text")) if n != data.get("proposer")]
+        cosigners = [n for n in names(data.get("cosigners_text")) if n != data.get("proposer")]
         return {"submitted_at": self.now(), "stage": "待审核", "submission_problem": None,
                 "cosigners": cosigners if kind == "joint" else [],
                 "cosign_requests": {n: {"user": n} for n in cosigners} if kind == "joint" else {}}
@@ -98,7 +79,7 @@ class ProposalHandlers:
 
     def joint_review(self, data: dict) -> dict:
         """proposal_joint_review: the departments that would handle it review it together (部门联审)."""
-        return {"joint_reviews": {u: {"unit": u} for u in _names(data.get("review_units"))}}
+        return {"joint_reviews": {u: {"unit": u} for u in names(data.get("review_units"))}}
 
     def joint_opinion(self, data: dict) -> dict:
         opinion = dict(data["joint_review"])
@@ -146,7 +127,7 @@ class ProposalHandlers:
         """proposal_assigned (四定): units, the deadline counted from today, sign-in requests to every unit."""
         now, today = self.now(), self.today()
         lead = data["lead_unit"].strip()
-        assist = [u for u in _names(data.get("assist_unit_ids")) if u != lead]
+        assist = [u for u in names(data.get("assist_unit_ids")) if u != lead]
         months = int(data.get("deadline_months") or data["reply_months"])
         units = {lead: {"unit": lead, "role": "lead"}, **{u: {"unit": u, "role": "assist"} for u in assist}}
         due = self.calendar.add_months(today, months).isoformat()
@@ -206,7 +187,7 @@ def check_forms(session: Session, case: Case, task: Any, submitted: dict[str, An
     problems = []
     if task.element_id == "submit_proposal":
         kind = data.get("submission_kind")
-        others = [n for n in _names(data.get("cosigners_text")) if n != data.get("proposer")]
+        others = [n for n in names(data.get("cosigners_text")) if n != data.get("proposer")]
         if kind == "joint" and not others:
             problems.append({"field": "cosigners_text", "message": "联名提案须填写联名委员"})
         if kind == "collective" and not str(data.get("collective_org") or "").strip():

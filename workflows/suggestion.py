@@ -12,32 +12,16 @@ import re
 from datetime import date
 from typing import Any
 
-from engine import clock
-
 from . import evaluation
+from .cases import CaseHandlers, names
 
 SETTINGS = ("sign_in_working_days", "reply_months", "max_reply_months", "assist_opinion_months",
             "evaluation_working_days", "rehandling_months", "max_rehandling_rounds")
 _DATED_LINE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*[:：、,，]?\s*(.+)$")
 
 
-def names(value: Any) -> list[str]:
-    """A list of user or group names from a list or from text separated by commas (or 、，;)."""
-    items = value if isinstance(value, list) else re.split(r"[,，、;；\s]+", str(value or ""))
-    return list(dict.fromkeys(str(item).strip() for item in items if str(item).strip()))
-
-
-class SuggestionHandlers:
+class SuggestionHandlers(CaseHandlers):
     """The handlers, bound to the context's settings, calendar and zone."""
-
-    def __init__(self, ctx: Any):
-        self.config, self.calendar, self.zone = ctx.config, ctx.calendar, ctx.zone
-
-    def now(self) -> str:
-        return clock.now().astimezone(self.zone).isoformat(timespec="seconds")
-
-    def today(self) -> date:
-        return clock.now().astimezone(self.zone).date()
 
     # ------------------------------------------------------------ 1 submit
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from engine import clock
 
+from .cases import names
 from .evaluation import REVIEW_OFFICE
 
 REQUIRED = ("case_type", "lead_unit", "reply_due", "assigned_at")
@@ -48,19 +49,13 @@ def extended_due(calendar: Any, data: dict[str, Any], months: int) -> date:
     return calendar.add_months(date.fromisoformat(str(data["reply_due"])[:10]), months)
 
 
-def _units(value: Any) -> list[str]:
-    if isinstance(value, str):
-        value = value.replace("，", ",").split(",")
-    return [u.strip() for u in (value or []) if isinstance(u, str) and u.strip()]
-
-
 def init(config: Any):
     def unit_handling_init(data: dict[str, Any]) -> dict[str, Any]:
         missing = [name for name in REQUIRED if not data.get(name)]
         if missing:
             raise ValueError(f"the handling needs {', '.join(missing)} in the case data")
         lead = data["lead_unit"]
-        assist = [u for u in _units(data.get("assist_units")) if u != lead]
+        assist = [u for u in names(data.get("assist_units")) if u != lead]
         suggestion = data["case_type"] == "suggestion"
         office = data.get("assigning_office") or REVIEW_OFFICE.get(data["case_type"])
         if not office:
@@ -98,7 +93,7 @@ def record_assist_opinion(data: dict[str, Any]) -> dict[str, Any]:
 
 def prepare_countersign(data: dict[str, Any]) -> dict[str, Any]:
     # rebuilt for every draft: a revised draft is countersigned afresh
-    return {"countersigns": {unit: {"unit": unit} for unit in _units(data.get("assist_units"))}}
+    return {"countersigns": {unit: {"unit": unit} for unit in names(data.get("assist_units"))}}
 
 
 def record_countersign(data: dict[str, Any]) -> dict[str, Any]:

@@ -1,10 +1,12 @@
-"""Alembic environment: the URL comes from the caller (engine.migrate), the models from engine.store
-and workflows.cases."""
+"""Alembic environment: the URL comes from the caller (engine.migrate), the models from engine.store.
+
+Running migrations needs no models. Autogenerating a revision compares with Base.metadata, which holds
+the domain's tables (workflows.cases) once the domain is imported: import workflows first, as the
+`casework` command does; the engine itself never imports the domain."""
 
 from alembic import context
 from sqlalchemy import create_engine
 
-import workflows.cases  # noqa: F401  (the domain's tables live on the same metadata)
 from engine.store import Base
 
 config = context.config
