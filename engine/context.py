@@ -12,13 +12,13 @@ from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import clock
-from .config import Config
-from .instances import SpecCache
-from .script_engine import SandboxedScriptEngine
-from .startforms import StartFormCache
-from .store import Database
-from .workdays import BusinessCalendar, calendar_from_config
+from engine import clock
+from engine.cases.instances import SpecCache
+from engine.cases.startforms import StartFormCache
+from engine.config import Config
+from engine.scripting.script_engine import SandboxedScriptEngine
+from engine.store import Database
+from engine.workdays import BusinessCalendar, calendar_from_config
 
 # A numbering hook gets (session, case) and returns the case number; the domain registers its own.
 Numberer = Callable[[Any, Any], str]
@@ -48,7 +48,7 @@ class EngineContext:
     save_listeners: list[Callable[[Any, Any, Any], None]] = field(default_factory=list)
     # called before a task completes with (session, case, task_row, submitted data); may raise Invalid
     completion_checks: list[Callable[[Any, Any, Any, dict], None]] = field(default_factory=list)
-    # run by the scheduler that holds the lease (engine.timers), idempotent
+    # run by the scheduler that holds the lease (engine.schedule.timers), idempotent
     periodic_jobs: list[PeriodicJob] = field(default_factory=list)
 
     @property

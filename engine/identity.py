@@ -12,9 +12,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from . import clock
-from .errors import Conflict, Invalid, Unauthorized
-from .store import ApiToken, Group, LoginFailure, User
+from engine import clock
+from engine.errors import Conflict, Invalid, Unauthorized
+from engine.store import ApiToken, Group, LoginFailure, User
 
 ADMINS, DESIGNERS, SUPERVISORS = "admins", "designers", "supervisors"
 
@@ -42,8 +42,8 @@ def get_user(session: Session, username: str) -> User | None:
 
 def check_user_fields(session: Session, fields: list[dict], data: dict) -> None:
     """Refuse (422, one detail per field) names in `users` fields that are not active users."""
-    from .errors import Invalid
-    from .forms import split_list, user_fields
+    from engine.cases.forms import split_list, user_fields
+    from engine.errors import Invalid
 
     details = []
     for field_id in user_fields(fields):

@@ -5,7 +5,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config as AlembicConfig
 
-from .store import Database
+from engine.store import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -33,8 +33,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, rela
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
-from . import clock
-from .errors import Conflict
+from engine import clock
+from engine.errors import Conflict
 
 
 class UTCDateTime(TypeDecorator):

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from engine import config as config_module
-from engine import identity, library, migrate
+from engine import identity, migrate
+from engine.bpmn import library
 from engine.context import EngineContext
 
 POSTGRES_URL = os.environ.get("CASEWORK_TEST_POSTGRES_URL")

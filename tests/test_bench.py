@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from engine import bench
+from engine.bench import engine as bench
 from webui import cli
 
 

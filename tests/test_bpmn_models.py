@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from engine import library
-from engine.render import render_svg
+from engine.bpmn import library
+from engine.draw.render import render_svg
 
 BPMN_DIR = Path(__file__).resolve().parents[1] / "bpmn"
 MODELS = sorted(BPMN_DIR.glob("*.bpmn"))

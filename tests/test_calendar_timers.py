@@ -9,9 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 import time_machine
 from sqlalchemy import select
 
-from engine import clock, identity, migrate, runtime, timers
+from engine import clock, identity, migrate
+from engine.cases import runtime
 from engine.context import EngineContext
-from engine.expressions import evaluate_timer
+from engine.schedule import timers
+from engine.scripting.expressions import evaluate_timer
 from engine.store import TaskRow, TimerRow
 
 from .bpmn_util import bpmn

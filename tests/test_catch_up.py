@@ -11,7 +11,9 @@ import time_machine
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from engine import clock, identity, instances, runtime, timers
+from engine import clock, identity
+from engine.cases import instances, runtime
+from engine.schedule import timers
 from engine.store import Case, EventRow, TimerRow
 
 from .bpmn_util import bpmn

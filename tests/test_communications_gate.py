@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 import workflows
-from engine import identity, notes
+from engine import identity
+from engine.cases import notes
 from engine.store import Case
 
 from .bpmn_util import bpmn

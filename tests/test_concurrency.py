@@ -8,7 +8,8 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from engine import identity, runtime, tasks
+from engine import identity
+from engine.cases import runtime, tasks
 from engine.errors import Conflict
 from engine.store import Case, EventRow, TaskRow
 

@@ -11,8 +11,10 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from engine import identity, runtime, timers
+from engine import identity
+from engine.cases import runtime
 from engine.errors import Conflict
+from engine.schedule import timers
 from engine.store import Case, EventRow, OutboxMessage, TaskRow, TimerRow, User
 
 from .bpmn_util import bpmn

@@ -13,7 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 import workflows
-from engine import identity, inbox, library, migrate
+from engine import identity, migrate
+from engine.bpmn import library
+from engine.cases import inbox
 from engine.context import EngineContext
 from engine.store import Case, Notification
 from workflows import demo, quota, statistics

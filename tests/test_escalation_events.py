@@ -9,7 +9,9 @@ from datetime import timedelta
 import time_machine
 from sqlalchemy import select
 
-from engine import clock, identity, runtime, timers
+from engine import clock, identity
+from engine.cases import runtime
+from engine.schedule import timers
 from engine.store import Case, EventRow, TaskRow, TimerRow
 
 from .bpmn_util import NAMESPACES

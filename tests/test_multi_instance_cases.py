@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine import identity, runtime
+from engine import identity
+from engine.cases import runtime
 from engine.store import Case, TaskRow
 
 from .bpmn_util import bpmn

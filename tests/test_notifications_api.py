@@ -8,7 +8,9 @@ from datetime import timedelta
 
 import time_machine
 
-from engine import clock, deadlines, identity, outbox
+from engine import clock, identity
+from engine.cases import deadlines
+from engine.notify import outbox
 
 
 def _notify(api, names, subject, body="案件编号：建议 2026-0001"):

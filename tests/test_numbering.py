@@ -12,7 +12,8 @@ import time_machine
 from sqlalchemy import select
 
 import workflows
-from engine import identity, runtime
+from engine import identity
+from engine.cases import runtime
 from engine.store import Case
 
 from .bpmn_util import one_task

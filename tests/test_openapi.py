@@ -7,7 +7,9 @@ import re
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
-from engine import deadlines, identity, outbox
+from engine import identity
+from engine.cases import deadlines
+from engine.notify import outbox
 from webui.api.openapi import document
 
 from .bpmn_util import one_task

@@ -9,7 +9,10 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from engine import deadlines, identity, notifications, outbox, runtime, timers
+from engine import identity
+from engine.cases import deadlines, runtime
+from engine.notify import notifications, outbox
+from engine.schedule import timers
 from engine.store import Notification, OutboxMessage, TimerRow
 
 from .conftest import deploy_xml

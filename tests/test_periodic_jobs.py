@@ -9,7 +9,7 @@ import time_machine
 
 from engine import clock
 from engine.context import PeriodicJob
-from engine.timers import TimerDispatcher
+from engine.schedule.timers import TimerDispatcher
 
 
 def test_the_leader_runs_each_job_at_its_interval_and_a_standby_never(ctx):

@@ -13,7 +13,8 @@ import time_machine
 from sqlalchemy import select
 
 import workflows
-from engine import identity, runtime
+from engine import identity
+from engine.cases import runtime
 from engine.store import OutboxMessage, TaskRow
 from workflows import quota
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine import identity, runtime
+from engine import identity
+from engine.cases import runtime
 from engine.store import Case, EventRow, Notification, TaskRow
 
 from .bpmn_util import one_task

@@ -17,9 +17,12 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from engine import clock, identity, outbox, runtime, timers
+from engine import clock, identity
+from engine.cases import runtime
 from engine.context import EngineContext
-from engine.lease import Lease
+from engine.notify import outbox
+from engine.schedule import timers
+from engine.schedule.lease import Lease
 from engine.store import EventRow, TimerRow
 from engine.store import Lease as LeaseRow
 

@@ -1,4 +1,4 @@
-"""Start forms and initiators (engine.startforms): the start event's camunda:formData checks the data a case
+"""Start forms and initiators (engine.cases.startforms): the start event's camunda:formData checks the data a case
 starts with (422, one detail per field, other keys passing through), camunda:initiator names the person who
 started it unless the data names someone else, and the form is read from the stored file once per version."""
 
@@ -7,9 +7,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, select
 
-from engine import identity, library, runtime, startforms
+from engine import identity
+from engine.bpmn import library
+from engine.bpmn.lint import lint_files
+from engine.cases import runtime, startforms
 from engine.errors import Invalid
-from engine.lint import lint_files
 from engine.store import Case, ProcessDefinition
 
 from .bpmn_util import bpmn

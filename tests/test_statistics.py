@@ -14,7 +14,8 @@ import time_machine
 from sqlalchemy import select
 
 import workflows
-from engine import identity, runtime
+from engine import identity
+from engine.cases import runtime
 from engine.store import TaskRow
 from workflows import statistics
 from workflows.cases import CaseFacts, CaseUnit

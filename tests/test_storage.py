@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import inspect, select
 
 import workflows.cases  # noqa: F401 - the domain's tables belong to the schema the migrations build
-from engine import identity, migrate, runtime
+from engine import identity, migrate
+from engine.cases import runtime
 from engine.store import Base, Case, EventRow
 
 from .bpmn_util import one_task

@@ -10,8 +10,10 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from engine import clock, identity, instances, runtime, timers
+from engine import clock, identity
+from engine.cases import instances, runtime
 from engine.errors import Conflict
+from engine.schedule import timers
 from engine.store import EventRow, TimerRow
 
 from .bpmn_util import bpmn

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import time_machine
 
-from engine import clock, timers
+from engine import clock
+from engine.schedule import timers
 
 from .bpmn_util import bpmn
 

@@ -83,7 +83,7 @@ def test_chinese_first_then_english_per_user(web):
 
 
 def test_dates_are_shown_in_each_persons_time_zone(web, ctx):
-    from engine import runtime
+    from engine.cases import runtime
 
     from .bpmn_util import one_task
     from .conftest import deploy_xml

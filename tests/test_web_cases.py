@@ -13,7 +13,8 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
-from engine import identity, migrate, runtime
+from engine import identity, migrate
+from engine.cases import runtime
 from engine.context import EngineContext
 from engine.store import Attachment, Case, CaseNote, TaskRow, User
 from workflows import demo

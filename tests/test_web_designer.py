@@ -9,7 +9,9 @@ import re
 
 import pytest
 
-from engine import identity, library, runtime
+from engine import identity
+from engine.bpmn import library
+from engine.cases import runtime
 from engine.store import ProcessDefinition, TaskRow
 from tests.bpmn_util import NAMESPACES
 

@@ -14,7 +14,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 from sqlalchemy import select, update
 
-from engine import clock, identity, migrate, runtime, tasks
+from engine import clock, identity, migrate
+from engine.cases import runtime, tasks
 from engine.context import EngineContext
 from engine.store import TaskRow
 

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select
 
 import workflows
-from engine import identity, library
+from engine import identity
+from engine.bpmn import library
 from engine.store import Case
 
 BPMN_DIR = Path(__file__).resolve().parents[1] / "bpmn"

@@ -13,7 +13,8 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from engine import identity, migrate, runtime, tasks
+from engine import identity, migrate
+from engine.cases import runtime, tasks
 from engine.context import EngineContext
 from engine.store import Attachment, Case, EventRow, TaskRow
 

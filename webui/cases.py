@@ -12,10 +12,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from engine import attachments, clock, instances, notes, queries, supervision, tasks, timeline
+from engine import clock
+from engine.cases import attachments, instances, notes, queries, supervision, tasks, timeline
+from engine.cases.inbox import active_users, due_mark
+from engine.draw.render import RenderError, render_svg
 from engine.errors import Invalid, NotFound, TooLarge
-from engine.inbox import active_users, due_mark
-from engine.render import RenderError, render_svg
 from engine.store import Case
 
 from .web import ctx, db, local_path, me

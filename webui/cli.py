@@ -11,7 +11,8 @@ import threading
 from pathlib import Path
 
 from engine import config as config_module
-from engine import library, migrate
+from engine import migrate
+from engine.bpmn import library
 from engine.context import EngineContext
 from engine.errors import CaseworkError
 
@@ -46,7 +47,7 @@ def _read(paths: list[str]) -> dict[str, bytes]:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    from engine.lint import lint_files
+    from engine.bpmn.lint import lint_files
 
     problems = lint_files(_read(_expand(args.files)))
     for problem in problems:
@@ -117,13 +118,13 @@ def _wait_for_signal() -> None:
 
 def _log_scheduler() -> None:
     """Say which scheduler holds the lease and which stand by (INFO, whatever the root level)."""
-    logging.getLogger("engine.timers").setLevel(logging.INFO)
+    logging.getLogger("engine.schedule.timers").setLevel(logging.INFO)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from waitress import create_server
 
-    from engine.timers import TimerDispatcher
+    from engine.schedule.timers import TimerDispatcher
 
     from .app import create_app
 
@@ -150,7 +151,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
-    from engine.timers import TimerDispatcher
+    from engine.schedule.timers import TimerDispatcher
 
     ctx = _context()
     migrate.upgrade(ctx.db)
@@ -166,7 +167,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from engine.render import RenderError, render_svg
+    from engine.draw.render import RenderError, render_svg
 
     try:
         svg = render_svg(Path(args.file).read_bytes())
@@ -179,10 +180,10 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from engine import bench
+    from engine.bench import engine as bench
 
     if args.name == "timers":
-        from engine import bench_timers
+        from engine.bench import timers as bench_timers
 
         return bench_timers.run(cases=args.cases, lone=args.lone)
     return bench.run(args.name, completions=args.completions)

@@ -21,11 +21,11 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from markupsafe import Markup
 
-from engine import library
+from engine.bpmn import library
+from engine.bpmn.lint import Problem
+from engine.cases.inbox import due_mark
+from engine.draw.render import RenderError, render_svg
 from engine.errors import NotFound
-from engine.inbox import due_mark
-from engine.lint import Problem
-from engine.render import RenderError, render_svg
 from engine.store import ProcessDefinition
 
 from .web import ctx, db, designers_only, me
@@ -110,7 +110,7 @@ def upload() -> Any:
         files = _read_files()
     except UploadError as err:
         return _index_page(err.message, err.status)
-    problems = library.check(files)  # engine.lint.lint_files, and the encoding deploy needs
+    problems = library.check(files)  # engine.bpmn.lint.lint_files, and the encoding deploy needs
     if problems:
         return _upload_page(files, problems, action), 422
     if action == "check":

@@ -1,7 +1,7 @@
 """The clerk's inbox and task forms: tasks by tab with filters, claim / release / hand over / reassign,
 and the form of one task (complete, save a draft, attach reply documents).
 
-Views stay thin: the queries live in engine.inbox and engine.tasks, the rules in engine.permissions.
+Views stay thin: the queries live in engine.cases.inbox and engine.cases.tasks, the rules in engine.cases.permissions.
 An engine refusal on an action (someone else was quicker, not allowed) becomes a flash message on the
 page the person came from, never an error page.
 """
@@ -16,8 +16,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from engine import attachments, runtime, tasks
-from engine import inbox as inbox_queries
+from engine.cases import attachments, runtime, tasks
+from engine.cases import inbox as inbox_queries
 from engine.errors import CaseworkError, Conflict, Forbidden, Invalid, NotFound, TooLarge
 
 from . import taskform

@@ -1,6 +1,6 @@
 """A signed-in person's notifications page (reminders and escalations) and the unread count in the navigation.
 
-The queries live in engine.notifications; views only shape pages."""
+The queries live in engine.notify.notifications; views only shape pages."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from engine import notifications
+from engine.notify import notifications
 
 from .web import db, local_path, me
 

@@ -1,5 +1,5 @@
 """New case (新建案件): the processes the signed-in person may start, and the chosen process's start form
-(engine.startforms) drawn, posted and checked like a task form (webui/taskform.py).
+(engine.cases.startforms) drawn, posted and checked like a task form (webui/taskform.py).
 
 A deputy or member submits their own suggestion or proposal here; a clerk of the liaison office or the
 proposal committee registers a paper submission and names its author in the form's proposer field
@@ -15,7 +15,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine import library, permissions, runtime, startforms
+from engine.bpmn import library
+from engine.cases import permissions, runtime, startforms
 from engine.errors import Invalid
 from engine.store import ProcessDefinition
 

@@ -9,8 +9,9 @@ from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
-from engine import clock, supervision
-from engine.inbox import due_mark
+from engine import clock
+from engine.cases import supervision
+from engine.cases.inbox import due_mark
 from workflows import quota
 
 from .web import ctx, db, supervisors_only

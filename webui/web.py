@@ -12,7 +12,8 @@ from flask import abort, current_app, g, render_template
 from flask_login import UserMixin, current_user
 from sqlalchemy.orm import Session
 
-from engine import identity, startforms
+from engine import identity
+from engine.cases import startforms
 from engine.context import EngineContext
 from engine.errors import CaseworkError
 from engine.store import User

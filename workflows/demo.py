@@ -14,7 +14,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select, update
 
-from engine import clock, identity, library, runtime
+from engine import clock, identity
+from engine.bpmn import library
+from engine.cases import runtime
 from engine.context import EngineContext
 from engine.store import Case, TaskRow, User
 

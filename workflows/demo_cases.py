@@ -19,8 +19,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from engine import clock, identity, notes, outbox, runtime, tasks, timers
+from engine import clock, identity
+from engine.cases import notes, runtime, tasks
 from engine.context import EngineContext
+from engine.notify import outbox
+from engine.schedule import timers
 from engine.store import Case, TaskRow, TimerRow
 
 from . import quota

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import runtime
+from engine.cases import runtime
 from engine.errors import Invalid
 from engine.store import Case
 

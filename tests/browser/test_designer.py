@@ -33,7 +33,7 @@ def test_check_a_broken_file_then_deploy_a_good_one(page, live, tmp_path):
     assert "selected" in (problem.get_attribute("class") or "")
     shoot(page, "designer-problems")
     with live.ctx.db.session() as session:
-        from engine import library
+        from engine.bpmn import library
 
         assert library.latest(session, "leave_request") is None
 

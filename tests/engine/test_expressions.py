@@ -11,7 +11,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.util.task import TaskState
 
-from engine.expressions import (
+from engine.scripting.expressions import (
     ExpressionError,
     evaluate,
     evaluate_timer,
@@ -20,7 +20,7 @@ from engine.expressions import (
     render_value,
     translate_juel,
 )
-from engine.script_engine import SandboxedScriptEngine
+from engine.scripting.script_engine import SandboxedScriptEngine
 
 DATA = {"a": 2, "b": False, "urgent": True, "x": "y", "unit": "legal", "comments": [], "amount": 150,
         "form": {"approved": True, "reviewer": {"name": "li"}}, "items": [1, 2, 3], "delay": "PT5S"}

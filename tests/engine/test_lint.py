@@ -1,11 +1,11 @@
-"""engine.lint: every check, with file, line and element id."""
+"""engine.bpmn.lint: every check, with file, line and element id."""
 from __future__ import annotations
 
 import os
 
 import pytest
 
-from engine.lint import Problem, lint_files, timer_problem
+from engine.bpmn.lint import Problem, lint_files, timer_problem
 from tests.engine.test_parser import (
     BILLION_LAUGHS,
     CORPUS,

@@ -1,4 +1,4 @@
-"""engine.parser: Camunda attributes, forms, lanes, handlers, starters, reserved ids, safe XML."""
+"""engine.bpmn.parser: Camunda attributes, forms, lanes, handlers, starters, reserved ids, safe XML."""
 from __future__ import annotations
 
 import glob
@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.util.task import TaskState
 
-from engine.parser import (
+from engine.bpmn.parser import (
     BpmnFileError,
     CaseworkParser,
     CaseworkUserTask,

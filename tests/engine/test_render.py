@@ -1,4 +1,4 @@
-"""engine.render: every diagram of the MIWG corpus draws every DI element; notation, states, safety."""
+"""engine.draw.render: every diagram of the MIWG corpus draws every DI element; notation, states, safety."""
 
 from __future__ import annotations
 
@@ -10,15 +10,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from engine.render import (
-    RenderError,
-    diagram_count,
-    render_file,
-    render_svg,
-    text_width,
-    wrap,
-)
-from engine.render_shapes import HIGHLIGHT, PALETTE
+from engine.draw.render import RenderError, diagram_count, render_file, render_svg, text_width, wrap
+from engine.draw.shapes import HIGHLIGHT, PALETTE
 
 SVG = "http://www.w3.org/2000/svg"
 MODEL = "http://www.omg.org/spec/BPMN/20100524/MODEL"

@@ -16,8 +16,8 @@ from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from engine.sandbox import ScriptError, run_script
-from engine.script_engine import SandboxedScriptEngine
+from engine.scripting.sandbox import ScriptError, run_script
+from engine.scripting.script_engine import SandboxedScriptEngine
 
 MALICIOUS_SCRIPTS = [
     ("import os", "import is not allowed"),

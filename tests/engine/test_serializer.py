@@ -1,4 +1,4 @@
-"""engine.serializer: whole workflows, specs alone, and state without the spec."""
+"""engine.bpmn.serializer: whole workflows, specs alone, and state without the spec."""
 from __future__ import annotations
 
 import json
@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from engine import serializer as S
-from engine.parser import CaseworkUserTask, HandlerServiceTask, parse_bpmn
+from engine.bpmn import serializer as S
+from engine.bpmn.parser import CaseworkUserTask, HandlerServiceTask, parse_bpmn
 from tests.engine.test_parser import FORM, HandlerEngine, chain, definitions, process
 
 USER_TASK = ('userTask id="Review" name="审核" camunda:assignee="${starter}" camunda:candidateUsers="alice" '

@@ -24,8 +24,11 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from engine import identity, library, notes, runtime, timers
+from engine import identity
+from engine.bpmn import library
+from engine.cases import notes, runtime
 from engine.context import EngineContext
+from engine.schedule import timers
 from engine.store import Case, EventRow, TaskRow, TimerRow
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"

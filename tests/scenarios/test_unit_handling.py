@@ -10,7 +10,8 @@ from datetime import date
 
 import pytest
 
-from engine import identity, library
+from engine import identity
+from engine.bpmn import library
 
 from .conftest import BPMN_DIR, PASSWORD, PEOPLE, UNITS, ZONE, District, install_domain
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from flask import jsonify, request
 
-from engine import notifications, queries
+from engine.cases import queries
+from engine.notify import notifications
 from engine.store import Notification
 
 from . import api, ctx, current_user, db

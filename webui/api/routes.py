@@ -6,9 +6,11 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from engine import identity, instances, library, permissions, queries, runtime, tasks
+from engine import identity
+from engine.bpmn import library
+from engine.cases import instances, permissions, queries, runtime, tasks
+from engine.draw.render import render_svg
 from engine.errors import BadRequest, Invalid, TooLarge
-from engine.render import render_svg
 from engine.store import Case
 
 from . import api, ctx, current_user, db, json_body

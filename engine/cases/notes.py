@@ -1,0 +1,68 @@
+"""Notes on a case: comments, and the communications with the proposer (四沟通) with their details."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.cases import projections
+from engine.errors import Invalid
+from engine.store import Case, CaseNote, User
+
+COMMENT = "comment"
+# the four communications, named as in the glossary
+CONTACT_KINDS = ("contact_before", "contact_during", "contact_at_reply", "contact_after")
+CONTACT_METHODS = ("visit", "meeting", "phone", "other")
+BODY_MAX = 5000
+
+
+def add_note(session: Session, user: User, case: Case, kind: str, body: str,
+             data: dict[str, Any] | None = None, kinds: Iterable[str] | None = None) -> CaseNote:
+    """Add a comment or a communication record; the caller has checked the user may see the case.
+
+    `kinds` narrows the kinds accepted (a form for communications only); when they are all
+    communications, a missing kind does not hide the other problems of the record."""
+    body = (body or "").strip()
+    data = dict(data or {})
+    details = []
+    allowed = tuple(kinds) if kinds is not None else (COMMENT, *CONTACT_KINDS)
+    if kind not in allowed:
+        details.append({"field": "kind", "message": f"must be one of {', '.join(allowed)}"})
+    contact = kind in CONTACT_KINDS or (kind not in allowed and all(k in CONTACT_KINDS for k in allowed))
+    if not body:
+        details.append({"field": "body", "message": "is required"})
+    elif len(body) > BODY_MAX:
+        details.append({"field": "body", "message": f"must have at most {BODY_MAX} characters"})
+    if contact:
+        if data.get("method") not in CONTACT_METHODS:
+            details.append({"field": "method", "message": f"must be one of {', '.join(CONTACT_METHODS)}"})
+        try:
+            data["date"] = date.fromisoformat(str(data.get("date") or "")).isoformat()
+        except ValueError:
+            details.append({"field": "date", "message": "must be a date like 2026-12-01"})
+        data["participants"] = str(data.get("participants") or "").strip()[:500]
+    if details:
+        raise Invalid("the note is not complete: " + ", ".join(d["field"] for d in details), details)
+    note = CaseNote(case_id=case.id, kind=kind, author=user.username, at=clock.now(), body=body, data=data)
+    session.add(note)
+    projections.record_event(session, case, "note_added", user.username, kind, data={"kind": kind})
+    return note
+
+
+def list_notes(session: Session, case_id: int, kinds: Iterable[str] | None = None) -> list[CaseNote]:
+    """The case's notes in the order they were written; only those of `kinds` when given."""
+    stmt = select(CaseNote).where(CaseNote.case_id == case_id)
+    if kinds is not None:
+        stmt = stmt.where(CaseNote.kind.in_(list(kinds)))
+    return list(session.scalars(stmt.order_by(CaseNote.at, CaseNote.id)))
+
+
+def contacts_in_date_order(session: Session, case_id: int) -> list[CaseNote]:
+    """The communications with the proposer ordered by the date they took place (then by when recorded)."""
+    rows = list_notes(session, case_id, CONTACT_KINDS)
+    return sorted(rows, key=lambda n: (str((n.data or {}).get("date") or ""), n.at, n.id))

@@ -1,0 +1,368 @@
+"""Queryable rows derived from a workflow after each change: human tasks, waiting timers, events.
+
+Written in the caller's transaction, so a case and its projections are always in step.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.scripting import expressions
+from engine.store import Case, EventRow, TaskCandidate, TaskRow, TimerRow
+
+log = logging.getLogger(__name__)
+
+
+def record_event(session: Session, case: Case, kind: str, actor: str | None, message: str = "",
+                 data: dict[str, Any] | None = None, element_id: str | None = None,
+                 task_id: str | None = None) -> None:
+    """Append to the case's history; the rows are written in one INSERT when the session commits."""
+    session.info.setdefault(_PENDING_EVENTS, []).append(dict(
+        case_id=case.id, at=clock.now(), actor=actor, kind=kind, message=message, data=data or {},
+        element_id=element_id, task_id=task_id))
+
+
+_PENDING_EVENTS = "casework_pending_events"
+
+
+@event.listens_for(Session, "before_commit")
+def _write_events(session: Session) -> None:
+    rows = session.info.pop(_PENDING_EVENTS, None)
+    if rows:
+        session.execute(insert(EventRow), rows)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_events(session: Session) -> None:
+    session.info.pop(_PENDING_EVENTS, None)
+
+
+def all_tasks(workflow: Any) -> Iterable[Any]:
+    """Every task of the workflow and its sub-processes: a walk over dicts, much cheaper than
+    SpiffWorkflow's tree iterator, which matters on every save."""
+    yield from workflow.tasks.values()
+    for subprocess in workflow.subprocesses.values():
+        yield from subprocess.tasks.values()
+
+
+def human_tasks(workflow: Any) -> list[Any]:
+    """READY user/manual tasks, including those inside sub-processes and call activities."""
+    return [t for t in all_tasks(workflow) if t.state == TaskState.READY and t.task_spec.manual]
+
+
+def waiting_timers(workflow: Any) -> list[Any]:
+    return [t for t in workflow.event_manager.tasks.values()
+            if isinstance(t.task_spec.event_definition, TimerEventDefinition)
+            and t.state == TaskState.WAITING]
+
+
+def timer_due(task: Any) -> datetime | None:
+    """The due time SpiffWorkflow computed for a waiting timer (set by refresh_timers)."""
+    value = task.internal_data.get("event_value")
+    if isinstance(value, dict):  # a cycle: the next firing
+        value = value.get("next") if value.get("cycles") != 0 else None
+    if not value:
+        return None
+    try:
+        if isinstance(value, str) and value.upper().startswith("P"):
+            return None
+        return TimerEventDefinition.get_datetime(value)
+    except (TypeError, ValueError):
+        log.warning("timer %s has an unreadable due time %r", task.task_spec.bpmn_id, value)
+        return None
+
+
+def timer_kind(task: Any) -> str:
+    spec = task.task_spec
+    if isinstance(spec.event_definition, CycleTimerEventDefinition):
+        return "cycle"
+    name = type(spec).__name__
+    if "Boundary" in name:
+        return "boundary"
+    if "Start" in name:
+        return "start"
+    return "intermediate"
+
+
+def to_due_time(value: Any, zone: ZoneInfo, now: datetime | None = None) -> datetime | None:
+    """A due date as BPMN gives it (date, date-time, ISO text or ISO duration) -> aware UTC."""
+    if value is None or value == "":
+        return None
+    now = now or clock.now()
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=zone)).astimezone(UTC)
+    if isinstance(value, date):
+        # A bare date means the end of that day where the case is handled.
+        return datetime.combine(value, time(23, 59, 59), zone).astimezone(UTC)
+    text = str(value).strip()
+    if text.upper().startswith("P"):
+        parsed = TimerEventDefinition.parse_iso_duration(text)
+        return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
+    if len(text) == 10:
+        return to_due_time(date.fromisoformat(text), zone, now)
+    return to_due_time(datetime.fromisoformat(text.replace("Z", "+00:00")), zone, now)
+
+
+def _spec_attr(spec: Any, name: str) -> Any:
+    return getattr(spec, name, None)
+
+
+def _evaluate(text: str | None, data: dict[str, Any], functions: dict[str, Any], many: bool = False) -> Any:
+    if not text:
+        return [] if many else None
+    if many:
+        return expressions.render_list(text, data, functions)
+    return expressions.render_value(text, data, functions)
+
+
+def new_task_values(case: Case, task: Any, functions: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
+    """A task row's columns: assignee, candidates and dates evaluated against the data it starts with."""
+    spec, data = task.task_spec, task.data
+    assignee = _evaluate(_spec_attr(spec, "assignee"), data, functions)
+    priority = _evaluate(_spec_attr(spec, "priority"), data, functions)
+    form_fields = spec.form_fields() if hasattr(spec, "form_fields") else []
+    return dict(
+        id=str(task.id), case_id=case.id, element_id=spec.bpmn_id or spec.name,
+        name=spec.bpmn_name or spec.bpmn_id or spec.name, lane=spec.lane,
+        assignee=str(assignee) if assignee else None,
+        candidate_groups=_evaluate(_spec_attr(spec, "candidate_groups"), data, functions, many=True),
+        candidate_users=_evaluate(_spec_attr(spec, "candidate_users"), data, functions, many=True),
+        state="open", created_at=clock.now(),
+        due_at=to_due_time(_evaluate(_spec_attr(spec, "due_date"), data, functions), zone),
+        follow_up_at=to_due_time(_evaluate(_spec_attr(spec, "follow_up_date"), data, functions), zone),
+        priority=int(priority) if str(priority or "").strip().lstrip("-").isdigit() else 50,
+        form=form_fields, assignment="model" if assignee else None,
+    )
+
+
+def _candidate_values(row: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    for name in dict.fromkeys(row["candidate_groups"]):
+        yield {"task_id": row["id"], "kind": "group", "name": name}
+    for name in dict.fromkeys(row["candidate_users"]):
+        yield {"task_id": row["id"], "kind": "user", "name": name}
+
+
+@dataclass
+class Snapshot:
+    """What the projections showed for a workflow before it ran: ready human tasks and waiting timers.
+
+    Taken from the loaded workflow itself, so saving needs no query to learn what changed.
+    """
+
+    tasks: dict[str, Any] = field(default_factory=dict)  # task id -> SpiffWorkflow task
+    timers: dict[str, datetime | None] = field(default_factory=dict)  # task id -> due
+
+
+def snapshot(workflow: Any) -> Snapshot:
+    return Snapshot({str(t.id): t for t in human_tasks(workflow)},
+                    {str(t.id): timer_due(t) for t in waiting_timers(workflow)})
+
+
+def sync(session: Session, case: Case, workflow: Any, before: Snapshot, functions: dict[str, Any],
+         zone: ZoneInfo, actor: str | None, done_tasks: set[str] = frozenset(),
+         done_timers: set[str] = frozenset(), calendar: Any = None,
+         reminder_days: Iterable[int] = ()) -> datetime | None:
+    """Bring the case's task and timer rows in line with the workflow; returns when the case is due.
+
+    `done_tasks` / `done_timers` were already settled by the caller (completed, fired). Plain
+    INSERT/UPDATE statements: the ORM's unit of work costs more than the rest of a save.
+    With a business `calendar`, the reminder and escalation rows of tasks and of the case follow too.
+    """
+    ready = {str(t.id): t for t in human_tasks(workflow)}
+    now = clock.now()
+    gone = [tid for tid in before.tasks if tid not in ready and tid not in done_tasks]
+    if gone:  # cancelled by a boundary event, a terminate end, or the case ending
+        session.execute(update(TaskRow).where(TaskRow.id.in_(gone), TaskRow.state == "open")
+                        .values(state="cancelled", completed_at=now).execution_options(synchronize_session=False))
+        for tid in gone:
+            spec = before.tasks[tid].task_spec
+            record_event(session, case, "task_cancelled", actor, spec.bpmn_name or spec.bpmn_id or "",
+                         element_id=spec.bpmn_id, task_id=tid)
+    created = []
+    for tid, task in ready.items():
+        if tid in before.tasks:
+            continue
+        row = new_task_values(case, task, functions, zone)
+        due = row["due_at"].isoformat() if row["due_at"] else None
+        # kept with the task so the case's due time is known later without a query
+        task.internal_data["casework_due"] = due
+        created.append(row)
+        record_event(session, case, "task_created", actor, row["name"], element_id=row["element_id"],
+                     task_id=row["id"], data={"assignee": row["assignee"], "candidate_groups": row["candidate_groups"],
+                                              "candidate_users": row["candidate_users"], "due_at": due})
+    if created:
+        session.execute(insert(TaskRow), created)
+        candidates = [c for row in created for c in _candidate_values(row)]
+        if candidates:
+            session.execute(insert(TaskCandidate), candidates)
+    _sync_timers(session, case, workflow, before, done_timers)
+    case_due = None
+    if calendar is not None:
+        closed = [tid for tid in before.tasks if tid not in ready]
+        case_due = sync_deadlines(session, case, workflow, before, created, closed, calendar, reminder_days, now)
+    dues = [datetime.fromisoformat(d) for d in (t.internal_data.get("casework_due") for t in ready.values()) if d]
+    # the case is due when its earliest open task is, or its own deadline (`case_deadline`) if sooner
+    return min(dues + ([case_due] if case_due else []), default=None)
+
+
+def _sync_timers(session: Session, case: Case, workflow: Any, before: Snapshot, done: set[str]) -> None:
+    now_waiting = {}
+    for task in waiting_timers(workflow):
+        due = timer_due(task)
+        if due is not None:
+            now_waiting[str(task.id)] = (task, due)
+    for tid, (task, due) in now_waiting.items():
+        if tid in done:
+            continue
+        if tid not in before.timers:
+            session.execute(insert(TimerRow).values(
+                id=tid, case_id=case.id, element_id=task.task_spec.bpmn_id or task.task_spec.name,
+                kind=timer_kind(task), due_at=due, state="waiting"))
+        elif before.timers[tid] != due:
+            session.execute(update(TimerRow).where(TimerRow.id == tid).values(due_at=due)
+                            .execution_options(synchronize_session=False))
+    gone = [tid for tid in before.timers if tid not in now_waiting and tid not in done]
+    if gone:
+        session.execute(update(TimerRow).where(TimerRow.id.in_(gone), TimerRow.state == "waiting")
+                        .values(state="cancelled").execution_options(synchronize_session=False))
+
+
+# -- reminders and escalations (fired by engine.cases.deadlines from these rows, without loading the workflow) --
+
+CASE_DEADLINE = "case_deadline"  # the workflow variable holding the case-level deadline (ISO date or date-time)
+_DEADLINE_KINDS = ("reminder", "escalation")
+
+
+def deadline_row_id(owner: str, kind: str, offset: int) -> str:
+    """Stable ids, so that writing the same deadline twice is the same row (owner: a task id or case-<id>@<due>)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"casework:deadline:{owner}:{kind}:{offset}"))
+
+
+def deadline_times(due: datetime, since: datetime, calendar: Any,
+                   reminder_days: Iterable[int]) -> list[tuple[str, int, datetime]]:
+    """(kind, working days before, when) for each reminder still ahead of `since`, and the escalation.
+
+    Reminders are counted back in working days at the same local time of day as the due time."""
+    local = due.astimezone(calendar.zone)
+    times = []
+    for offset in sorted(set(reminder_days), reverse=True):
+        at = calendar.add_working_days(local, -offset).astimezone(UTC)
+        if since < at < due:
+            times.append(("reminder", offset, at))
+    times.append(("escalation", 0, due))
+    return times
+
+
+def _workflow_value(workflow: Any, name: str) -> Any:
+    """What case_data(workflow)[name] would be, without copying all the data."""
+    if workflow.is_completed():
+        return workflow.data.get(name)
+    value = None
+    for task in all_tasks(workflow):
+        if name in task.data and task.state in (TaskState.READY, TaskState.WAITING, TaskState.ERROR):
+            value = task.data[name]
+    return value
+
+
+def case_deadline(value: Any, zone: ZoneInfo) -> datetime | None:
+    """The case-level deadline as UTC; a value the engine cannot read is logged and ignored."""
+    if isinstance(value, str) and value.strip().upper().startswith("P"):
+        return None  # a duration would move on every save; only a fixed time makes a deadline
+    try:
+        return to_due_time(value, zone)
+    except (TypeError, ValueError):
+        log.warning("case_deadline %r is not an ISO date or date-time; no reminders are scheduled", value)
+        return None
+
+
+def sync_deadlines(session: Session, case: Case, workflow: Any, before: Snapshot, created: list[dict[str, Any]],
+                   closed: list[str], calendar: Any, reminder_days: Iterable[int], now: datetime) -> datetime | None:
+    """Write reminder and escalation rows for new tasks with a due time and for the case deadline,
+    cancel those of closed tasks; returns the case deadline (UTC) if there is one."""
+    offsets = tuple(reminder_days)
+    rows = []
+    for task in created:
+        if task["due_at"] is not None:
+            rows += [dict(id=deadline_row_id(task["id"], kind, offset), case_id=case.id, element_id=task["element_id"],
+                          kind=kind, task_id=task["id"], due_at=at, state="waiting")
+                     for kind, offset, at in deadline_times(task["due_at"], now, calendar, offsets)]
+    if rows:
+        session.execute(insert(TimerRow), rows)
+    with_due = [tid for tid in closed if before.tasks[tid].internal_data.get("casework_due")]
+    if with_due:
+        session.execute(update(TimerRow).where(TimerRow.case_id == case.id, TimerRow.task_id.in_(with_due),
+                                               TimerRow.state == "waiting")
+                        .values(state="cancelled").execution_options(synchronize_session=False))
+    ended = workflow.is_completed()
+    # the case row still holds the data of the previous save: compare with it, no query on most saves
+    old = case_deadline((case.data or {}).get(CASE_DEADLINE), calendar.zone)
+    new = None if ended else case_deadline(_workflow_value(workflow, CASE_DEADLINE), calendar.zone)
+    if old != new:
+        _reschedule_case_deadline(session, case, new, calendar, offsets, now)
+    return new
+
+
+def _reschedule_case_deadline(session: Session, case: Case, due: datetime | None, calendar: Any,
+                              offsets: tuple[int, ...], now: datetime) -> None:
+    """The case deadline appeared, moved or went: cancel what no longer applies, add (or revive) the rest.
+
+    A row that already fired stays fired: moving the deadline back to an earlier value does not repeat it."""
+    owner = f"case-{case.id}@{due.isoformat()}" if due else ""
+    wanted = {deadline_row_id(owner, kind, offset): (kind, at)
+              for kind, offset, at in (deadline_times(due, now, calendar, offsets) if due else [])}
+    existing = dict(session.execute(select(TimerRow.id, TimerRow.state).where(
+        TimerRow.case_id == case.id, TimerRow.task_id.is_(None), TimerRow.kind.in_(_DEADLINE_KINDS))).all())
+    stale = [rid for rid, state in existing.items() if state == "waiting" and rid not in wanted]
+    if stale:
+        session.execute(update(TimerRow).where(TimerRow.id.in_(stale)).values(state="cancelled")
+                        .execution_options(synchronize_session=False))
+    revive = [rid for rid in wanted if existing.get(rid) == "cancelled"]
+    if revive:
+        session.execute(update(TimerRow).where(TimerRow.id.in_(revive)).values(state="waiting")
+                        .execution_options(synchronize_session=False))
+    new_rows = [dict(id=rid, case_id=case.id, element_id=CASE_DEADLINE, kind=kind, task_id=None, due_at=at,
+                     state="waiting") for rid, (kind, at) in wanted.items() if rid not in existing]
+    if new_rows:
+        session.execute(insert(TimerRow), new_rows)
+
+
+def case_data(workflow: Any) -> dict[str, Any]:
+    """The data a reader of the case sees: the workflow's, or that of the tasks now waiting."""
+    if workflow.is_completed():
+        return dict(workflow.data)
+    merged: dict[str, Any] = {}
+    for task in all_tasks(workflow):
+        if task.state in (TaskState.READY, TaskState.WAITING, TaskState.ERROR):
+            merged.update(task.data)
+    return merged
+
+
+def data_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """What changed, as {name: [old, new]}, for the event log."""
+    changes = {}
+    for key in set(before) | set(after):
+        if before.get(key) != after.get(key):
+            changes[key] = [before.get(key), after.get(key)]
+    return changes
+
+
+def earliest_due(session: Session) -> datetime | None:
+    return session.scalar(select(TimerRow.due_at).where(TimerRow.state == "waiting")
+                          .order_by(TimerRow.due_at).limit(1))
+
+

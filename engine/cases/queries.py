@@ -1,0 +1,84 @@
+"""Read-side queries over the projection rows, with the visibility rule applied in SQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from engine.cases import permissions
+from engine.errors import BadRequest, NotFound
+from engine.store import Case, EventRow, TaskCandidate, TaskRow, User
+
+CASE_STATUSES = ("running", "completed", "cancelled", "error")
+
+
+def page(limit: Any, offset: Any, default: int, maximum: int) -> tuple[int, int]:
+    try:
+        limit = default if limit in (None, "") else int(limit)
+        offset = 0 if offset in (None, "") else int(offset)
+    except (TypeError, ValueError):
+        raise BadRequest("limit and offset must be whole numbers") from None
+    if limit < 1 or limit > maximum:
+        raise BadRequest(f"limit must be between 1 and {maximum}")
+    if offset < 0:
+        raise BadRequest("offset must not be negative")
+    return limit, offset
+
+
+def get_case(session: Session, user: User, case_id: Any) -> Case:
+    try:
+        case = session.get(Case, int(case_id))
+    except (TypeError, ValueError):
+        case = None
+    if case is None or not permissions.may_see_case(session, user, case):
+        raise NotFound(f"no case {case_id}")
+    return case
+
+
+def list_cases(session: Session, user: User, *, status: str | None = None, stage: str | None = None,
+               q: str | None = None, process_key: str | None = None, limit: int = 100,
+               offset: int = 0) -> list[Case]:
+    stmt = select(Case)
+    clause = permissions.visible_cases(user)
+    if clause is not None:
+        stmt = stmt.where(clause)
+    if status:
+        if status not in CASE_STATUSES:
+            raise BadRequest(f"status must be one of {', '.join(CASE_STATUSES)}")
+        stmt = stmt.where(Case.status == status)
+    if stage:
+        stmt = stmt.where(Case.stage == stage)
+    if process_key:
+        stmt = stmt.where(Case.process_key == process_key)
+    if q:
+        pattern = f"%{q.strip()}%"
+        stmt = stmt.where(or_(Case.title.ilike(pattern), Case.number.ilike(pattern)))
+    stmt = stmt.order_by(Case.id.desc()).limit(limit).offset(offset)
+    return list(session.scalars(stmt))
+
+
+def case_history(session: Session, case_id: int) -> list[EventRow]:
+    return list(session.scalars(select(EventRow).where(EventRow.case_id == case_id).order_by(EventRow.id)))
+
+
+def list_tasks(session: Session, user: User, scope: str = "mine", limit: int = 100, offset: int = 0) -> list[TaskRow]:
+    """`mine`: tasks I hold; `groups`: unclaimed tasks offered to me or my groups."""
+    stmt = select(TaskRow).where(TaskRow.state == "open")
+    if scope == "mine":
+        stmt = stmt.where(TaskRow.assignee == user.username)
+    elif scope == "groups":
+        offered = select(TaskCandidate.task_id).where(or_(
+            (TaskCandidate.kind == "user") & (TaskCandidate.name == user.username),
+            (TaskCandidate.kind == "group") & TaskCandidate.name.in_(list(user.group_names))))
+        stmt = stmt.where(TaskRow.assignee.is_(None), TaskRow.id.in_(offered))
+    else:
+        raise BadRequest("scope must be mine or groups")
+    stmt = stmt.order_by(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at).limit(limit).offset(offset)
+    return list(session.scalars(stmt))
+
+
+def count_cases(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Case.status, func.count()).group_by(Case.status))
+    return {status: n for status, n in rows}

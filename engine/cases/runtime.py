@@ -1,0 +1,288 @@
+"""Case operations, each one load -> run -> save in the caller's transaction.
+
+Every change to a case goes through `_save`, which writes the instance state under the optimistic
+lock (the case row's lock_version) together with its projections; a lost race surfaces as Conflict.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine import clock, identity
+from engine.bpmn import library
+from engine.cases import cycles, deadlines, forms, instances, permissions, projections, startforms
+from engine.errors import Conflict, Invalid, NotFound
+from engine.store import Case, TaskRow, TimerRow, User
+
+if TYPE_CHECKING:  # the context is built above the cases (engine.context composes them)
+    from engine.context import EngineContext
+
+log = logging.getLogger(__name__)
+
+TITLE_MAX = 300
+STALE = "the case was changed by someone else while you worked on it; reload it and try again"
+
+
+def _advance(workflow: Any, step: Callable[[], Any] | None = None) -> str | None:
+    """Run one step and then the engine until it waits; an error in the model becomes a message.
+
+    A refused script or a failing condition must not crash the request: the task is left in
+    ERROR state inside the workflow and the case is saved with status `error` for supervisors.
+    """
+    try:
+        if step is not None:
+            step()
+        workflow.do_engine_steps()
+    except SpiffWorkflowException as err:
+        log.warning("case stopped on a model error: %s", err)
+        return _describe(err)
+    except (TypeError, ValueError, KeyError, AttributeError, LookupError) as err:
+        # SpiffWorkflow's own code tripping over a model it cannot run (e.g. a loopCardinality that gives
+        # a list): the case stops for supervisors instead of the request failing with a 500
+        log.exception("case stopped inside the engine")
+        failed = [t for t in workflow.get_tasks(state=TaskState.ERROR)]
+        where = f"{failed[0].task_spec.bpmn_name or failed[0].task_spec.bpmn_id} ({failed[0].task_spec.bpmn_id}): " \
+            if failed and failed[0].task_spec.bpmn_id else ""
+        return f"{where}the engine could not run this step ({type(err).__name__}: {err})"
+    return None
+
+
+def _describe(err: SpiffWorkflowException) -> str:
+    """'<task name> (<element id>): <what went wrong>' for the case page and the supervisors."""
+    message = str(err.args[0]) if err.args else str(err)
+    task = getattr(err, "task", None)
+    spec = getattr(task, "task_spec", None)
+    if spec is not None and getattr(spec, "bpmn_id", None):
+        name = spec.bpmn_name or spec.bpmn_id
+        return f"{name} ({spec.bpmn_id}): {message}"
+    return message
+
+
+def _stage(workflow: Any, data: dict[str, Any]) -> str:
+    """The domain step a person would name: the model may set `stage`, else the open tasks' names."""
+    if isinstance(data.get("stage"), str) and data["stage"]:
+        return data["stage"][:100]
+    if workflow.is_completed():
+        return "已办结"
+    names = [t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in projections.human_tasks(workflow)]
+    return "、".join(dict.fromkeys(n for n in names if n))[:100]
+
+
+def _claim(session: Session, case: Case) -> None:
+    """Take the case under its optimistic lock before any projection row is written.
+
+    A racer that loaded the same version stops here with a Conflict (409). Without this, both would
+    insert the same next task row (SpiffWorkflow predicts task ids in the saved state) and the loser
+    would fail on a duplicate key (500) before its version-checked UPDATE ever ran."""
+    with session.no_autoflush:  # one statement, not a flush of the unit of work
+        claimed = session.execute(update(Case).where(Case.id == case.id, Case.lock_version == case.lock_version)
+                                  .values(lock_version=case.lock_version + 1)
+                                  .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise Conflict(STALE)
+    set_committed_value(case, "lock_version", case.lock_version + 1)  # the save's UPDATE checks the new one
+
+
+def _save(ctx: EngineContext, session: Session, case: Case, workflow: Any, before: projections.Snapshot,
+          error: str | None, actor: str | None, done_tasks: set[str] = frozenset(),
+          done_timers: set[str] = frozenset(), claim: bool = True) -> None:
+    if claim:
+        _claim(session, case)
+    with session.no_autoflush:  # one flush below, so the case's UPDATE ... WHERE lock_version = ? runs once
+        case.due_at = projections.sync(session, case, workflow, before, ctx.functions, ctx.zone, actor,
+                                       done_tasks, done_timers, ctx.calendar,
+                                       ctx.config["deadlines.reminder_working_days"])
+    case.state = instances.dump(workflow)  # after sync: it keeps the tasks' due times in the state
+    case.data = projections.case_data(workflow)
+    case.stage = _stage(workflow, case.data)
+    case.updated_at = clock.now()
+    if error:
+        case.status, case.error_message = "error", error
+        projections.record_event(session, case, "case_error", actor, error)
+    elif workflow.is_completed():
+        case.status, case.completed_at, case.error_message = "completed", clock.now(), None
+        projections.record_event(session, case, "case_completed", actor, "")
+    else:
+        case.status, case.error_message = "running", None
+    for listener in ctx.save_listeners:
+        listener(session, case, workflow)
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict(STALE) from None
+    if ctx.timer_listeners:
+        dues = [projections.timer_due(t) for t in projections.waiting_timers(workflow)]
+        earliest = min((d for d in dues if d is not None), default=None)
+        for listener in ctx.timer_listeners:
+            listener(earliest)
+
+
+def start_case(ctx: EngineContext, session: Session, user: User, process_key: str, title: str = "",
+               data: dict[str, Any] | None = None) -> Case:
+    definition = library.latest(session, process_key)
+    if definition is None:
+        raise NotFound(f"no process with key {process_key!r} is deployed")
+    permissions.check_may_start(user, definition)
+    if data is not None and not isinstance(data, dict):
+        raise Invalid("data must be a JSON object", [{"field": "data", "message": "must be an object"}])
+    # the start form checks the data, names the initiator and may give the title (engine.cases.startforms)
+    title, initial = startforms.prepare(ctx.start_forms.get(definition), session, user, title or "", data or {})
+    title = title.strip()
+    if len(title) > TITLE_MAX:
+        raise Invalid(f"the title is too long ({len(title)} characters, at most {TITLE_MAX})",
+                      [{"field": "title", "message": f"at most {TITLE_MAX} characters"}])
+    workflow = instances.new_workflow(ctx, definition)
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(initial)
+    error = _advance(workflow)
+    case = Case(definition_id=definition.id, process_key=definition.key, title=title or definition.name,
+                started_by=user.username, created_at=clock.now(), state="", data={})
+    session.add(case)
+    session.flush()
+    numberer = ctx.numberers.get(definition.key)
+    case.number = numberer(session, case) if numberer else f"{definition.key}-{case.created_at:%Y}-{case.id:05d}"
+    projections.record_event(session, case, "case_started", user.username, case.title, data=initial)
+    _save(ctx, session, case, workflow, projections.Snapshot(), error, user.username, claim=False)
+    return case
+
+
+# built once: constructing the statement costs more than running it on every completion
+_TASK_WITH_CASE = select(TaskRow, Case).join(Case, Case.id == TaskRow.case_id).where(TaskRow.id == bindparam("tid"))
+
+
+def _open_task(session: Session, task_id: str) -> tuple[TaskRow, Case]:
+    found = session.execute(_TASK_WITH_CASE, {"tid": task_id}).first()
+    if found is None:
+        raise NotFound(f"no task {task_id}")
+    return found[0], found[1]
+
+
+def complete_task(ctx: EngineContext, session: Session, user: User, task_id: str,
+                  data: dict[str, Any] | None = None) -> Case:
+    row, case = _open_task(session, task_id)
+    permissions.check_may_see_task(session, user, row, case)
+    if row.state != "open":
+        who = f" by {row.completed_by}" if row.completed_by else ""
+        raise Conflict(f"this task is no longer open: it was {row.state}{who}")
+    permissions.check_may_complete(user, row)
+    for check in ctx.completion_checks:
+        check(session, case, row, data or {})
+    workflow = instances.load(ctx, case)
+    before = projections.snapshot(workflow)
+    task = workflow.get_task_from_id(UUID(task_id))
+    if task is None or task.state != TaskState.READY:
+        raise Conflict(STALE)
+    data_before = dict(task.data)
+    clean = forms.validate(row.form, data, task.data)
+    identity.check_user_fields(session, row.form, clean)
+    task.data.update(clean)
+    error = _advance(workflow, task.run)
+    row.state, row.completed_by, row.completed_at = "completed", user.username, clock.now()
+    projections.record_event(session, case, "task_completed", user.username, row.name,
+                             data=projections.data_changes(data_before, task.data), element_id=row.element_id,
+                             task_id=row.id)
+    _save(ctx, session, case, workflow, before, error, user.username, done_tasks={row.id})
+    return case
+
+
+def send_message(ctx: EngineContext, session: Session, user: User, name: str, case_id: int,
+                 data: dict[str, Any] | None = None) -> Case:
+    case = session.get(Case, case_id)
+    if case is None or not permissions.may_see_case(session, user, case):
+        raise NotFound(f"no case {case_id}")
+    return deliver_message(ctx, session, case, name, data, user.username)
+
+
+def deliver_message(ctx: EngineContext, session: Session, case: Case, name: str, data: dict[str, Any] | None = None,
+                    actor: str | None = None) -> Case:
+    """send_message without the permission check, for the domain's messages from one case to another."""
+    if data is not None and not isinstance(data, dict):
+        raise Invalid("data must be a JSON object")
+    workflow = instances.load(ctx, case)
+    before = projections.snapshot(workflow)
+    waiting = [t for t in workflow.event_manager.tasks.values()
+               if getattr(t.task_spec.event_definition, "name", None) == name
+               and isinstance(t.task_spec.event_definition, MessageEventDefinition)]
+    if not waiting:
+        raise NotFound(f"case {case.number} is not waiting for a message named {name!r}")
+    for task in waiting:
+        task.data.update(data or {})
+    event = BpmnEvent(MessageEventDefinition(name), payload={"payload": data or {}, "result_var": None})
+    error = _advance(workflow, lambda: workflow.send_event(event))
+    projections.record_event(session, case, "message_received", actor, name, data=data or {})
+    _save(ctx, session, case, workflow, before, error, actor)
+    return case
+
+
+def fire_timers(ctx: EngineContext, session: Session, case_id: int) -> int:
+    """Fire what is due on one case. Firing twice changes nothing.
+
+    Reminders and escalations are settled on the rows alone; BPMN timers reload the workflow,
+    refresh its timers, run it and save it."""
+    now = clock.now()
+    # by the case's index alone: given state and due time too, SQLite walks the (state, due_at) index
+    # over every due timer of every case, which makes a large catch-up quadratic
+    rows = session.scalars(select(TimerRow).where(TimerRow.case_id == case_id))
+    due_rows = [r for r in rows if r.state == "waiting" and r.due_at <= now]
+    case = session.get(Case, case_id)
+    if not due_rows or case is None:
+        return 0
+    deadline_rows = [r for r in due_rows if r.kind in deadlines.KINDS]
+    bpmn_rows = [r for r in due_rows if r.kind not in deadlines.KINDS]
+    fired = deadlines.fire(ctx, session, case, deadline_rows, now) if deadline_rows else 0
+    if bpmn_rows:
+        fired += _fire_bpmn_timers(ctx, session, case, bpmn_rows, now)
+    return fired
+
+
+def _fire_bpmn_timers(ctx: EngineContext, session: Session, case: Case, due_rows: list[TimerRow],
+                      now: Any) -> int:
+    """Reload the workflow, let SpiffWorkflow see the time, run it and save it.
+
+    A timer fired when its task left the waiting state other than by being cancelled, or, for a
+    cycle, when its next round moved on (the row then waits for that round). Missed rounds of a
+    cycle are skipped, not replayed (engine.cases.cycles). A row the workflow no longer waits for is
+    closed, so the scheduler stops loading the case for it."""
+    workflow = instances.load(ctx, case)
+    before = projections.snapshot(workflow)
+    waiting = {str(t.id): t for t in projections.waiting_timers(workflow)}
+    skipped = cycles.skip_missed_rounds(workflow, now)
+    rounds = {tid: cycles.next_round(t) for tid, t in waiting.items()}
+    error = _advance(workflow, workflow.refresh_timers)
+    fired = set()
+    for row in due_rows:
+        task = waiting.get(row.id)
+        if task is None:
+            row.state = "cancelled"
+            continue
+        still_waiting = task.state == TaskState.WAITING
+        if task.state == TaskState.CANCELLED or (still_waiting and cycles.next_round(task) == rounds[row.id]):
+            continue  # cancelled by another event (the rows follow in _save), or not due yet for SpiffWorkflow
+        fired.add(row.id)
+        data = {"due_at": row.due_at.isoformat(), "kind": row.kind}
+        if skipped.get(row.id):
+            data["skipped_rounds"] = skipped[row.id]
+        projections.record_event(session, case, "timer_fired", None, row.element_id, data=data,
+                                 element_id=row.element_id, task_id=row.id)
+        row.fired_at = now
+        next_due = projections.timer_due(task) if still_waiting else None
+        if next_due is not None:  # a cycle's next round
+            row.due_at = next_due
+        else:
+            row.state = "fired"
+    # _save claims the case first: a second firing racing this one (a scheduler that lost its lease
+    # mid-pass) stops there as a Conflict
+    _save(ctx, session, case, workflow, before, error, None, done_timers=fired)
+    return len(fired)
