@@ -1,0 +1,13 @@
+"""The generic BPMN runtime over SpiffWorkflow: knows BPMN, users, groups and time, nothing of suggestions.
+
+Layers, lowest first; each imports only from those before it, never from a later one or from
+workflows/ or webui/ (tests/test_layering.py keeps this true):
+
+    foundation   errors clock config store identity workdays migrate   (top-level modules)
+    scripting    draw                                                   (expressions; DI -> SVG)
+    bpmn                                                                (parse, lint, deploy)
+    cases        notify                                                 (the runtime; telling people)
+    context                                                             (composes the above)
+    schedule                                                            (fires due cases)
+    bench                                                               (measures all of it)
+"""

@@ -40,24 +40,6 @@ def get_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
-def check_user_fields(session: Session, fields: list[dict], data: dict) -> None:
-    """Refuse (422, one detail per field) names in `users` fields that are not active users."""
-    from engine.cases.forms import split_list, user_fields
-    from engine.errors import Invalid
-
-    details = []
-    for field_id in user_fields(fields):
-        names = split_list(data.get(field_id))
-        if not names:
-            continue
-        known = set(session.scalars(select(User.username).where(User.username.in_(names), User.active.is_(True))))
-        unknown = [n for n in names if n not in known]
-        if unknown:
-            details.append({"field": field_id, "message": "no user has the name " + ", ".join(unknown)})
-    if details:
-        raise Invalid("; ".join(f"{d['field']}: {d['message']}" for d in details), details)
-
-
 def ensure_group(session: Session, name: str, display_name: str = "") -> Group:
     group = session.scalar(select(Group).where(Group.name == name))
     if group is None:

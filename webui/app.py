@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Flask, g, jsonify, redirect, render_template, request, session
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import Babel, format_datetime
 from flask_babel import gettext as _
@@ -22,6 +22,7 @@ from engine.context import EngineContext
 from engine.errors import CaseworkError
 from engine.store import User
 
+from .nav import home_url, nav_links
 from .web import WebUser, db
 
 
@@ -58,34 +59,6 @@ def _when(value: datetime | None, style: str = "medium") -> str:
     if value is None:
         return "—"
     return format_datetime(value, "yyyy-MM-dd HH:mm" if style == "medium" else style)
-
-
-# (endpoint, label, who sees it): the main navigation, each audience its own page
-NAV = (("inbox.index", "Inbox", None), ("cases.index", "Cases", None),
-       ("startcase.index", "New case", "may_start_cases"), ("notifications.index", "Notifications", None),
-       ("supervise.index", "Supervision", "is_supervisor"), ("statistics.index", "Statistics", "is_supervisor"),
-       ("designer.index", "Processes", "is_designer"))
-HOME_ROLES = ("is_supervisor", "is_designer")  # roles whose own page is their first page
-
-
-def _nav_links(app: Flask) -> list[tuple[str, str]]:
-    if not current_user or not current_user.is_authenticated:
-        return []
-    return [(endpoint, _(label)) for endpoint, label, role in NAV
-            if endpoint in app.view_functions and (role is None or getattr(current_user, role))]
-
-
-def home_url() -> str:
-    """The first page of the signed-in person: supervisors and designers start on their own page."""
-    from flask import current_app
-
-    links = _nav_links(current_app)
-    for endpoint, _label, role in NAV:
-        if role in HOME_ROLES and current_user.is_authenticated and getattr(current_user, role) \
-                and endpoint in current_app.view_functions:
-            return url_for(endpoint)
-    return url_for(links[0][0]) if links else url_for("auth.settings" if current_user.is_authenticated
-                                                      else "auth.sign_in")
 
 
 def create_app(config: Config | None = None, ctx: EngineContext | None = None) -> Flask:
@@ -146,7 +119,7 @@ def create_app(config: Config | None = None, ctx: EngineContext | None = None) -
         from .auth import LANGUAGES
 
         return {"languages": LANGUAGES, "current_language": str(_locale()), "now": clock.now(),
-                "nav_links": _nav_links(app), "home_url": home_url()}
+                "nav_links": nav_links(app), "home_url": home_url()}
 
     app.jinja_env.filters["when"] = _when
     app.jinja_env.filters["zone"] = lambda value, zone: value.astimezone(ZoneInfo(zone)) if value else value

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from engine import identity
 from engine.errors import Unauthorized
 
+from .nav import home_url
 from .web import WebUser, ctx, db, local_path, me
 
 bp = Blueprint("auth", __name__)
@@ -22,8 +23,6 @@ LANGUAGES = {"zh_CN": "中文", "en": "English"}
 
 def _safe_next(target: str | None) -> str:
     """Where to go after signing in: the page asked for, if it is on this site, else the home page."""
-    from .app import home_url
-
     return local_path(target, home_url())
 
 

@@ -27,7 +27,7 @@ from engine.schedule import timers
 from engine.store import Case, TaskRow, TimerRow
 
 from . import quota
-from .demo import DEMO_USERS
+from .demo_people import DEMO_USERS
 from .demo_plans import DELAYS, PLANS, STAGGERED, Plan, head_name, task_data
 
 # the span of the demo year: the first cases come this many days before today

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from .demo import DEPUTIES, MEMBERS, UNITS
+from .demo_people import DEPUTIES, MEMBERS, UNITS
 
 # days after a task appears until its person does it (unless a plan says otherwise)
 DELAYS: dict[str, int] = {

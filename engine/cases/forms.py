@@ -5,7 +5,7 @@ default, required, readonly, constraints {minlength, maxlength, min, max, ...}, 
 
 A string field with the property `list` = true holds a list of texts (user names, unit ids): a list is
 taken as it is, text is split at commas, 、, semicolons and line breaks (a person types "a, b").
-With the property `users` = true its values must be the names of active users (identity.check_user_fields):
+With the property `users` = true its values must be the names of active users (check_user_fields):
 a mistyped co-signer would otherwise get a task nobody can open.
 """
 
@@ -15,7 +15,11 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from engine.errors import Invalid
+from engine.store import User
 
 _TRUE = {"true", "on", "yes", "1"}
 _FALSE = {"false", "off", "no", "0", ""}
@@ -206,3 +210,18 @@ def validate(fields: list[dict[str, Any]], submitted: Any, current: dict[str, An
         names = ", ".join(d["field"] for d in details)
         raise Invalid(f"some fields are not valid: {names}", details)
     return clean
+
+
+def check_user_fields(session: Session, fields: list[dict], data: dict) -> None:
+    """Refuse (422, one detail per field) names in `users` fields that are not active users."""
+    details = []
+    for field_id in user_fields(fields):
+        names = split_list(data.get(field_id))
+        if not names:
+            continue
+        known = set(session.scalars(select(User.username).where(User.username.in_(names), User.active.is_(True))))
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            details.append({"field": field_id, "message": "no user has the name " + ", ".join(unknown)})
+    if details:
+        raise Invalid("; ".join(f"{d['field']}: {d['message']}" for d in details), details)

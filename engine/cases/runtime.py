@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import clock, identity
+from engine import clock
 from engine.bpmn import library
 from engine.cases import cycles, deadlines, forms, instances, permissions, projections, startforms
 from engine.errors import Conflict, Invalid, NotFound
@@ -186,7 +186,7 @@ def complete_task(ctx: EngineContext, session: Session, user: User, task_id: str
         raise Conflict(STALE)
     data_before = dict(task.data)
     clean = forms.validate(row.form, data, task.data)
-    identity.check_user_fields(session, row.form, clean)
+    forms.check_user_fields(session, row.form, clean)
     task.data.update(clean)
     error = _advance(workflow, task.run)
     row.state, row.completed_by, row.completed_at = "completed", user.username, clock.now()

@@ -116,7 +116,7 @@ def prepare(form: StartForm, session: Session, user: User, title: str,
         data[TITLE] = title.strip()
     if ids:
         data.update(forms.validate(list(form.fields), {k: v for k, v in data.items() if k in ids}))
-        identity.check_user_fields(session, list(form.fields), data)
+        forms.check_user_fields(session, list(form.fields), data)
     if form.has_title and not title.strip() and isinstance(data.get(TITLE), str):
         title = data[TITLE]
     if form.initiator:

@@ -13,7 +13,7 @@ from engine.cases import queries
 from engine.notify import notifications
 from engine.store import Notification
 
-from . import api, ctx, current_user, db
+from .blueprint import api, ctx, current_user, db
 from .serialize import iso
 
 

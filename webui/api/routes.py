@@ -13,8 +13,8 @@ from engine.draw.render import render_svg
 from engine.errors import BadRequest, Invalid, TooLarge
 from engine.store import Case
 
-from . import api, ctx, current_user, db, json_body
 from . import serialize as out
+from .blueprint import api, ctx, current_user, db, json_body
 from .openapi import document
 
 

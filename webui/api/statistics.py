@@ -11,7 +11,7 @@ from engine.identity import is_supervisor
 from workflows import statistics
 
 from ..statistics import parse_filters
-from . import api, ctx, current_user, db
+from .blueprint import api, ctx, current_user, db
 
 
 @api.get("/statistics")

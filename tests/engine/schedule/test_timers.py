@@ -15,9 +15,8 @@ from engine.cases import instances, runtime
 from engine.errors import Conflict
 from engine.schedule import timers
 from engine.store import EventRow, TimerRow
-
-from .bpmn_util import bpmn
-from .conftest import BACKENDS, deploy_xml
+from tests.bpmn_util import bpmn
+from tests.conftest import BACKENDS, deploy_xml
 
 INTERMEDIATE = bpmn("""
   <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>

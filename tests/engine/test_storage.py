@@ -12,9 +12,8 @@ import workflows.cases  # noqa: F401 - the domain's tables belong to the schema 
 from engine import identity, migrate
 from engine.cases import runtime
 from engine.store import Base, Case, EventRow
-
-from .bpmn_util import one_task
-from .conftest import BACKENDS, deploy_xml
+from tests.bpmn_util import one_task
+from tests.conftest import BACKENDS, deploy_xml
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS)
 

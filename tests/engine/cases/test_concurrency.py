@@ -12,9 +12,8 @@ from engine import identity
 from engine.cases import runtime, tasks
 from engine.errors import Conflict
 from engine.store import Case, EventRow, TaskRow
-
-from .bpmn_util import bpmn, one_task
-from .conftest import BACKENDS, deploy_xml
+from tests.bpmn_util import bpmn, one_task
+from tests.conftest import BACKENDS, deploy_xml
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS)
 

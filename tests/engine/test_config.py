@@ -11,7 +11,7 @@ import yaml
 
 from engine import config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _flat(tree, prefix=""):

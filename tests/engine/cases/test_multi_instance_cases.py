@@ -8,9 +8,8 @@ from sqlalchemy import select
 from engine import identity
 from engine.cases import runtime
 from engine.store import Case, TaskRow
-
-from .bpmn_util import bpmn
-from .conftest import deploy_xml
+from tests.bpmn_util import bpmn
+from tests.conftest import deploy_xml
 
 
 def _process(key: str, loop: str) -> str:

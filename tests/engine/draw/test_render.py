@@ -20,7 +20,7 @@ SAFE = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
 def _corpus() -> Path | None:
-    here = Path(__file__).resolve().parents[2]
+    here = Path(__file__).resolve().parents[3]
     candidates = [Path(os.environ["CASEWORK_BPMN_CORPUS"])] if os.environ.get("CASEWORK_BPMN_CORPUS") else []
     candidates += [here.parent / "shared" / "bpmn-corpus" / "miwg", Path("/work/shared/bpmn-corpus/miwg")]
     return next((c for c in candidates if (c / "reference").is_dir()), None)

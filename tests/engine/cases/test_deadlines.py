@@ -16,9 +16,8 @@ from engine.cases import runtime
 from engine.errors import Conflict
 from engine.schedule import timers
 from engine.store import Case, EventRow, OutboxMessage, TaskRow, TimerRow, User
-
-from .bpmn_util import bpmn
-from .conftest import BACKENDS, deploy_xml
+from tests.bpmn_util import bpmn
+from tests.conftest import BACKENDS, deploy_xml
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .bpmn_util import bpmn
+from tests.bpmn_util import bpmn
 
 WAITING = bpmn("""
   <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>

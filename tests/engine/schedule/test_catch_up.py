@@ -15,10 +15,9 @@ from engine import clock, identity
 from engine.cases import instances, runtime
 from engine.schedule import timers
 from engine.store import Case, EventRow, TimerRow
-
-from .bpmn_util import bpmn
-from .conftest import deploy_xml
-from .test_scheduler_lease import WAIT
+from tests.bpmn_util import bpmn
+from tests.conftest import deploy_xml
+from tests.engine.schedule.test_scheduler_lease import WAIT
 
 # a daily reminder for five days while the reply is open (R5/P1D, non-interrupting)
 DAILY = bpmn("""

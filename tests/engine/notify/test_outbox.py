@@ -14,10 +14,9 @@ from engine.cases import deadlines, runtime
 from engine.notify import notifications, outbox
 from engine.schedule import timers
 from engine.store import Notification, OutboxMessage, TimerRow
-
-from .conftest import deploy_xml
-from .smtp_util import MailServer, free_port
-from .test_deadlines import DUE, DUE_TASK, MONDAY, SHANGHAI
+from tests.conftest import deploy_xml
+from tests.engine.cases.test_deadlines import DUE, DUE_TASK, MONDAY, SHANGHAI
+from tests.smtp_util import MailServer, free_port
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
 
@@ -193,8 +192,7 @@ def test_with_mail_off_only_in_app_messages_are_queued(ctx):
 
 def test_casework_users_add_takes_an_e_mail_address(tmp_path):
     from engine.store import Database, User
-
-    from .test_cli import run
+    from tests.test_cli import run
 
     result = run(tmp_path, "users", "add", "ann", "--password", "secret-pw", "--email", "ann@example.org")
     assert result.returncode == 0, result.stderr

@@ -7,7 +7,7 @@ from datetime import UTC
 
 import pytest
 
-from .bpmn_util import bpmn
+from tests.bpmn_util import bpmn
 
 ATTACKS = [
     ("import os\nos.system('touch /tmp/casework-pwned')", "import"),

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from engine.bpmn.lint import Problem, lint_files, timer_problem
-from tests.engine.test_parser import (
+from tests.engine.bpmn.test_parser import (
     BILLION_LAUGHS,
     CORPUS,
     CORPUS_FILES,

@@ -13,12 +13,11 @@ from sqlalchemy import func, select
 from engine import identity
 from engine.cases import runtime
 from engine.store import Case, EventRow, Notification, TaskRow
+from tests.bpmn_util import one_task
+from tests.conftest import deploy_xml
+from tests.engine.schedule.test_scheduler_lease import SchedulerProcess, _wait_until
 
-from .bpmn_util import one_task
-from .conftest import deploy_xml
-from .test_scheduler_lease import SchedulerProcess, _wait_until
-
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _escalations(ctx, case_id: int) -> int:

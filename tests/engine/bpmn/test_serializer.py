@@ -10,7 +10,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn import serializer as S
 from engine.bpmn.parser import CaseworkUserTask, HandlerServiceTask, parse_bpmn
-from tests.engine.test_parser import FORM, HandlerEngine, chain, definitions, process
+from tests.engine.bpmn.test_parser import FORM, HandlerEngine, chain, definitions, process
 
 USER_TASK = ('userTask id="Review" name="审核" camunda:assignee="${starter}" camunda:candidateUsers="alice" '
              'camunda:candidateGroups="office" camunda:dueDate="${due}" camunda:followUpDate="P1D" '

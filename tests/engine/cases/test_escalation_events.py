@@ -13,9 +13,8 @@ from engine import clock, identity
 from engine.cases import runtime
 from engine.schedule import timers
 from engine.store import Case, EventRow, TaskRow, TimerRow
-
-from .bpmn_util import NAMESPACES
-from .conftest import deploy_xml
+from tests.bpmn_util import NAMESPACES
+from tests.conftest import deploy_xml
 
 
 def definitions(process_id: str, body: str) -> str:

@@ -13,9 +13,8 @@ from engine.bpmn.lint import lint_files
 from engine.cases import runtime, startforms
 from engine.errors import Invalid
 from engine.store import Case, ProcessDefinition
-
-from .bpmn_util import bpmn
-from .conftest import deploy_xml
+from tests.bpmn_util import bpmn
+from tests.conftest import deploy_xml
 
 START_FORM = """
 <camunda:formField id="title" label="案由" type="string">

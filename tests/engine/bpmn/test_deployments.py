@@ -7,8 +7,7 @@ import io
 from sqlalchemy import func, select
 
 from engine.store import ProcessDefinition
-
-from .bpmn_util import bpmn, one_task
+from tests.bpmn_util import bpmn, one_task
 
 BROKEN = one_task("broken").replace('targetRef="done"', 'targetRef="nowhere"')
 

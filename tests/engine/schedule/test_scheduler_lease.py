@@ -25,11 +25,10 @@ from engine.schedule import timers
 from engine.schedule.lease import Lease
 from engine.store import EventRow, TimerRow
 from engine.store import Lease as LeaseRow
+from tests.bpmn_util import bpmn
+from tests.conftest import BACKENDS, deploy_xml, make_config
 
-from .bpmn_util import bpmn
-from .conftest import BACKENDS, deploy_xml, make_config
-
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 WAIT = bpmn("""
   <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>

@@ -15,10 +15,9 @@ from engine.context import EngineContext
 from engine.schedule import timers
 from engine.scripting.expressions import evaluate_timer
 from engine.store import TaskRow, TimerRow
-
-from .bpmn_util import bpmn
-from .conftest import deploy_xml, make_config
-from .test_web_cases import token
+from tests.bpmn_util import bpmn
+from tests.conftest import deploy_xml, make_config
+from tests.test_web_cases import token
 
 # A unit signs in within 5 working days; when it has not, the case goes to the assigning office.
 SIGN_IN = bpmn("""

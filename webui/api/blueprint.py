@@ -1,0 +1,64 @@
+"""The API blueprint and what every route shares: bearer-token authentication, the JSON body, one error
+shape for every failure. The routes modules register themselves on `api`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from engine import identity
+from engine.errors import BadRequest, CaseworkError, Conflict, Unauthorized
+from engine.store import User
+
+from ..web import ctx, db  # noqa: F401  (routes import them from here)
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def current_user() -> User:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("send a bearer token: Authorization: Bearer <token> (get one at POST /api/v1/auth/token)")
+    return identity.user_for_token(db(), token.strip())
+
+
+def json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if body is None:
+        if request.data:
+            raise BadRequest("the body is not valid JSON")
+        return {}
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object")
+    return body
+
+
+def error_response(err: CaseworkError) -> Any:
+    return jsonify(err.to_dict()), err.status
+
+
+@api.errorhandler(CaseworkError)
+def handle_casework_error(err: CaseworkError) -> Any:
+    db().rollback()
+    return error_response(err)
+
+
+@api.errorhandler(StaleDataError)
+def handle_stale(err: StaleDataError) -> Any:
+    db().rollback()
+    return error_response(Conflict("the case changed while you worked on it; reload it and try again"))
+
+
+@api.errorhandler(HTTPException)
+def handle_http_error(err: HTTPException) -> Any:
+    codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+             409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid"}
+    message = err.description or err.name
+    if err.code == 413:
+        limit = ctx().config["uploads.max_bpmn_bytes"]
+        message = f"the request is too large; a BPMN file may have at most {limit:,} bytes"
+    return jsonify({"error": codes.get(err.code or 500, "error"), "message": message, "details": []}), err.code
