@@ -19,6 +19,7 @@ from engine.draw.render import RenderError, render_svg
 from engine.errors import Invalid, NotFound, TooLarge
 from engine.store import Case
 
+from .diagrams import DiagramView, diagram_view
 from .web import ctx, db, local_path, me
 
 bp = Blueprint("cases", __name__)
@@ -142,15 +143,12 @@ def change_rows(entry: timeline.Entry, names: dict[str, str]) -> list[dict[str, 
     return rows
 
 
-def _diagram(case: Case) -> str | None:
-    """The case's diagram as inline SVG (without the XML declaration), or None for a file without one."""
+def _diagram(case: Case) -> DiagramView | None:
+    """The case's diagram, on the page that holds its open work, or None for a file without one."""
     try:
-        svg = render_svg(case.definition.bpmn_xml.encode("utf-8"), instances.element_states(ctx(), case))
+        return diagram_view(case.definition.bpmn_xml, instances.element_states(ctx(), case))
     except RenderError:
         return None
-    if svg.startswith("<?xml"):
-        svg = svg.split("\n", 1)[1] if "\n" in svg else svg[svg.index("?>") + 2:]
-    return svg
 
 
 def _field_messages(err: Invalid, messages: dict[str, Any]) -> dict[str, str]:

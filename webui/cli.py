@@ -170,7 +170,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     from engine.draw.render import RenderError, render_svg
 
     try:
-        svg = render_svg(Path(args.file).read_bytes())
+        choice = int(args.diagram) if args.diagram and args.diagram.isdigit() else args.diagram
+        svg = render_svg(Path(args.file).read_bytes(), diagram=choice)
     except (OSError, RenderError) as err:
         print(f"casework: cannot draw {args.file}: {err}", file=sys.stderr)
         return 1
@@ -224,9 +225,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", default=None, help="recorded as who deployed")
     p.set_defaults(func=cmd_deploy)
 
-    p = sub.add_parser("render", help="draw a BPMN diagram as SVG")
+    p = sub.add_parser("render", help="draw a BPMN file's diagrams as SVG (every diagram, or --diagram ID)")
     p.add_argument("file")
     p.add_argument("-o", "--output", required=True)
+    p.add_argument("--diagram", metavar="ID", help="draw only this bpmndi:BPMNDiagram (its id, or its index from 0)")
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("bench", help="benchmarks; the last line is JSON")

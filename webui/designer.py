@@ -28,6 +28,7 @@ from engine.draw.render import RenderError, render_svg
 from engine.errors import NotFound
 from engine.store import ProcessDefinition
 
+from .diagrams import DiagramView, diagram_view
 from .web import ctx, db, designers_only, me
 
 bp = Blueprint("designer", __name__)
@@ -204,17 +205,25 @@ def _version_or_404(key: str, version: int) -> ProcessDefinition:
     return definition
 
 
+def _version_drawing(xml: str) -> tuple[DiagramView | None, str | None]:
+    """A deployed version's diagram page with its switcher, or why it cannot be drawn."""
+    try:
+        return diagram_view(xml), None
+    except RenderError as err:
+        return None, err.message
+
+
 @bp.get("/designer/<key>/<int:version>")
 @login_required
 @designers_only
 def version(key: str, version: int) -> Any:
     session = db()
     definition = _version_or_404(key, version)
-    svg, draw_error = drawing((definition.bpmn_xml or "").encode("utf-8"))
+    view, draw_error = _version_drawing(definition.bpmn_xml or "")
     cases = library.running_cases(session, definition.id)
     soon = ctx().config["supervise.due_soon_days"]
     return render_template("designer_version.html", d=definition, summary=library.version_summary(session, definition),
-                           versions=library.versions(session, key), cases=cases, svg=svg, draw_error=draw_error,
+                           versions=library.versions(session, key), cases=cases, view=view, draw_error=draw_error,
                            marks={c.id: due_mark(c.due_at, soon) for c in cases})
 
 

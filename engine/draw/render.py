@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
@@ -66,28 +67,132 @@ def diagram_count(xml: bytes) -> int:
     return len(_diagrams(_parse(xml)))
 
 
+@dataclass(frozen=True)
+class DiagramInfo:
+    """One page of a file's diagram interchange: where it is, what it is called, which elements it draws."""
+
+    index: int
+    id: str
+    name: str
+    elements: frozenset[str]
+
+
+def diagrams(xml: bytes | str) -> list[DiagramInfo]:
+    """Every BPMNDiagram of the file, in file order (a collapsed sub-process is often drawn on its own page)."""
+    root = _parse(xml)
+    pages = []
+    for index, diagram in enumerate(_diagrams(root)):
+        plane = diagram.find(f"{{{BPMNDI_NS}}}BPMNPlane")
+        drawn = frozenset(di.get("bpmnElement") for di in (plane.iter() if plane is not None else ())
+                          if _local(di) in ("BPMNShape", "BPMNEdge") and di.get("bpmnElement"))
+        pages.append(DiagramInfo(index, diagram.get("id") or f"diagram-{index + 1}",
+                                 _diagram_name(root, diagram, plane, index), drawn))
+    return pages
+
+
+def diagram_holding(pages: list[DiagramInfo], states: dict[str, str]) -> int:
+    """The page to show first for these element states: the one drawing most of the case's open work
+    (active, escalated or failed elements first, then waiting ones); on a tie the later page, which in a
+    file is the one drawing the inside of a collapsed sub-process (where the open task is). With no
+    open work, the first page."""
+    active = {e for e, state in states.items() if state in ("active", "escalated", "error")}
+    waiting = {e for e, state in states.items() if state == "waiting"}
+    if not pages or not any(page.elements & (active | waiting) for page in pages):
+        return 0
+    return max(pages, key=lambda page: (len(page.elements & active), len(page.elements & waiting), page.index)).index
+
+
+def _diagram_name(root: etree._Element, diagram: etree._Element, plane, index: int) -> str:
+    if diagram.get("name"):
+        return clean(diagram.get("name"))
+    shown = plane.get("bpmnElement") if plane is not None else None
+    for node in root.iter():
+        if isinstance(node.tag, str) and shown and node.get("id") == shown and etree.QName(node).namespace \
+                not in _DI_NAMESPACES:
+            return clean(node.get("name") or shown)
+    return shown or f"Diagram {index + 1}"
+
+
 def render_file(path: str | Path, states: dict[str, str] | None = None, **kwargs) -> str:
     return render_svg(Path(path).read_bytes(), states, **kwargs)
 
 
 def render_svg(xml: bytes, states: dict[str, str] | None = None, *, highlight: set[str] | None = None,
-               diagram_index: int = 0) -> str:
-    """The diagram `diagram_index` of a BPMN file as a standalone SVG document."""
+               diagram: int | str | None = None, diagram_index: int | None = None) -> str:
+    """A BPMN file as one standalone SVG document.
+
+    `diagram` picks one page by its index or its BPMNDiagram id; by default every page of the file is drawn,
+    one below the other, each under its name as a heading (a file with one page is drawn as that page alone).
+    `diagram_index` is the older name of an index choice."""
+    if diagram is None and diagram_index is not None:
+        diagram = diagram_index
     root = _parse(xml)
-    diagrams = _diagrams(root)
-    if not diagrams:
+    pages = _diagrams(root)
+    if not pages:
         raise RenderError("the file has no diagram (no bpmndi:BPMNDiagram): nothing to draw")
-    if not 0 <= diagram_index < len(diagrams):
-        raise RenderError(f"diagram {diagram_index} does not exist: the file has {len(diagrams)}")
-    plane = diagrams[diagram_index].find(f"{{{BPMNDI_NS}}}BPMNPlane")
-    if plane is None:
-        raise RenderError("the diagram has no bpmndi:BPMNPlane")
     digest = hashlib.sha1(xml if isinstance(xml, bytes) else xml.encode("utf-8"))  # ids unique per drawing
-    digest.update(repr((diagram_index, sorted((states or {}).items(), key=str), sorted(highlight or (), key=str)))
+    digest.update(repr((diagram, sorted((states or {}).items(), key=str), sorted(highlight or (), key=str)))
                   .encode())
     prefix = "bpmn" + digest.hexdigest()[:8]
-    renderer = _Renderer(root, diagrams[diagram_index], plane, states or {}, set(highlight or ()), prefix)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(renderer.render(), encoding="unicode")
+    if diagram is not None or len(pages) == 1:
+        index = _page_index(pages, 0 if diagram is None else diagram)
+        drawn = _draw_page(root, pages, index, states, highlight, prefix)
+    else:
+        drawn = _draw_pages(root, pages, states, highlight, prefix)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(drawn, encoding="unicode")
+
+
+def _page_index(pages: list[etree._Element], choice: int | str) -> int:
+    if isinstance(choice, int):
+        if not 0 <= choice < len(pages):
+            raise RenderError(f"diagram {choice} does not exist: the file has {len(pages)}")
+        return choice
+    for index, page in enumerate(pages):
+        if page.get("id") == choice:
+            return index
+    known = ", ".join(p.get("id") or f"#{i}" for i, p in enumerate(pages))
+    raise RenderError(f"no diagram has the id {choice!r}; the file has: {known}")
+
+
+def _draw_page(root, pages, index: int, states, highlight, prefix: str) -> etree._Element:
+    plane = pages[index].find(f"{{{BPMNDI_NS}}}BPMNPlane")
+    if plane is None:
+        raise RenderError(f"diagram {pages[index].get('id') or index} has no bpmndi:BPMNPlane")
+    return _Renderer(root, pages[index], plane, states or {}, set(highlight or ()), prefix).render()
+
+
+HEADING_SIZE = 16.0
+PAGE_GAP = 40.0
+
+
+def _draw_pages(root, pages, states, highlight, prefix: str) -> etree._Element:
+    """Every page stacked in one SVG: each page's own drawing nested at its offset, under a heading."""
+    outer = etree.Element(f"{{{SVG_NS}}}svg", nsmap={None: SVG_NS})
+    outer.set("version", "1.1")
+    outer.set("class", "bpmn-diagram bpmn-diagrams")
+    outer.set("font-family", FONT_FAMILY)
+    title = el(outer, "title")
+    y, width, names = 0.0, 0.0, []
+    for index in range(len(pages)):
+        page = _draw_page(root, pages, index, states, highlight, f"{prefix}p{index}")
+        name = page.find(f"{{{SVG_NS}}}title").text or f"Diagram {index + 1}"
+        names.append(name)
+        w, h = float(page.get("width")), float(page.get("height"))
+        heading = el(outer, "text", x="0", y=fmt(y + HEADING_SIZE), class_="diagram-heading",
+                     font_size=HEADING_SIZE, font_weight="bold", data_diagram_id=page.get("data-diagram-id"))
+        heading.text = name
+        y += HEADING_SIZE + 8
+        page.set("x", "0")
+        page.set("y", fmt(y))
+        outer.append(page)
+        y += h + PAGE_GAP
+        width = max(width, w, text_width(name, HEADING_SIZE))
+    title.text = " · ".join(names)
+    height = max(y - PAGE_GAP, 0.0)
+    outer.set("viewBox", f"0 0 {fmt(math.ceil(width))} {fmt(math.ceil(height))}")
+    outer.set("width", fmt(math.ceil(width)))
+    outer.set("height", fmt(math.ceil(height)))
+    return outer
 
 
 # ---------------------------------------------------------------- the renderer

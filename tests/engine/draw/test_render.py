@@ -405,3 +405,85 @@ def test_ad_hoc_compensation_and_data_markers() -> None:
     assert spans == ["建议", "[已交办]"]
     assert groups["DS"].find(f"{{{SVG}}}ellipse") is not None
     assert [t.text for t in groups["N"].iter(f"{{{SVG}}}tspan")] == ["备注"]
+
+
+# ---------------------------------------------------------------- every diagram of a file, by default
+
+def _shape_ids(path: Path) -> list[str]:
+    return [s.get("bpmnElement") for s in etree.parse(str(path), SAFE).iter(f"{{{BPMNDI}}}BPMNShape")]
+
+
+@pytest.mark.skipif(CORPUS is None, reason="MIWG corpus not found")
+@pytest.mark.parametrize("name", sorted(p.name for p in (CORPUS / "reference").glob("*.bpmn")) if CORPUS else [])
+def test_render_command_draws_every_shape_of_every_diagram(name: str, tmp_path: Path) -> None:
+    """`casework render` on a MIWG reference file: every BPMNShape of the file, whichever diagram holds it,
+    is in the one SVG with its data-element-id (C.4.0 has four diagrams, C.5.0 two)."""
+    from webui.cli import main
+
+    out = tmp_path / "out.svg"
+    assert main(["render", str(CORPUS / "reference" / name), "-o", str(out)]) == 0
+    doc = etree.fromstring(out.read_bytes(), SAFE)
+    drawn = {e.get("data-element-id") for e in doc.iter() if e.get("data-element-id")}
+    missing = [s for s in _shape_ids(CORPUS / "reference" / name) if s not in drawn]
+    assert not missing, f"{name}: shapes not drawn: {missing}"
+
+
+@pytest.mark.skipif(CORPUS is None, reason="MIWG corpus not found")
+def test_several_diagrams_stack_under_their_names_and_one_can_be_picked(tmp_path: Path) -> None:
+    from webui.cli import main
+
+    source = CORPUS / "reference" / "C.4.0.bpmn"
+    doc = etree.fromstring(render_file(source).encode())
+    headings = [t.text for t in doc.iter(f"{{{SVG}}}text") if "diagram-heading" in (t.get("class") or "")]
+    assert headings == ["Onboarding employee", "IT", "Payroll", "Facilities"]
+    pages = doc.findall(f"{{{SVG}}}svg")
+    assert len(pages) == 4 and len({p.get("y") for p in pages}) == 4  # one below the other, not on top
+    assert float(doc.get("height")) >= sum(float(p.get("height")) for p in pages)
+    ids = [e.get("id") for e in doc.iter() if e.get("id")]
+    assert len(ids) == len(set(ids))  # markers and clip paths of each page do not collide
+
+    second = etree.parse(str(source), SAFE).findall(f".//{{{BPMNDI}}}BPMNDiagram")[1].get("id")
+    out = tmp_path / "one.svg"
+    assert main(["render", str(source), "-o", str(out), "--diagram", second]) == 0
+    one = etree.fromstring(out.read_bytes())
+    assert one.get("data-diagram-id") == second and one.find(f"{{{SVG}}}title").text == "IT"
+    assert main(["render", str(source), "-o", str(out), "--diagram", "no_such_diagram"]) == 1
+
+
+SUBPROCESS = f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="{MODEL}" xmlns:bpmndi="{BPMNDI}"
+    xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI"
+    id="defs" targetNamespace="t">
+  <bpmn:process id="P" name="Main">
+    <bpmn:startEvent id="S"/>
+    <bpmn:subProcess id="Sub" name="Inside">
+      <bpmn:startEvent id="S2"/>
+      <bpmn:userTask id="Inner" name="Inner task"/>
+    </bpmn:subProcess>
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="main_page" name="Main page">
+    <bpmndi:BPMNPlane id="p1" bpmnElement="P">
+      <bpmndi:BPMNShape id="S_di" bpmnElement="S"><dc:Bounds x="0" y="0" width="36" height="36"/></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="Sub_di" bpmnElement="Sub" isExpanded="false">
+        <dc:Bounds x="100" y="0" width="100" height="80"/></bpmndi:BPMNShape>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+  <bpmndi:BPMNDiagram id="sub_page">
+    <bpmndi:BPMNPlane id="p2" bpmnElement="Sub">
+      <bpmndi:BPMNShape id="S2_di" bpmnElement="S2"><dc:Bounds x="0" y="0" width="36" height="36"/></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="Inner_di" bpmnElement="Inner"><dc:Bounds x="100" y="0" width="100" height="80"/>
+      </bpmndi:BPMNShape>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>""".encode()
+
+
+def test_the_page_holding_the_open_work_is_chosen() -> None:
+    from engine.draw.render import diagram_holding, diagrams
+
+    pages = diagrams(SUBPROCESS)
+    assert [(p.id, p.name) for p in pages] == [("main_page", "Main page"), ("sub_page", "Inside")]
+    assert pages[1].elements == {"S2", "Inner"}
+    assert diagram_holding(pages, {}) == 0  # nothing open: the first page
+    assert diagram_holding(pages, {"S": "completed", "Sub": "active", "Inner": "active"}) == 1
+    assert diagram_holding(pages, {"S": "completed", "Sub": "waiting"}) == 0
