@@ -5,8 +5,8 @@ workflows/ or webui/ (tests/test_layering.py keeps this true):
 
     foundation   errors clock config store identity workdays migrate   (top-level modules)
     scripting    draw                                                   (expressions; DI -> SVG)
-    bpmn                                                                (parse, lint, deploy)
-    cases        notify                                                 (the runtime; telling people)
+    bpmn         notify                                                 (parse, lint, deploy; telling people)
+    cases                                                               (the runtime and what pages read)
     context                                                             (composes the above)
     schedule                                                            (fires due cases)
     bench                                                               (measures all of it)

@@ -53,8 +53,39 @@ def ensure_group(session: Session, name: str, display_name: str = "") -> Group:
     return group
 
 
+# a mobile number as people write it: digits with an optional + and country code, spaces and dashes allowed
+_PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,18}[0-9]$")
+
+
+def normalise_phone(value: str) -> str:
+    """The number without spaces and dashes; Invalid when it does not look like a phone number."""
+    value = (value or "").strip()
+    if not _PHONE.match(value):
+        raise Invalid(f"{value[:40]!r} is not a phone number (digits, an optional + and country code)",
+                      [{"field": "phone", "message": "not a phone number"}])
+    return re.sub(r"[ \-]", "", value)
+
+
+def set_contact(user: User, email: str, phone: str, notify_email: bool, notify_sms: bool) -> None:
+    """A person's own e-mail address and phone number, and the channels they keep on (their settings);
+    Invalid with a detail per wrong field (address, number); nothing is changed then."""
+    email, phone = (email or "").strip(), (phone or "").strip()
+    details = []
+    if email and (len(email) > 254 or not _EMAIL.match(email)):
+        details.append({"field": "email", "message": "not an e-mail address"})
+    try:
+        phone = normalise_phone(phone) if phone else ""
+    except Invalid as err:
+        details += err.details
+    if details:
+        raise Invalid("; ".join(f"{d['field']}: {d['message']}" for d in details), details)
+    user.email, user.phone = email or None, phone or None
+    user.notify_email, user.notify_sms = bool(notify_email), bool(notify_sms)
+
+
 def add_user(session: Session, username: str, password: str, groups: list[str] | tuple[str, ...] = (),
-             display_name: str = "", language: str = "zh_CN", email: str | None = None) -> User:
+             display_name: str = "", language: str = "zh_CN", email: str | None = None,
+             phone: str | None = None) -> User:
     if not _NAME.match(username):
         raise Invalid(f"user name {username!r} may hold only letters, digits and _ . - @ (at most 64)")
     if len(password) < 6:
@@ -64,7 +95,8 @@ def add_user(session: Session, username: str, password: str, groups: list[str] |
     if get_user(session, username) is not None:
         raise Conflict(f"a user named {username!r} already exists")
     user = User(username=username, display_name=display_name or username, language=language,
-                password_hash=hash_password(password), email=email or None)
+                password_hash=hash_password(password), email=email or None,
+                phone=normalise_phone(phone) if phone else None)
     user.groups = [ensure_group(session, g) for g in groups if g]
     session.add(user)
     session.flush()

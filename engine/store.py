@@ -28,6 +28,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
+from sqlalchemy import true as sa_true
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -74,6 +75,10 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(10), default="zh_CN")
     timezone: Mapped[str | None] = mapped_column(String(64))  # None: the configured zone
     email: Mapped[str | None] = mapped_column(String(254))  # where reminders and escalations are mailed
+    phone: Mapped[str | None] = mapped_column(String(32))  # where text messages go (SMS)
+    # the channels a person keeps on besides the app (settings page); the service's switches come first
+    notify_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    notify_sms: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     groups: Mapped[list[Group]] = relationship(secondary="user_groups", lazy="selectin", order_by="Group.name")
@@ -273,9 +278,9 @@ class OutboxMessage(Base):
     __table_args__ = (Index("ix_outbox_state_next", "state", "next_attempt_at"),)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
-    channel: Mapped[str] = mapped_column(String(10))  # in_app, email
+    channel: Mapped[str] = mapped_column(String(10))  # in_app, email, sms
     recipient: Mapped[str] = mapped_column(String(64))  # user name
-    address: Mapped[str | None] = mapped_column(String(254))  # e-mail address for channel email
+    address: Mapped[str | None] = mapped_column(String(254))  # e-mail address or phone number
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))  # reminder, escalation, ...
     subject: Mapped[str] = mapped_column(String(300), default="")

@@ -1,4 +1,4 @@
-"""Signing in and out, and each person's language and time zone."""
+"""Signing in and out, and each person's settings: language, time zone, how they are told of things."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from zoneinfo import available_timezones
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from engine import identity
-from engine.errors import Unauthorized
+from engine.errors import Invalid, Unauthorized
 
 from .nav import home_url
 from .web import WebUser, ctx, db, local_path, me
@@ -19,6 +20,8 @@ from .web import WebUser, ctx, db, local_path, me
 bp = Blueprint("auth", __name__)
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
+CONTACT_ERRORS = {"email": _l("This is not an e-mail address."),
+                  "phone": _l("This is not a phone number: digits, with + and the country code if abroad.")}
 
 
 def _safe_next(target: str | None) -> str:
@@ -75,18 +78,40 @@ def set_language() -> Any:
 @login_required
 def settings() -> Any:
     zones = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+    errors: dict[str, str] = {}
     if request.method == "POST":
         zone = request.form.get("timezone") or ""
         language = request.form.get("language") or ""
         user = me()
         if zone and zone not in zones:
-            flash(_("Unknown time zone: %(zone)s", zone=zone), "error")
-        else:
-            user.timezone = zone or None
-            if language in LANGUAGES:
-                user.language = language
-                session["lang"] = language
-            db().commit()
-            flash(_("Your settings are saved."), "info")
-            return redirect(url_for("auth.settings"))
-    return render_template("settings.html", zones=zones, languages=LANGUAGES)
+            errors["timezone"] = _("Unknown time zone: %(zone)s", zone=zone[:80])
+        try:
+            if request.form.get("channels_form"):  # a post without the channels part leaves them as they are
+                identity.set_contact(user, request.form.get("email", ""), request.form.get("phone", ""),
+                                     bool(request.form.get("notify_email")), bool(request.form.get("notify_sms")))
+        except Invalid as err:
+            for detail in err.details:
+                errors[detail["field"]] = CONTACT_ERRORS[detail["field"]]
+        if errors:
+            db().rollback()  # nothing half-saved: the page shows what was typed, with the errors beside it
+            return render_template("settings.html", zones=zones, languages=LANGUAGES, errors=errors,
+                                   values=request.form, **_channel_switches()), 422
+        user.timezone = zone or None
+        if language in LANGUAGES:
+            user.language = language
+            session["lang"] = language
+        db().commit()
+        flash(_("Your settings are saved."), "info")
+        return redirect(url_for("auth.settings"))
+    user = me()
+    values = {"email": user.email or "", "phone": user.phone or "", "notify_email": user.notify_email,
+              "notify_sms": user.notify_sms}
+    return render_template("settings.html", zones=zones, languages=LANGUAGES, errors=errors, values=values,
+                           **_channel_switches())
+
+
+def _channel_switches() -> dict[str, bool]:
+    """Whether the service sends e-mail and SMS at all (a person's choice matters only then)."""
+    return {"mail_on": ctx().config["mail.enabled"], "sms_on": ctx().config["sms.enabled"]}
+
+

@@ -101,7 +101,7 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     try:
         with ctx.db.session() as session:
             identity.add_user(session, args.name, args.password, groups, args.display_name or "",
-                              email=args.email or None)
+                              email=args.email or None, phone=args.phone or None)
     except CaseworkError as err:
         print(f"casework: {err.message}", file=sys.stderr)
         return 1
@@ -214,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--groups", default="")
     p.add_argument("--display-name", default="")
     p.add_argument("--email", default="", help="where reminders and escalations are mailed")
+    p.add_argument("--phone", default="", help="where text messages (SMS) go, when sms.enabled")
     p.set_defaults(func=cmd_users_add)
 
     p = sub.add_parser("lint", help="check BPMN files")

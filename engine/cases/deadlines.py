@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from engine.cases import projections
 from engine.identity import SUPERVISORS
-from engine.store import Case, Group, OutboxMessage, TaskRow, TimerRow, User, UserGroup
+from engine.notify import channels
+from engine.store import Case, Group, TaskRow, TimerRow, User, UserGroup
 
 log = logging.getLogger(__name__)
 
@@ -84,18 +85,8 @@ def _fire_one(ctx: Any, session: Session, case: Case, task: TaskRow | None, row:
 
 def queue(ctx: Any, session: Session, people: Iterable[User], case: Case | None, kind: str, subject: str,
           body: str) -> int:
-    """Put a notification for each person in the outbox (in-app always; e-mail when mail is on and
-    they have an address); the sender delivers them after this transaction commits."""
-    mail = ctx.config["mail.enabled"]
-    rows = []
-    for user in _unique(list(people)):
-        base = dict(recipient=user.username, case_id=case.id if case else None, kind=kind, subject=subject[:300],
-                    body=body)
-        rows.append(OutboxMessage(channel="in_app", **base))
-        if mail and user.email:
-            rows.append(OutboxMessage(channel="email", address=user.email, **base))
-    session.add_all(rows)
-    return len(rows)
+    """Tell each person, in the app and on the channels they keep (engine.notify.channels)."""
+    return channels.queue(ctx, session, people, case, kind, subject, body)
 
 
 def local_text(at: datetime, zone: Any) -> str:

@@ -1,6 +1,7 @@
 """The outbox sender: delivers the notifications that engine operations queued in their own transaction.
 
-In-app messages become Notification rows; e-mails go out over SMTP (engine.notify.mailer). A batch is first
+In-app messages become Notification rows; e-mails go out over SMTP (engine.notify.mailer), text messages
+through the SMS gateway (engine.notify.sms). A batch is first
 claimed (its rows hidden from other senders for a while) so that a long SMTP exchange holds no
 database transaction open. A message that cannot be sent is retried later, waiting twice as long
 each time; after `outbox.max_attempts` it is marked failed and kept for an administrator. A crash
@@ -17,7 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from engine import clock
-from engine.notify import mailer
+from engine.notify import mailer, sms
 from engine.store import Notification, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -36,12 +37,15 @@ def deliver_due(ctx: Any, now: datetime | None = None) -> int:
             return delivered
         delivered += _deliver_in_app(ctx, [r for r in rows if r.channel == "in_app"])
         delivered += _deliver_email(ctx, [r for r in rows if r.channel == "email"])
+        delivered += _deliver_sms(ctx, [r for r in rows if r.channel == "sms"])
         if len(rows) < batch:
             return delivered
 
 
 def _claim(ctx: Any, now: datetime, batch: int) -> list[OutboxMessage]:
-    channels = ["in_app", "email"] if ctx.config["mail.enabled"] else ["in_app"]  # e-mail waits until mail is on
+    # e-mail and SMS wait (pending) while their channel is switched off
+    channels = ["in_app"] + (["email"] if ctx.config["mail.enabled"] else []) + \
+        (["sms"] if ctx.config["sms.enabled"] else [])
     due = (OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= now, OutboxMessage.channel.in_(channels))
     with ctx.db.session() as session:
         ids = list(session.scalars(select(OutboxMessage.id).where(*due)
@@ -89,12 +93,35 @@ def _deliver_email(ctx: Any, rows: list[OutboxMessage]) -> int:
             except mailer.Refused as err:
                 _failed(ctx, row, str(err))
                 continue
-            with ctx.db.session() as session:
-                session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
-                                .values(state="sent", sent_at=clock.now(), attempts=OutboxMessage.attempts + 1,
-                                        last_error=None).execution_options(synchronize_session=False))
+            _sent(ctx, row)
             sent += 1
     return sent
+
+
+def _deliver_sms(ctx: Any, rows: list[OutboxMessage]) -> int:
+    if not rows:
+        return 0
+    gateway, limit, sent = sms.gateway(ctx.config), ctx.config["sms.max_chars"], 0
+    for index, row in enumerate(rows):
+        try:
+            gateway.send(row.address or "", sms.shorten(row.subject, row.body, limit))
+        except sms.Unavailable as err:
+            for waiting in rows[index:]:
+                _failed(ctx, waiting, str(err))
+            break
+        except sms.Refused as err:
+            _failed(ctx, row, str(err))
+            continue
+        _sent(ctx, row)
+        sent += 1
+    return sent
+
+
+def _sent(ctx: Any, row: OutboxMessage) -> None:
+    with ctx.db.session() as session:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
+                        .values(state="sent", sent_at=clock.now(), attempts=OutboxMessage.attempts + 1,
+                                last_error=None).execution_options(synchronize_session=False))
 
 
 def _failed(ctx: Any, row: OutboxMessage, error: str) -> None:
@@ -107,8 +134,9 @@ def _failed(ctx: Any, row: OutboxMessage, error: str) -> None:
             attempts=attempts, last_error=error[:2000], state="failed" if give_up else "pending",
             next_attempt_at=now if give_up else now + wait).execution_options(synchronize_session=False))
     if give_up:
-        log.error("gave up mailing %s to %s after %d attempts: %s", row.kind, row.address, attempts, error)
+        log.error("gave up sending %s (%s) to %s after %d attempts: %s", row.kind, row.channel, row.address,
+                  attempts, error)
     else:
-        log.warning("mailing %s to %s failed (attempt %d, next in %s): %s", row.kind, row.address, attempts, wait,
-                    error)
+        log.warning("sending %s (%s) to %s failed (attempt %d, next in %s): %s", row.kind, row.channel, row.address,
+                    attempts, wait, error)
 
