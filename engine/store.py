@@ -292,6 +292,18 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
 
 
+class StartKey(Base):
+    """The idempotency key a case was started with (engine.cases.starts): one case per key and person."""
+
+    __tablename__ = "start_keys"
+    __table_args__ = (UniqueConstraint("username", "key", name="uq_start_keys_user_key"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(100))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
 class Notification(Base):
     """An in-app notification a user sees in their list until they mark it read."""
 

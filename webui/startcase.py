@@ -8,6 +8,7 @@ proposal committee registers a paper submission and names its author in the form
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -16,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine.bpmn import library
-from engine.cases import permissions, runtime, startforms
+from engine.cases import permissions, runtime, startforms, starts
 from engine.errors import Invalid
 from engine.store import ProcessDefinition
 
@@ -47,8 +48,10 @@ def _render(definition: ProcessDefinition, submitted: dict[str, Any] | None = No
             errors: dict[str, str] | None = None, general: list[str] | None = None, status: int = 200) -> Any:
     form = ctx().start_forms.get(definition)
     fields = taskform.field_views(_fields(form), {}, None, str(get_locale() or ""), submitted, errors)
+    # a form sent back with its errors keeps its key: once it is right, it still starts one case
+    key = request.form.get("submission_key") if request.method == "POST" else None
     return render_template("start_case.html", definition=definition, start_form=form, fields=fields,
-                           general_errors=general or []), status
+                           general_errors=general or [], submission_key=key or uuid.uuid4().hex), status
 
 
 @bp.get("/cases/new")
@@ -75,11 +78,17 @@ def submit(key: str) -> Any:
     # a title field of the page's own is the case title; the form's own `title` travels in the data
     title = "" if start_form.has_title else str(data.pop(startforms.TITLE, "") or "")
     try:
-        case = runtime.start_case(ctx(), session, me(), definition.key, title, data)
+        # the page's key: the same form sent twice (a double click, Back then send) starts one case
+        once = starts.check_key(request.form.get("submission_key"))
+        case, started = starts.start_once(session, me(), once,
+                                          lambda: runtime.start_case(ctx(), session, me(), definition.key, title, data))
     except Invalid as err:
         session.rollback()
         beside, general = taskform.field_errors(err.details, _fields(start_form))
         return _render(definition, values, beside, general or ([] if beside else [err.message]), 422)
-    session.commit()
-    flash(_("Case %(number)s is started: %(title)s", number=case.number or case.id, title=case.title), "info")
+    if started:
+        flash(_("Case %(number)s is started: %(title)s", number=case.number or case.id, title=case.title), "info")
+    else:
+        flash(_("This form was already sent: case %(number)s was started then, not again.",
+                number=case.number or case.id), "info")
     return redirect(url_for("cases.show", case_id=case.id))

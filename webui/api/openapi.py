@@ -144,12 +144,19 @@ def document() -> dict[str, Any]:
                      "description": "data is checked against the process's start_form (422, one detail per "
                                     "field; other keys pass through). The start event's camunda:initiator "
                                     "variable (e.g. proposer) is the caller's user name unless data names "
-                                    "another user: a clerk registering a paper submission names the author.",
+                                    "another user: a clerk registering a paper submission names the author. "
+                                    "With an Idempotency-Key header, a repeated call with the same key gives "
+                                    "the case the first call started (200), and starts no other.",
+                     "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                                     "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:\\-]{8,100}$"},
+                                     "description": "the same key for every retry of one submission"}],
                      "requestBody": {"required": True, "content": {"application/json": {"schema": {
                          "type": "object", "required": ["process_key"], "properties": {
                              "process_key": {"type": "string"}, "title": {"type": "string"},
                              "data": {"type": "object"}}}}}},
-                     "responses": {"201": case_ok, **_errors(400, 401, 403, 404, 422)}},
+                     "responses": {"201": case_ok, "200": {**case_ok, "description": "Started before with this "
+                                                           "Idempotency-Key: that case"},
+                                   **_errors(400, 401, 403, 404, 422)}},
             "get": {"summary": "Cases visible to the caller, newest first",
                     "parameters": [
                         {"name": "status", "in": "query", "schema": {

@@ -8,7 +8,7 @@ from flask import Response, jsonify, request
 
 from engine import identity
 from engine.bpmn import library
-from engine.cases import instances, permissions, queries, runtime, tasks
+from engine.cases import instances, permissions, queries, runtime, starts, tasks
 from engine.draw.render import render_svg
 from engine.errors import BadRequest, Invalid, TooLarge
 from engine.store import Case
@@ -97,9 +97,11 @@ def start_case() -> Any:
     if not isinstance(title, str):
         raise Invalid("the title must be text", [{"field": "title", "message": "must be text"}])
     session = db()
-    case = runtime.start_case(ctx(), session, user, key, title, body.get("data"))
-    session.commit()
-    return _case_answer(case, 201)
+    # a retry with the key of an earlier call gets that call's case, 200 instead of 201, and nothing new
+    once = starts.check_key(request.headers.get("Idempotency-Key"))
+    case, started = starts.start_once(session, user, once,
+                                      lambda: runtime.start_case(ctx(), session, user, key, title, body.get("data")))
+    return _case_answer(case, 201 if started else 200)
 
 
 @api.get("/cases")
