@@ -113,6 +113,22 @@ def public_only(session: Session, declarations: Declarations, user: User, case: 
     return bool(user_roles(session, user, case.id) & set(declarations.public_only))
 
 
+def entry_public(session: Session, declarations: Declarations, user: User, case: Case, asked: bool) -> bool:
+    """Whether a note or file someone adds is shown to the proposer: when marked so, and always when its
+    author sees only such entries (what a proposer writes is theirs to read)."""
+    return bool(asked) or public_only(session, declarations, user, case)
+
+
+HIDDEN_EVENTS = ("note_added", "attachment_added")
+
+
+def visible_events(events: list[Any], public_only_view: bool) -> list[Any]:
+    """The case's events as a public-only reader sees them: internal notes and files leave no trace."""
+    if not public_only_view:
+        return events
+    return [e for e in events if e.kind not in HIDDEN_EVENTS or (e.data or {}).get("public")]
+
+
 def may(session: Session, declarations: Declarations, user: User, case: Case, action: str) -> bool:
     """Whether the user holds one of the roles the process gives `action` (the caller has checked that they
     may see the case). A process that does not name the action's roles leaves it to everyone who sees the
