@@ -139,7 +139,8 @@ def prepare(form: StartForm, session: Session, user: User, title: str, data: dic
         elif named != user.username:
             if not roles.may_start_on_behalf(declarations, user):
                 raise Forbidden(f"a case you start names you as {form.initiator}: only the offices that register "
-                                f"cases on someone's behalf may name {named!r}")
+                                f"cases on someone's behalf may name {named!r}",
+                                [{"field": form.initiator, "message": "names someone else: leave it empty"}])
             other = identity.get_user(session, named) if isinstance(named, str) else None
             if other is None or not other.active:
                 raise Invalid(f"{form.initiator} must name a user: there is no active user {named!r}",
