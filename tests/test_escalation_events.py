@@ -14,7 +14,7 @@ from engine.cases import runtime
 from engine.schedule import timers
 from engine.store import Case, EventRow, TaskRow, TimerRow
 
-from .bpmn_util import NAMESPACES
+from .bpmn_util import NAMESPACES, declarations
 from .conftest import deploy_xml
 
 
@@ -23,7 +23,8 @@ def definitions(process_id: str, body: str) -> str:
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<bpmn:definitions {NAMESPACES} id="defs_{process_id}" targetNamespace="http://bpmn.io/schema/bpmn">\n'
             f'<bpmn:escalation id="esc_late" name="办理受阻" escalationCode="blocked"/>\n'
-            f'<bpmn:process id="{process_id}" name="{process_id}" isExecutable="true">\n{body}\n</bpmn:process>\n'
+            f'<bpmn:process id="{process_id}" name="{process_id}" isExecutable="true">\n'
+            f'{declarations({"start:inputs": "due"})}{body}\n</bpmn:process>\n'
             f'</bpmn:definitions>\n')
 
 

@@ -30,8 +30,7 @@ from engine.bpmn.parser import BpmnFileError, parse_xml
 ACTIONS = ("start_on_behalf", "record_communications", "confirm_communications")
 ENGINE = "engine"  # a message only the engine delivers (from another case)
 KINDS = ("user", "group")
-_NAME = re.compile(r"[A-Za-z_][\w.-]*")
-_HOLDER = re.compile(r"(user|group):\s*(?:'([^']+)'|([A-Za-z_][\w.]*))")
+_HOLDER = re.compile(r"(user|group):\s*(?:'([^']+)'|(\w+))")
 
 
 @dataclass(frozen=True)
@@ -83,6 +82,9 @@ def parse_holders(value: str) -> tuple[list[Holder], list[str]]:
             problems.append(f"'{item}' is not user:<variable>, group:<variable>, user:'<name>' or group:'<name>'")
             continue
         kind, literal, variable = match.groups()
+        if variable is not None and not variable.isidentifier():
+            problems.append(f"'{variable}' is not a variable name")
+            continue
         holders.append(Holder(kind, variable=variable) if variable else Holder(kind, name=literal.strip()))
     return holders, problems
 
@@ -101,13 +103,13 @@ def read(process: etree._Element) -> tuple[Declarations, list[tuple[etree._Eleme
         if prefix == "role":
             holders, wrong = parse_holders(value)
             problems += [(prop, f"{name}: {w}") for w in wrong]
-            if not _NAME.fullmatch(rest):
+            if not rest.isidentifier():
                 problems.append((prop, f"{name}: a role is named with letters, digits and _"))
             roles[rest] = (*roles.get(rest, ()), *holders)
         elif name == "start:inputs":
             inputs.update(_items(value))
             problems += [(prop, f"{name}: '{v}' is not a variable name")
-                         for v in _items(value) if not _NAME.fullmatch(v)]
+                         for v in _items(value) if not v.isidentifier()]
         elif prefix == "may":
             if rest not in ACTIONS:
                 problems.append((prop, f"{name}: unknown action '{rest}' (known: {', '.join(ACTIONS)})"))
