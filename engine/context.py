@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from engine import clock
 from engine.cases.instances import SpecCache
+from engine.cases.roles import DeclarationCache
 from engine.cases.startforms import StartFormCache
 from engine.config import Config
 from engine.scripting.script_engine import SandboxedScriptEngine
@@ -40,6 +41,7 @@ class EngineContext:
     script_engine: SandboxedScriptEngine
     specs: SpecCache = field(default_factory=SpecCache)
     start_forms: StartFormCache = field(default_factory=StartFormCache)
+    declarations: DeclarationCache = field(default_factory=DeclarationCache)  # roles, start data, messages
     numberers: dict[str, Numberer] = field(default_factory=dict)
     # called after each change with the case's earliest waiting timer due (or None) so a scheduler can wake
     timer_listeners: list[Callable[[Any], None]] = field(default_factory=list)

@@ -241,6 +241,7 @@ class CaseNote(Base):
     at: Mapped[datetime] = mapped_column(default=clock.now)
     body: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    public: Mapped[bool] = mapped_column(Boolean, default=False)  # shown to the proposer; else internal
 
 
 class Attachment(Base):
@@ -256,6 +257,20 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(default=clock.now)
+    public: Mapped[bool] = mapped_column(Boolean, default=False)  # shown to the proposer; else internal
+
+
+class CaseParticipant(Base):
+    """Who holds a role in a case (engine.cases.roles), rewritten from the case data on every save, so
+    that visibility and permissions read indexed rows, never the serialized workflow."""
+
+    __tablename__ = "case_participants"
+    __table_args__ = (Index("ix_case_participants_kind_name", "kind", "name"),)
+    case_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                         ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(5), primary_key=True)  # user or group
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
 
 
 class Lease(Base):

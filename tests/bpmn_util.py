@@ -10,15 +10,27 @@ NAMESPACES = (
 )
 
 
-def bpmn(body: str, process_id: str = "p", name: str = "Test process", process_attrs: str = "") -> str:
-    """Wrap process content in a Camunda Modeler-style definitions document."""
+def declarations(declared: dict[str, str] | None) -> str:
+    """The process's camunda:properties (engine.bpmn.declarations), e.g. {"start:inputs": "wait"}."""
+    if not declared:
+        return ""
+    props = "".join(f'<camunda:property name="{k}" value="{v}" />' for k, v in declared.items())
+    return f"<bpmn:extensionElements><camunda:properties>{props}</camunda:properties></bpmn:extensionElements>"
+
+
+def bpmn(body: str, process_id: str = "p", name: str = "Test process", process_attrs: str = "",
+         declare: dict[str, str] | None = None) -> str:
+    """Wrap process content in a Camunda Modeler-style definitions document; `declare` gives the process's
+    declarations (roles, start inputs, message senders)."""
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<bpmn:definitions {NAMESPACES} id="defs_{process_id}" targetNamespace="http://bpmn.io/schema/bpmn">\n'
-            f'<bpmn:process id="{process_id}" name="{name}" isExecutable="true" {process_attrs}>\n{body}\n'
+            f'<bpmn:process id="{process_id}" name="{name}" isExecutable="true" {process_attrs}>\n'
+            f'{declarations(declare)}{body}\n'
             f'</bpmn:process>\n</bpmn:definitions>\n')
 
 
-def one_task(process_id: str = "p", task_attrs: str = 'camunda:candidateGroups="clerks"', form: str = "") -> str:
+def one_task(process_id: str = "p", task_attrs: str = 'camunda:candidateGroups="clerks"', form: str = "",
+             declare: dict[str, str] | None = None) -> str:
     """start -> user task -> end."""
     ext = f"<bpmn:extensionElements><camunda:formData>{form}</camunda:formData></bpmn:extensionElements>" if form else ""
     return bpmn(f"""
@@ -27,4 +39,4 @@ def one_task(process_id: str = "p", task_attrs: str = 'camunda:candidateGroups="
     <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
   <bpmn:endEvent id="done"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
   <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work"/>
-  <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="done"/>""", process_id)
+  <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="done"/>""", process_id, declare=declare)

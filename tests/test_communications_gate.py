@@ -35,7 +35,8 @@ def clerk(api, ctx):
 
 def contact(ctx, case_id: int, kind: str) -> None:
     with ctx.db.session() as session:
-        notes.add_note(session, identity.get_user(session, "edu_clerk"), session.get(Case, case_id), kind,
+        case = session.get(Case, case_id)
+        notes.add_note(session, ctx.declarations.for_case(case), identity.get_user(session, "edu_clerk"), case, kind,
                        f"{kind} with the deputy", {"method": "phone", "date": "2026-03-05", "participants": "赵代表"})
 
 
@@ -79,8 +80,9 @@ def test_confirming_the_results_waits_for_the_talk_after_the_handling(api, ctx, 
 def test_a_comment_is_no_communication_and_other_processes_are_not_gated(api, ctx, clerk):
     case = api.start(clerk, "suggestion").get_json()
     with ctx.db.session() as session:
-        notes.add_note(session, identity.get_user(session, "edu_clerk"), session.get(Case, case["id"]), "comment",
-                       "called the deputy")
+        row = session.get(Case, case["id"])
+        notes.add_note(session, ctx.declarations.for_case(row), identity.get_user(session, "edu_clerk"), row,
+                       "comment", "called the deputy")
     assert complete(api, clerk, case, "draft_reply").status_code == 422
     other = api.start(clerk, "other").get_json()
     assert complete(api, clerk, other, "draft_reply").status_code == 200

@@ -50,7 +50,8 @@ CASES = [
 @pytest.fixture
 def district(ctx):
     workflows.install(ctx)
-    deploy_xml(ctx, one_task("suggestion", 'camunda:candidateGroups="liaison_office"'), "suggestion.bpmn")
+    deploy_xml(ctx, one_task("suggestion", 'camunda:candidateGroups="liaison_office"',
+                                  declare={"start:inputs": "lead_unit, assigned_at, reply_due, session_label, replied_at, face_reply"}), "suggestion.bpmn")
     with time_machine.travel(TODAY), ctx.db.session() as session:
         identity.add_user(session, "liaison", "secret-pw", ["liaison_office"])
         for unit in ("unit_education", "unit_transport", "unit_health", "unit_civil"):

@@ -91,7 +91,8 @@ def test_assignee_and_candidate_users_from_expressions(api):
     api.user("ann")
     api.user("bob")
     api.user("cat")
-    xml = one_task("expr", 'camunda:assignee="${owner}" camunda:candidateUsers="cat, ${helper}"')
+    xml = one_task("expr", 'camunda:assignee="${owner}" camunda:candidateUsers="cat, ${helper}"',
+                   declare={"start:inputs": "owner, helper"})
     assert api.deploy("designer", xml).status_code == 201
     case = api.start("ann", "expr", {"owner": "bob", "helper": "ann"}).get_json()
     [task] = case["active_tasks"]

@@ -80,7 +80,8 @@ def world(ctx, app, api, tmp_path):
     api.user("ann", ("clerks",))
     api.user("bob", ("clerks",))
     api.user("carl", ("unit_b",))
-    deploy_xml(ctx, one_task("reply", 'camunda:candidateGroups="clerks"', FORM), "reply.bpmn")
+    deploy_xml(ctx, one_task("reply", 'camunda:candidateGroups="clerks"', FORM,
+                             declare={"start:inputs": "unit, contact, proposer"}), "reply.bpmn")
     with ctx.db.session() as session:
         case = runtime.start_case(ctx, session, identity.get_user(session, "carl"), "reply", "关于路灯的建议",
                                   {"unit": "unit_transport", "contact": "王先生", "proposer": "赵代表"})

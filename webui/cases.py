@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from engine import clock
-from engine.cases import attachments, instances, notes, queries, supervision, tasks, timeline
+from engine.cases import attachments, instances, notes, queries, roles, supervision, tasks, timeline
 from engine.cases.inbox import active_users, due_mark
 from engine.draw.render import RenderError, render_svg
 from engine.errors import Invalid, NotFound, TooLarge
@@ -163,12 +163,15 @@ def _field_messages(err: Invalid, messages: dict[str, Any]) -> dict[str, str]:
 def _case_page(case: Case, status: int = 200, **forms: Any) -> Any:
     """Render the case page; `forms` carries a rejected form's errors and values."""
     session = db()
-    events = queries.case_history(session, case.id)
+    declared = ctx().declarations.for_case(case)
+    # a proposer or co-signer sees the entries marked for them, and no trace of the internal ones
+    public_view = roles.public_only(session, declared, me(), case)
+    events = roles.visible_events(queries.case_history(session, case.id), public_view)
     entries = timeline.entries(session, case, events)
     open_tasks = tasks.open_tasks_of_case(session, case.id)
     contacts = notes.contacts_in_date_order(session, case.id)
-    comments = notes.list_notes(session, case.id, [notes.COMMENT])
-    files = attachments.list_for_case(session, case.id)
+    comments = notes.list_notes(session, case.id, [notes.COMMENT], public_only=public_view)
+    files = attachments.list_for_case(session, case.id, public_only=public_view)
     names = timeline.display_names(session, [case.started_by, *(e.actor for e in events),
                                              *(t.assignee for t in open_tasks), *(n.author for n in contacts),
                                              *(n.author for n in comments), *(f.uploaded_by for f in files)])
@@ -192,6 +195,8 @@ def _case_page(case: Case, status: int = 200, **forms: Any) -> Any:
         is_supervisor=current_user.is_supervisor, today=to_user_timezone(clock.now()).date().isoformat(),
         # a supervisor reassigns any open task from here, to anyone (the inbox shows only their own)
         reassign_to=active_users(session) if current_user.is_supervisor and open_tasks else [],
+        public_view=public_view, may_record=roles.may(session, declared, me(), case, "record_communications"),
+        may_answer=roles.may(session, declared, me(), case, "confirm_communications"), answer_error=None,
         contact_errors={}, contact_values={}, comment_errors={}, comment_values={}, file_error=None)
     context.update(forms)
     return render_template("case.html", **context), status
@@ -248,7 +253,7 @@ def add_contact(case_id: int) -> Any:
     case = queries.get_case(db(), me(), case_id)
     values = {k: (request.form.get(k) or "").strip() for k in ("kind", "date", "method", "participants", "body")}
     try:
-        notes.add_note(db(), me(), case, values["kind"], values["body"],
+        notes.add_note(db(), ctx().declarations.for_case(case), me(), case, values["kind"], values["body"],
                        {"date": values["date"], "method": values["method"], "participants": values["participants"]},
                        kinds=notes.CONTACT_KINDS)
         db().commit()
@@ -263,18 +268,40 @@ def add_contact(case_id: int) -> Any:
     return redirect(url_for("cases.show", case_id=case.id) + "#communications")
 
 
+@bp.post("/cases/<int:case_id>/contacts/<int:note_id>/answer")
+@login_required
+def answer_contact(case_id: int, note_id: int) -> Any:
+    """The proposer confirms or disputes a recorded communication (the engine checks their role)."""
+    case = queries.get_case(db(), me(), case_id)
+    answer = request.form.get("answer") or ""
+    try:
+        notes.answer_contact(db(), ctx().declarations.for_case(case), me(), case, note_id, answer,
+                             request.form.get("comment") or "")
+        db().commit()
+    except Invalid as err:
+        db().rollback()
+        fields = {d.get("field") for d in err.details}
+        message = _("Say what was not so when you dispute a communication.") if "comment" in fields \
+            else _("Choose whether you confirm or dispute the communication.")
+        return _case_page(case, 422, answer_error=message)
+    flash(_("Your answer is recorded.") if answer == "confirmed" else _("Your objection is recorded."), "info")
+    return redirect(url_for("cases.show", case_id=case.id) + "#communications")
+
+
 @bp.post("/cases/<int:case_id>/comments")
 @login_required
 def add_comment(case_id: int) -> Any:
     case = queries.get_case(db(), me(), case_id)
     body = (request.form.get("body") or "").strip()
+    public = request.form.get("public") == "1"
     try:
-        notes.add_note(db(), me(), case, notes.COMMENT, body)
+        notes.add_note(db(), ctx().declarations.for_case(case), me(), case, notes.COMMENT, body, public=public)
         db().commit()
     except Invalid as err:
         db().rollback()
         messages = {"body": _("Write a comment (at most %(n)d characters).", n=notes.BODY_MAX)}
-        return _case_page(case, 422, comment_errors=_field_messages(err, messages), comment_values={"body": body})
+        return _case_page(case, 422, comment_errors=_field_messages(err, messages),
+                          comment_values={"body": body, "public": public})
     flash(_("Your comment is added."), "info")
     return redirect(url_for("cases.show", case_id=case.id) + "#comments")
 
@@ -287,8 +314,9 @@ def upload(case_id: int) -> Any:
     if file is None or not file.filename:
         return _case_page(case, 422, file_error=_("Choose a file to attach."))
     config = ctx().config
+    public = roles.entry_public(db(), ctx().declarations.for_case(case), me(), case, request.form.get("public") == "1")
     try:
-        row = attachments.store(db(), config, me(), case, file.filename, file.stream)
+        row = attachments.store(db(), config, me(), case, file.filename, file.stream, public=public)
         db().commit()
     except (Invalid, TooLarge) as err:
         db().rollback()
@@ -310,7 +338,7 @@ def upload(case_id: int) -> Any:
 @login_required
 def attachment(attachment_id: int) -> Any:
     try:
-        row, path = attachments.open_for(db(), ctx().config, me(), attachment_id)
+        row, path = attachments.open_for(db(), ctx().config, me(), attachment_id, ctx().declarations)
     except NotFound:
         abort(404)
     answer = send_file(path, mimetype=row.content_type, as_attachment=True, download_name=row.file_name,

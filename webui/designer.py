@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from engine.bpmn import library
 from engine.bpmn.lint import Problem
+from engine.cases import queries
 from engine.cases.inbox import due_mark
 from engine.draw.render import RenderError, render_svg
 from engine.errors import NotFound
@@ -220,10 +221,14 @@ def version(key: str, version: int) -> Any:
     session = db()
     definition = _version_or_404(key, version)
     view, draw_error = _version_drawing(definition.bpmn_xml or "")
-    cases = library.running_cases(session, definition.id)
+    # a designer sees how many cases wait where, not the cases: those listed are the ones they may see anyway
+    cases = queries.visible_running_cases(session, me(), definition.id)
+    names = library.element_names((definition.bpmn_xml or "").encode("utf-8"))
+    waiting = sorted(queries.waiting_by_element(session, definition.id).items(), key=lambda item: (-item[1], item[0]))
     soon = ctx().config["supervise.due_soon_days"]
     return render_template("designer_version.html", d=definition, summary=library.version_summary(session, definition),
                            versions=library.versions(session, key), cases=cases, view=view, draw_error=draw_error,
+                           waiting=[(element, names.get(element, ""), n) for element, n in waiting],
                            marks={c.id: due_mark(c.due_at, soon) for c in cases})
 
 

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from engine.cases import attachments, runtime, tasks
+from engine.cases import attachments, roles, runtime, tasks
 from engine.cases import inbox as inbox_queries
 from engine.errors import CaseworkError, Conflict, Forbidden, Invalid, NotFound, TooLarge
 
@@ -219,8 +219,10 @@ def _store_files(session: Any, row: Any, case: Any) -> list[str]:
         if not upload or not upload.filename:
             continue
         try:
+            # what a proposer sends with their task is theirs to read; a unit's files stay internal
+            public = roles.entry_public(session, ctx().declarations.for_case(case), me(), case, False)
             stored = attachments.store(session, ctx().config, me(), case, upload.filename, upload.stream,
-                                       task_id=row.id)
+                                       task_id=row.id, public=public)
         except (TooLarge, Invalid) as err:
             raise _FileRefused(upload.filename, err) from err
         names.append(stored.file_name)

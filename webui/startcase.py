@@ -18,7 +18,7 @@ from flask_login import login_required
 
 from engine.bpmn import library
 from engine.cases import permissions, runtime, startforms, starts
-from engine.errors import Invalid
+from engine.errors import Forbidden, Invalid
 from engine.store import ProcessDefinition
 
 from . import taskform
@@ -82,6 +82,12 @@ def submit(key: str) -> Any:
         once = starts.check_key(request.form.get("submission_key"))
         case, started = starts.start_once(session, me(), once,
                                           lambda: runtime.start_case(ctx(), session, me(), definition.key, title, data))
+    except Forbidden as err:  # naming someone else without registering for others: said beside the field
+        session.rollback()
+        beside = {d["field"]: _("You start cases in your own name: leave this empty. Only the office that "
+                                "registers cases on someone's behalf names another person.")
+                  for d in err.details if d.get("field")}
+        return _render(definition, values, beside, [] if beside else [err.message], 403)
     except Invalid as err:
         session.rollback()
         beside, general = taskform.field_errors(err.details, _fields(start_form))

@@ -148,7 +148,8 @@ class District:
             occurrence = walk.done.get(element, 0) + 1
             who = self.actor(row)
             for kind, body in walk.plan.contacts_before(element, occurrence):
-                notes.add_note(session, self.user(session, who), case, kind, body, {
+                declared = self.ctx.declarations.for_case(case)
+                notes.add_note(session, declared, self.user(session, who), case, kind, body, {
                     "method": "visit" if kind != "contact_during" else "phone",
                     "date": now.astimezone(self.zone).date().isoformat(),
                     "participants": f"{walk.plan.proposer_name()}、{head_name(walk.plan.lead)}"})

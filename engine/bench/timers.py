@@ -39,6 +39,8 @@ TIMED = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
   xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="bench_timer_defs" targetNamespace="http://bpmn.io/schema/bpmn">
   <bpmn:process id="{key}" name="Timer benchmark" isExecutable="true">
+    <bpmn:extensionElements><camunda:properties>
+      <camunda:property name="start:inputs" value="due" /></camunda:properties></bpmn:extensionElements>
     <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:intermediateCatchEvent id="wait" name="Wait">
       <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>

@@ -17,6 +17,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import XSD_PATH
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
+from engine.bpmn import declarations
 from engine.bpmn.formdata import BPMN_NS, CAMUNDA
 from engine.bpmn.parser import BpmnFileError, CaseworkParser, original_id, parse_xml, service_implementation
 
@@ -89,6 +90,8 @@ class _FileChecker:
             self.check_service(node)
         for node in self.root.iter(B + 'dataStore'):
             self.add(node, 'data stores are not supported; keep case data in task data')
+        for node, message, element_id in declarations.lint(self.root):  # roles, start data, message senders
+            self.add(node, message, element_id)
         return self.problems
 
     def check_schema(self):

@@ -1,5 +1,6 @@
 """Files on a case (reply documents and the like): checked, stored on disk by content hash, and
-handed out only to people who may see the case. The database row holds the name and the hash."""
+handed out only to people who may see the case; to a proposer or co-signer (engine.cases.roles) only
+those marked for them. The database row holds the name and the hash."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.cases import permissions, projections
+from engine.cases import permissions, projections, roles
 from engine.config import Config
 from engine.errors import Invalid, NotFound, TooLarge
 from engine.store import Attachment, Case, User
@@ -63,8 +64,9 @@ def storage_path(config: Config, sha256: str) -> Path:
 
 
 def store(session: Session, config: Config, user: User, case: Case, file_name: str, stream: BinaryIO,
-          task_id: str | None = None) -> Attachment:
-    """Check and keep a file; nothing is written to the database unless the file is whole on disk."""
+          task_id: str | None = None, public: bool = False) -> Attachment:
+    """Check and keep a file; nothing is written to the database unless the file is whole on disk.
+    `public`: shown to the proposer too (the caller decides: engine.cases.roles.entry_public)."""
     name = _clean_name(file_name or "")
     extension = _extension(name)
     allowed = allowed_types(config)
@@ -102,25 +104,31 @@ def store(session: Session, config: Config, user: User, case: Case, file_name: s
             os.unlink(temp)
     row = Attachment(case_id=case.id, task_id=task_id, file_name=name, size=size, sha256=sha,
                      content_type=_CONTENT_TYPES.get(extension, "application/octet-stream"),
-                     uploaded_by=user.username, uploaded_at=clock.now())
+                     uploaded_by=user.username, uploaded_at=clock.now(), public=bool(public))
     session.add(row)
     projections.record_event(session, case, "attachment_added", user.username, name,
-                             data={"file_name": name, "size": size})
+                             data={"file_name": name, "size": size, "public": bool(public)})
     return row
 
 
-def list_for_case(session: Session, case_id: int) -> list[Attachment]:
-    return list(session.scalars(select(Attachment).where(Attachment.case_id == case_id)
-                                .order_by(Attachment.uploaded_at, Attachment.id)))
+def list_for_case(session: Session, case_id: int, public_only: bool = False) -> list[Attachment]:
+    stmt = select(Attachment).where(Attachment.case_id == case_id)
+    if public_only:
+        stmt = stmt.where(Attachment.public.is_(True))
+    return list(session.scalars(stmt.order_by(Attachment.uploaded_at, Attachment.id)))
 
 
-def open_for(session: Session, config: Config, user: User, attachment_id: int) -> tuple[Attachment, Path]:
-    """The attachment and where its bytes are, if the user may see its case; otherwise it does not exist."""
+def open_for(session: Session, config: Config, user: User, attachment_id: int,
+             declarations: roles.DeclarationCache) -> tuple[Attachment, Path]:
+    """The attachment and where its bytes are, if the user may see its case (and, when they see only the
+    proposer's entries, it is one of them); otherwise it does not exist."""
     row = session.get(Attachment, attachment_id)
     if row is None:
         raise NotFound(f"no attachment {attachment_id}")
     case = session.get(Case, row.case_id)
     if case is None or not permissions.may_see_case(session, user, case):
+        raise NotFound(f"no attachment {attachment_id}")
+    if not row.public and roles.public_only(session, declarations.for_case(case), user, case):
         raise NotFound(f"no attachment {attachment_id}")
     path = storage_path(config, row.sha256)
     if not path.exists():

@@ -1,4 +1,10 @@
-"""Notes on a case: comments, and the communications with the proposer (四沟通) with their details."""
+"""Notes on a case: comments, and the communications with the proposer (四沟通) with their details.
+
+Who records what follows the case's roles (engine.cases.roles): the communications are recorded by the roles
+the process gives may:record_communications (the units, the assigning office), and answered — confirmed or
+disputed — by those it gives may:confirm_communications (the proposer, the co-signers). A comment is internal
+unless marked for the proposer; a communication is always shown to them, and so is what they write themselves.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.cases import projections
-from engine.errors import Invalid
+from engine.bpmn.declarations import Declarations
+from engine.cases import projections, roles
+from engine.errors import Forbidden, Invalid, NotFound
 from engine.store import Case, CaseNote, User
 
 COMMENT = "comment"
@@ -19,14 +26,22 @@ COMMENT = "comment"
 CONTACT_KINDS = ("contact_before", "contact_during", "contact_at_reply", "contact_after")
 CONTACT_METHODS = ("visit", "meeting", "phone", "other")
 BODY_MAX = 5000
+ANSWERS = ("confirmed", "disputed")
+ANSWER_COMMENT_MAX = 500
 
 
-def add_note(session: Session, user: User, case: Case, kind: str, body: str,
-             data: dict[str, Any] | None = None, kinds: Iterable[str] | None = None) -> CaseNote:
+def add_note(session: Session, declarations: Declarations, user: User, case: Case, kind: str, body: str,
+             data: dict[str, Any] | None = None, kinds: Iterable[str] | None = None,
+             public: bool = False) -> CaseNote:
     """Add a comment or a communication record; the caller has checked the user may see the case.
 
     `kinds` narrows the kinds accepted (a form for communications only); when they are all
-    communications, a missing kind does not hide the other problems of the record."""
+    communications, a missing kind does not hide the other problems of the record. `public`: a comment
+    meant for the proposer too."""
+    records_contact = kind in CONTACT_KINDS or (kinds is not None and all(k in CONTACT_KINDS for k in kinds))
+    if records_contact and not roles.may(session, declarations, user, case, "record_communications"):
+        raise Forbidden("the communications with the proposer are recorded by the units handling the case and "
+                        "the assigning office; the proposer confirms or disputes them")
     body = (body or "").strip()
     data = dict(data or {})
     details = []
@@ -48,17 +63,50 @@ def add_note(session: Session, user: User, case: Case, kind: str, body: str,
         data["participants"] = str(data.get("participants") or "").strip()[:500]
     if details:
         raise Invalid("the note is not complete: " + ", ".join(d["field"] for d in details), details)
-    note = CaseNote(case_id=case.id, kind=kind, author=user.username, at=clock.now(), body=body, data=data)
+    public = bool(public) or contact or roles.public_only(session, declarations, user, case)
+    note = CaseNote(case_id=case.id, kind=kind, author=user.username, at=clock.now(), body=body, data=data,
+                    public=public)
     session.add(note)
-    projections.record_event(session, case, "note_added", user.username, kind, data={"kind": kind})
+    projections.record_event(session, case, "note_added", user.username, kind, data={"kind": kind, "public": public})
     return note
 
 
-def list_notes(session: Session, case_id: int, kinds: Iterable[str] | None = None) -> list[CaseNote]:
-    """The case's notes in the order they were written; only those of `kinds` when given."""
+def answer_contact(session: Session, declarations: Declarations, user: User, case: Case, note_id: Any,
+                   answer: str, comment: str = "") -> CaseNote:
+    """The proposer's (or a co-signer's) answer to a recorded communication: confirmed or disputed, with a
+    comment; answering again replaces their answer. The caller has checked the user may see the case."""
+    note = session.get(CaseNote, note_id) if isinstance(note_id, int) else None
+    if note is None or note.case_id != case.id or note.kind not in CONTACT_KINDS:
+        raise NotFound(f"no communication {note_id} on this case")
+    if not roles.may(session, declarations, user, case, "confirm_communications"):
+        raise Forbidden("only the proposer and the co-signers confirm or dispute the communications held with them")
+    comment = (comment or "").strip()
+    details = []
+    if answer not in ANSWERS:
+        details.append({"field": "answer", "message": f"must be one of {', '.join(ANSWERS)}"})
+    if len(comment) > ANSWER_COMMENT_MAX:
+        details.append({"field": "comment", "message": f"must have at most {ANSWER_COMMENT_MAX} characters"})
+    if answer == "disputed" and not comment:
+        details.append({"field": "comment", "message": "say what was not so"})
+    if details:
+        raise Invalid("the answer is not complete: " + ", ".join(d["field"] for d in details), details)
+    answers = dict((note.data or {}).get("answers") or {})
+    answers[user.username] = {"answer": answer, "comment": comment, "at": clock.now().isoformat()}
+    note.data = {**(note.data or {}), "answers": answers}  # a new dict: the JSON column sees the change
+    projections.record_event(session, case, "contact_answered", user.username, note.kind,
+                             data={"kind": note.kind, "answer": answer, "public": True})
+    return note
+
+
+def list_notes(session: Session, case_id: int, kinds: Iterable[str] | None = None,
+               public_only: bool = False) -> list[CaseNote]:
+    """The case's notes in the order they were written; only those of `kinds` when given, only those shown
+    to the proposer when `public_only`."""
     stmt = select(CaseNote).where(CaseNote.case_id == case_id)
     if kinds is not None:
         stmt = stmt.where(CaseNote.kind.in_(list(kinds)))
+    if public_only:
+        stmt = stmt.where(CaseNote.public.is_(True))
     return list(session.scalars(stmt.order_by(CaseNote.at, CaseNote.id)))
 
 

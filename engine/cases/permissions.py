@@ -8,7 +8,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from engine.errors import Forbidden, NotFound
 from engine.identity import is_designer, is_supervisor
-from engine.store import Case, ProcessDefinition, TaskCandidate, TaskRow, User
+from engine.store import Case, CaseParticipant, ProcessDefinition, TaskCandidate, TaskRow, User
 
 
 def is_candidate(user: User, row: TaskRow) -> bool:
@@ -81,7 +81,13 @@ def visible_cases(user: User) -> ColumnElement[bool] | None:
         TaskRow.case_id == Case.id, TaskRow.state == "open",
         or_((TaskCandidate.kind == "user") & (TaskCandidate.name == user.username),
             (TaskCandidate.kind == "group") & TaskCandidate.name.in_(groups))))
-    return or_(Case.started_by == user.username, via_task, via_candidate)
+    # a participant in one of the case's roles (engine.cases.roles): the proposer registered by an office,
+    # the co-signers, the units, the assigning office, the leaders in charge
+    via_role = exists(select(CaseParticipant.case_id).where(
+        CaseParticipant.case_id == Case.id,
+        or_((CaseParticipant.kind == "user") & (CaseParticipant.name == user.username),
+            (CaseParticipant.kind == "group") & CaseParticipant.name.in_(groups))))
+    return or_(Case.started_by == user.username, via_role, via_task, via_candidate)
 
 
 def may_see_case(session: Session, user: User, case: Case) -> bool:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine.cases import permissions
 from engine.errors import BadRequest, NotFound
-from engine.store import Case, EventRow, TaskCandidate, TaskRow, User
+from engine.store import Case, EventRow, TaskCandidate, TaskRow, TimerRow, User
 
 CASE_STATUSES = ("running", "completed", "cancelled", "error")
 
@@ -82,3 +82,27 @@ def list_tasks(session: Session, user: User, scope: str = "mine", limit: int = 1
 def count_cases(session: Session) -> dict[str, int]:
     rows = session.execute(select(Case.status, func.count()).group_by(Case.status))
     return {status: n for status, n in rows}
+
+
+def waiting_by_element(session: Session, definition_id: int) -> dict[str, int]:
+    """Running cases of one definition version per element they wait at (open tasks, waiting BPMN timers):
+    what a designer sees of the cases without seeing any of them."""
+    counts: dict[str, int] = {}
+    bpmn_timer = (TimerRow.state == "waiting") & TimerRow.kind.not_in(("reminder", "escalation"))
+    for model, waiting in ((TaskRow, TaskRow.state == "open"), (TimerRow, bpmn_timer)):
+        rows = session.execute(select(model.element_id, func.count(func.distinct(model.case_id)))
+                               .join(Case, Case.id == model.case_id)
+                               .where(Case.definition_id == definition_id, Case.status == "running", waiting)
+                               .group_by(model.element_id))
+        for element_id, n in rows:
+            counts[element_id] = counts.get(element_id, 0) + n
+    return counts
+
+
+def visible_running_cases(session: Session, user: User, definition_id: int, limit: int = 200) -> list[Case]:
+    """The running cases of one definition version that the user may see anyway (oldest first)."""
+    stmt = select(Case).where(Case.definition_id == definition_id, Case.status == "running")
+    clause = permissions.visible_cases(user)
+    if clause is not None:
+        stmt = stmt.where(clause)
+    return list(session.scalars(stmt.order_by(Case.created_at, Case.id).limit(limit)))

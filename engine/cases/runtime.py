@@ -22,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import clock
 from engine.bpmn import library
-from engine.cases import cycles, deadlines, forms, instances, permissions, projections, startforms
+from engine.cases import cycles, deadlines, forms, instances, permissions, projections, roles, startforms
 from engine.errors import Conflict, Invalid, NotFound
 from engine.store import Case, TaskRow, TimerRow, User
 
@@ -108,6 +108,8 @@ def _save(ctx: EngineContext, session: Session, case: Case, workflow: Any, befor
     case.data = projections.case_data(workflow)
     case.stage = _stage(workflow, case.data)
     case.updated_at = clock.now()
+    with session.no_autoflush:
+        roles.sync(session, case, ctx.declarations.for_case(case))  # the participants follow the data
     if error:
         case.status, case.error_message = "error", error
         projections.record_event(session, case, "case_error", actor, error)
@@ -138,7 +140,8 @@ def start_case(ctx: EngineContext, session: Session, user: User, process_key: st
     if data is not None and not isinstance(data, dict):
         raise Invalid("data must be a JSON object", [{"field": "data", "message": "must be an object"}])
     # the start form checks the data, names the initiator and may give the title (engine.cases.startforms)
-    title, initial = startforms.prepare(ctx.start_forms.get(definition), session, user, title or "", data or {})
+    title, initial = startforms.prepare(ctx.start_forms.get(definition), session, user, title or "", data or {},
+                                        ctx.declarations.get(definition))
     title = title.strip()
     if len(title) > TITLE_MAX:
         raise Invalid(f"the title is too long ({len(title)} characters, at most {TITLE_MAX})",
@@ -202,6 +205,8 @@ def send_message(ctx: EngineContext, session: Session, user: User, name: str, ca
     case = session.get(Case, case_id)
     if case is None or not permissions.may_see_case(session, user, case):
         raise NotFound(f"no case {case_id}")
+    # seeing a case is not sending its messages: the process names who may, else only the engine does
+    roles.check_may_send(ctx.declarations.for_case(case), user, name)
     return deliver_message(ctx, session, case, name, data, user.username)
 
 

@@ -8,13 +8,14 @@ page describe and draw them as task forms.
 
 When a case starts (`prepare`, called by runtime.start_case):
 - the data's keys that are start form fields are checked and converted like a task form's
-  (engine.cases.forms.validate: Invalid with one detail per field); other keys pass through unchecked, as they
-  did before the process had a start form;
+  (engine.cases.forms.validate: Invalid with one detail per field); besides them only the initiator variable
+  and the keys the process declares as start inputs (`start:inputs`, engine.bpmn.declarations) are taken:
+  any other key (a deadline, a stage, a flag, a setting a handler computes) is refused, naming the key;
 - a start form field with id `title` is the case title: left empty, it takes the title given to
   start_case; and an empty case title takes it;
-- the initiator variable gets the starting user's name unless the data already names someone: a clerk
-  who registers a paper submission for a deputy passes that deputy's user name in it (e.g. `proposer`),
-  and the name must be an active user's.
+- the initiator variable gets the starting user's name unless the data already names someone: only a
+  holder of a role the process gives `may:start_on_behalf` (a clerk who registers a paper submission for a
+  deputy) may name another person, and the name must be an active user's.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ from sqlalchemy.orm import Session
 
 from engine import identity
 from engine.bpmn import library
+from engine.bpmn.declarations import Declarations
 from engine.bpmn.formdata import BPMN_NS, CAMUNDA, form_field_dict, read_form
 from engine.bpmn.parser import BpmnFileError, parse_xml
-from engine.cases import forms, permissions
-from engine.errors import Invalid
+from engine.cases import forms, permissions, roles
+from engine.errors import Forbidden, Invalid
 from engine.store import ProcessDefinition, User
 
 TITLE = "title"
@@ -106,10 +108,21 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def prepare(form: StartForm, session: Session, user: User, title: str,
-            data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """(the case title, the case's first data): the data checked against the start form, the title
-    field and the initiator variable filled in (see the module's description)."""
+def _refuse_unknown(form: StartForm, declarations: Declarations, data: dict[str, Any]) -> None:
+    allowed = form.field_ids | declarations.start_inputs | ({form.initiator} if form.initiator else set())
+    unknown = [key for key in data if key not in allowed]
+    if unknown:
+        raise Invalid(f"not start data of this process: {', '.join(map(str, unknown))}",
+                      [{"field": key, "message": "is not a field of the start form nor a declared start input"}
+                       for key in unknown])
+
+
+def prepare(form: StartForm, session: Session, user: User, title: str, data: dict[str, Any],
+            declarations: Declarations | None = None) -> tuple[str, dict[str, Any]]:
+    """(the case title, the case's first data): the data checked against the start form and the declared
+    start inputs, the title field and the initiator variable filled in (see the module's description)."""
+    declarations = declarations or Declarations()
+    _refuse_unknown(form, declarations, data)
     data = dict(data)
     ids = form.field_ids
     if form.has_title and _blank(data.get(TITLE)) and title.strip():
@@ -124,6 +137,10 @@ def prepare(form: StartForm, session: Session, user: User, title: str,
         if _blank(named):
             data[form.initiator] = user.username
         elif named != user.username:
+            if not roles.may_start_on_behalf(declarations, user):
+                raise Forbidden(f"a case you start names you as {form.initiator}: only the offices that register "
+                                f"cases on someone's behalf may name {named!r}",
+                                [{"field": form.initiator, "message": "names someone else: leave it empty"}])
             other = identity.get_user(session, named) if isinstance(named, str) else None
             if other is None or not other.active:
                 raise Invalid(f"{form.initiator} must name a user: there is no active user {named!r}",

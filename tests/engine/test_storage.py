@@ -42,7 +42,7 @@ def test_times_are_stored_and_read_back_in_utc(ctx):
 
 
 def test_a_case_survives_a_reconnect_and_carries_on(ctx):
-    deploy_xml(ctx, one_task("t"))
+    deploy_xml(ctx, one_task("t", declare={"start:inputs": "区"}))
     with ctx.db.session() as session:
         user = identity.add_user(session, "ann", "secret-pw", ["clerks"])
         case = runtime.start_case(ctx, session, user, "t", "标题", {"区": "东城"})

@@ -132,7 +132,7 @@ class District:
             case = session.get(Case, case_id)
             data = {"method": method, "date": (on or self.now().astimezone(ZONE).date()).isoformat(),
                     "participants": participants or who}
-            notes.add_note(session, self._user(session, who), case, kind, body or f"{kind} by {who}", data)
+            notes.add_note(session, self.ctx.declarations.for_case(case), self._user(session, who), case, kind, body or f"{kind} by {who}", data)
 
     # ---------------------------------------------------------------- reading
 

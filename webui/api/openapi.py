@@ -142,9 +142,11 @@ def document() -> dict[str, Any]:
         "/cases": {
             "post": {"summary": "Start a case of the newest version of a process",
                      "description": "data is checked against the process's start_form (422, one detail per "
-                                    "field; other keys pass through). The start event's camunda:initiator "
-                                    "variable (e.g. proposer) is the caller's user name unless data names "
-                                    "another user: a clerk registering a paper submission names the author. "
+                                    "field); besides its fields only the keys the process declares as start "
+                                    "inputs are taken, any other key is 422 naming it. The start event's "
+                                    "camunda:initiator variable (e.g. proposer) is the caller's user name; only "
+                                    "a role the process allows to register on someone's behalf (a clerk "
+                                    "registering a paper submission) names another user, anyone else gets 403. "
                                     "With an Idempotency-Key header, a repeated call with the same key gives "
                                     "the case the first call started (200), and starts no other.",
                      "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
@@ -194,11 +196,12 @@ def document() -> dict[str, Any]:
                 "type": "object", "properties": {"data": {"type": "object"}}}}}},
             "responses": {"200": case_ok, **_errors(400, 401, 403, 404, 409, 422)}}},
         "/messages": {"post": {
-            "summary": "Deliver a BPMN message to a case waiting for it",
+            "summary": "Deliver a BPMN message to a case waiting for it (only the groups the process names for it "
+                       "may; a message it names nobody for is the engine's alone: 403)",
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["name", "case_id"], "properties": {
                     "name": {"type": "string"}, "case_id": {"type": "integer"}, "data": {"type": "object"}}}}}},
-            "responses": {"200": case_ok, **_errors(400, 401, 404, 409, 422)}}},
+            "responses": {"200": case_ok, **_errors(400, 401, 403, 404, 409, 422)}}},
         "/statistics": {"get": {
             "summary": "The yearly statistics per lead unit and overall, with the face-reply quota (supervisors)",
             "parameters": [

@@ -8,10 +8,10 @@ from flask import Response, jsonify, request
 
 from engine import identity
 from engine.bpmn import library
-from engine.cases import instances, permissions, queries, runtime, starts, tasks
+from engine.cases import instances, permissions, queries, roles, runtime, starts, tasks
 from engine.draw.render import render_svg
 from engine.errors import BadRequest, Invalid, TooLarge
-from engine.store import Case
+from engine.store import Case, User
 
 from . import serialize as out
 from .blueprint import api, ctx, current_user, db, json_body
@@ -24,9 +24,12 @@ def _page() -> tuple[int, int]:
                         config["api.default_limit"], config["api.max_limit"])
 
 
-def _case_answer(case: Case, status: int = 200) -> Any:
+def _case_answer(case: Case, user: User, status: int = 200) -> Any:
     session = db()
-    body = out.case_detail(case, tasks.open_tasks_of_case(session, case.id), queries.case_history(session, case.id))
+    # a proposer or co-signer reads no trace of the internal notes and files (engine.cases.roles)
+    public_view = roles.public_only(session, ctx().declarations.for_case(case), user, case)
+    history = roles.visible_events(queries.case_history(session, case.id), public_view)
+    body = out.case_detail(case, tasks.open_tasks_of_case(session, case.id), history)
     return jsonify(body), status
 
 
@@ -101,7 +104,7 @@ def start_case() -> Any:
     once = starts.check_key(request.headers.get("Idempotency-Key"))
     case, started = starts.start_once(session, user, once,
                                       lambda: runtime.start_case(ctx(), session, user, key, title, body.get("data")))
-    return _case_answer(case, 201 if started else 200)
+    return _case_answer(case, user, 201 if started else 200)
 
 
 @api.get("/cases")
@@ -117,7 +120,7 @@ def list_cases() -> Any:
 @api.get("/cases/<case_id>")
 def get_case(case_id: str) -> Any:
     user = current_user()
-    return _case_answer(queries.get_case(db(), user, case_id))
+    return _case_answer(queries.get_case(db(), user, case_id), user)
 
 
 @api.get("/cases/<case_id>/diagram.svg")
@@ -170,7 +173,7 @@ def complete_task(task_id: str) -> Any:
     data = json_body().get("data", {})
     case = runtime.complete_task(ctx(), session, user, task_id, data)
     session.commit()
-    return _case_answer(case)
+    return _case_answer(case, user)
 
 
 @api.post("/messages")
@@ -184,4 +187,4 @@ def send_message() -> Any:
     case = queries.get_case(session, user, case_id)
     case = runtime.send_message(ctx(), session, user, name, case.id, body.get("data"))
     session.commit()
-    return _case_answer(case)
+    return _case_answer(case, user)

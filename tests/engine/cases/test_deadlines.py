@@ -31,7 +31,7 @@ DUE_TASK = bpmn("""
     <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
   <bpmn:endEvent id="done"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
   <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="reply"/>
-  <bpmn:sequenceFlow id="f2" sourceRef="reply" targetRef="done"/>""", "due_task")
+  <bpmn:sequenceFlow id="f2" sourceRef="reply" targetRef="done"/>""", "due_task", declare={"start:inputs": "due, helper"})
 
 TWO_STEPS = bpmn("""
   <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
@@ -42,7 +42,7 @@ TWO_STEPS = bpmn("""
   <bpmn:endEvent id="done"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
   <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="handle"/>
   <bpmn:sequenceFlow id="f2" sourceRef="handle" targetRef="evaluate"/>
-  <bpmn:sequenceFlow id="f3" sourceRef="evaluate" targetRef="done"/>""", "two_steps")
+  <bpmn:sequenceFlow id="f3" sourceRef="evaluate" targetRef="done"/>""", "two_steps", declare={"start:inputs": "case_deadline"})
 
 
 def _people(ctx):

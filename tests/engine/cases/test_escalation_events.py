@@ -13,7 +13,7 @@ from engine import clock, identity
 from engine.cases import runtime
 from engine.schedule import timers
 from engine.store import Case, EventRow, TaskRow, TimerRow
-from tests.bpmn_util import NAMESPACES
+from tests.bpmn_util import NAMESPACES, declarations
 from tests.conftest import deploy_xml
 
 
@@ -22,7 +22,8 @@ def definitions(process_id: str, body: str) -> str:
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<bpmn:definitions {NAMESPACES} id="defs_{process_id}" targetNamespace="http://bpmn.io/schema/bpmn">\n'
             f'<bpmn:escalation id="esc_late" name="办理受阻" escalationCode="blocked"/>\n'
-            f'<bpmn:process id="{process_id}" name="{process_id}" isExecutable="true">\n{body}\n</bpmn:process>\n'
+            f'<bpmn:process id="{process_id}" name="{process_id}" isExecutable="true">\n'
+            f'{declarations({"start:inputs": "due"})}{body}\n</bpmn:process>\n'
             f'</bpmn:definitions>\n')
 
 

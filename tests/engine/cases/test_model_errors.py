@@ -29,7 +29,7 @@ def _script_process(script: str) -> str:
   <bpmn:endEvent id="done"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
   <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="fill"/>
   <bpmn:sequenceFlow id="f2" sourceRef="fill" targetRef="compute"/>
-  <bpmn:sequenceFlow id="f3" sourceRef="compute" targetRef="done"/>""", "scripted")
+  <bpmn:sequenceFlow id="f3" sourceRef="compute" targetRef="done"/>""", "scripted", declare={"start:inputs": "n"})
 
 
 def _condition_process(condition: str) -> str:
@@ -46,7 +46,7 @@ def _condition_process(condition: str) -> str:
   <bpmn:endEvent id="yes"><bpmn:incoming>f_yes</bpmn:incoming></bpmn:endEvent>
   <bpmn:endEvent id="no"><bpmn:incoming>f_no</bpmn:incoming></bpmn:endEvent>
   <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="fill"/>
-  <bpmn:sequenceFlow id="f2" sourceRef="fill" targetRef="choose"/>""", "conditional")
+  <bpmn:sequenceFlow id="f2" sourceRef="fill" targetRef="choose"/>""", "conditional", declare={"start:inputs": "n"})
 
 
 def _run(api, xml: str, key: str):

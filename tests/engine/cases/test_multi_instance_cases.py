@@ -23,7 +23,7 @@ def _process(key: str, loop: str) -> str:
   </bpmn:userTask>
   <bpmn:endEvent id="done"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
   <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="opinion"/>
-  <bpmn:sequenceFlow id="f2" sourceRef="opinion" targetRef="done"/>""", key)
+  <bpmn:sequenceFlow id="f2" sourceRef="opinion" targetRef="done"/>""", key, declare={"start:inputs": "units, rounds"})
 
 
 COLLECTION = _process("opinions", '<bpmn:multiInstanceLoopCharacteristics camunda:collection="units" '

@@ -1,6 +1,7 @@
 """Start forms and initiators (engine.cases.startforms): the start event's camunda:formData checks the data a case
-starts with (422, one detail per field, other keys passing through), camunda:initiator names the person who
-started it unless the data names someone else, and the form is read from the stored file once per version."""
+starts with (422, one detail per field; keys neither in the form nor declared as start inputs are refused),
+camunda:initiator names the person who started it; only a role declared may:start_on_behalf names someone else;
+and the form is read from the stored file once per version."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from engine import identity
 from engine.bpmn import library
 from engine.bpmn.lint import lint_files
 from engine.cases import runtime, startforms
-from engine.errors import Invalid
+from engine.errors import Forbidden, Invalid
 from engine.store import Case, ProcessDefinition
 from tests.bpmn_util import bpmn
 from tests.conftest import deploy_xml
@@ -35,7 +36,12 @@ START_FORM = """
 """
 
 
-def process(form: str = START_FORM, initiator: str = 'camunda:initiator="proposer"', key: str = "sug") -> str:
+OFFICE = {"role:office": "group:'liaison_office'", "may:start_on_behalf": "office",
+          "start:inputs": "term, session_label"}
+
+
+def process(form: str = START_FORM, initiator: str = 'camunda:initiator="proposer"', key: str = "sug",
+            declare: dict[str, str] | None = None) -> str:
     """A start event with a start form -> a task for the liaison office; a message start event beside it whose
     own form is not the start form."""
     return bpmn(f"""
@@ -51,8 +57,8 @@ def process(form: str = START_FORM, initiator: str = 'camunda:initiator="propose
   <bpmn:endEvent id="done"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
   <bpmn:sequenceFlow id="f0" sourceRef="by_message" targetRef="review"/>
   <bpmn:sequenceFlow id="f1" sourceRef="submitted" targetRef="review"/>
-  <bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="done"/>""", key, process_attrs=""
-                ).replace("</bpmn:definitions>", '<bpmn:message id="msg" name="msg"/></bpmn:definitions>')
+  <bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="done"/>""", key, process_attrs="",
+                declare=OFFICE if declare is None else declare).replace("</bpmn:definitions>", '<bpmn:message id="msg" name="msg"/></bpmn:definitions>')
 
 
 GOOD = {"body": "上下学高峰学生过街不安全。", "category": "交通"}
@@ -86,6 +92,28 @@ def test_the_initiator_is_the_person_who_starts_unless_the_data_names_someone(pe
     assert refused.value.details == [{"field": "proposer", "message": "is not a user name"}]
 
 
+def test_a_proposer_cannot_start_a_case_in_someone_elses_name(people):
+    """Hole 2: a deputy naming deputy_li as the proposer was filed as deputy_li's; only the declared office may."""
+    deploy_xml(people, process())
+    with pytest.raises(Forbidden):
+        start(people, "deputy_wang", {**GOOD, "title": "关于路灯的建议", "proposer": "deputy_li"})
+    deploy_xml(people, process(key="bare", declare={}))  # a process naming nobody lets nobody register for others
+    with pytest.raises(Forbidden):
+        start(people, "liaison", {**GOOD, "title": "关于路灯的建议", "proposer": "deputy_li"}, key="bare")
+    with people.db.session() as session:
+        assert session.scalar(select(Case.id)) is None
+
+
+@pytest.mark.parametrize("key", ["case_deadline", "stage", "flagged", "reply_months"])
+def test_start_data_outside_the_form_and_the_declared_inputs_is_refused_naming_the_key(people, key):
+    deploy_xml(people, process())
+    with pytest.raises(Invalid) as refused:
+        start(people, "deputy_wang", {**GOOD, "title": "关于路灯的建议", key: "2020-01-01T00:00:00+08:00"})
+    assert [d["field"] for d in refused.value.details] == [key]
+    with people.db.session() as session:
+        assert session.scalar(select(Case.id)) is None
+
+
 def test_a_process_without_an_initiator_leaves_the_data_alone(people):
     deploy_xml(people, process(initiator=""))
     case = start(people, "deputy_wang", {**GOOD, "title": "关于增设信号灯的建议"})
@@ -104,7 +132,7 @@ def test_the_start_form_refuses_bad_data_with_one_detail_per_field(people):
         assert session.scalar(select(Case.id)) is None  # nothing was started
 
 
-def test_good_data_is_converted_and_keys_outside_the_form_pass_through(people):
+def test_good_data_is_converted_and_declared_start_inputs_pass_through(people):
     deploy_xml(people, process())
     case = start(people, "deputy_wang", {**GOOD, "cosigners": "deputy_li， deputy_zhao、deputy_li", "in_session": "true",
                                          "term": 18, "session_label": "十八届人大三次会议"}, title="关于增设信号灯的建议")
@@ -147,13 +175,16 @@ def test_the_form_is_read_from_the_plain_start_event_once_per_version(people):
     assert labels == ["类别", "分类"]
 
 
-def test_a_process_without_a_start_form_takes_any_data(people):
+def test_a_process_without_a_start_form_takes_only_its_declared_start_inputs(people):
     deploy_xml(people, bpmn("""
   <bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
   <bpmn:endEvent id="e"><bpmn:incoming>f1</bpmn:incoming></bpmn:endEvent>
-  <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="e"/>""", "plain"))
+  <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="e"/>""", "plain", declare={"start:inputs": "anything"}))
     case = start(people, "deputy_wang", {"anything": [1, 2]}, title="t", key="plain")
     assert case.data["anything"] == [1, 2] and case.title == "t"
+    with pytest.raises(Invalid) as refused:
+        start(people, "deputy_wang", {"anything": 1, "stage": "已办结"}, title="t", key="plain")
+    assert [d["field"] for d in refused.value.details] == ["stage"]
     assert startforms.read_start_form("", "plain") == startforms.StartForm()
 
 

@@ -37,7 +37,7 @@ SIGN_IN = bpmn("""
   <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="sign_in"/>
   <bpmn:sequenceFlow id="f2" sourceRef="sign_in" targetRef="done"/>
   <bpmn:sequenceFlow id="f3" sourceRef="late" targetRef="escalate"/>
-  <bpmn:sequenceFlow id="f4" sourceRef="escalate" targetRef="escalated"/>""", "sign_in_deadline")
+  <bpmn:sequenceFlow id="f4" sourceRef="escalate" targetRef="escalated"/>""", "sign_in_deadline", declare={"start:inputs": "assigned_at"})
 
 # 10:00 on Wednesday 30 Sep 2026 in Shanghai; then the National Day holidays, 1-7 Oct.
 ASSIGNED = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)

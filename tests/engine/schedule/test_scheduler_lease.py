@@ -40,7 +40,7 @@ WAIT = bpmn("""
   <bpmn:endEvent id="done"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
   <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="cool_off"/>
   <bpmn:sequenceFlow id="f2" sourceRef="cool_off" targetRef="follow_up"/>
-  <bpmn:sequenceFlow id="f3" sourceRef="follow_up" targetRef="done"/>""", "wait")
+  <bpmn:sequenceFlow id="f3" sourceRef="follow_up" targetRef="done"/>""", "wait", declare={"start:inputs": "wait"})
 
 
 def _start_cases(ctx, count: int, wait: str) -> list[int]:

@@ -29,7 +29,7 @@ INTERMEDIATE = bpmn("""
   <bpmn:endEvent id="done"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
   <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="cool_off"/>
   <bpmn:sequenceFlow id="f2" sourceRef="cool_off" targetRef="follow_up"/>
-  <bpmn:sequenceFlow id="f3" sourceRef="follow_up" targetRef="done"/>""", "intermediate")
+  <bpmn:sequenceFlow id="f3" sourceRef="follow_up" targetRef="done"/>""", "intermediate", declare={"start:inputs": "wait"})
 
 START_AT = bpmn("""
   <bpmn:startEvent id="on_date" name="定时开始">
