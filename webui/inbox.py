@@ -16,11 +16,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from engine.cases import attachments, runtime, tasks
+from engine.cases import attachments, runtime, supervision, tasks, timeline
 from engine.cases import inbox as inbox_queries
 from engine.errors import CaseworkError, Conflict, Forbidden, Invalid, NotFound, TooLarge
+from workflows import views
 
-from . import taskform
+from . import casedoc, taskform
 from .web import ctx, db, local_path, me
 
 bp = Blueprint("inbox", __name__)
@@ -162,13 +163,26 @@ def _render_task(row: Any, case: Any, submitted: dict[str, Any] | None = None, e
     standing = tasks.standing(user, row)
     fields = taskform.field_views(row.form or [], case.data or {}, row.draft, _language(), submitted, errors)
     form_ids = {f["id"] for f in row.form or []}
-    summary = [(k, v) for k, v in (case.data or {}).items() if k not in form_ids and not isinstance(v, (dict, list))]
+    english = _language().startswith("en")
+    fields = {f["id"]: f for f in row.form or [] if isinstance(f, dict) and f.get("id")}
+    reader = casedoc.reader_for(session, english, case.process_key, case.data or {},
+                                {**timeline.case_fields(session, case.id), **fields})
+    summary = casedoc.document(reader.load(), case.process_key, case.data or {}, skip=form_ids)
+    summary = [part for part in summary if part.rows]
     types = attachments.allowed_types(ctx().config)
     accept = ",".join("." + t for t in types)
-    people = inbox_queries.display_names(session, {row.assignee} if row.assignee else set())
+    people = inbox_queries.display_names(session, {row.assignee, row.completed_by, case.started_by,
+                                                   *(row.candidate_users or []),
+                                                   *(f.uploaded_by for f in tasks.attachments_of_task(session, row.id))}
+                                         - {None, ""})
+    groups = supervision.group_names(session, list(row.candidate_groups or []))
+    offered_to = "、".join([*(groups.get(g, g) for g in row.candidate_groups or []),
+                           *(people.get(u, u) for u in row.candidate_users or [])])
     return render_template(
         "task.html", task=row, case=case, fields=fields, standing=standing,
-        may_complete=standing in ("holder", "offered", "open"), summary=summary[:8],
+        may_complete=standing in ("holder", "offered", "open"), summary=summary, offered_to=offered_to,
+        stage=views.stage_name(case.stage, english), upload_label=views.upload_label(row.element_id, english),
+        max_bytes=ctx().config["uploads.max_attachment_bytes"],
         general_errors=general or [], file_error=file_error, accept=accept, attachment_types=", ".join(types),
         max_size=_size(ctx().config["uploads.max_attachment_bytes"]),
         files=tasks.attachments_of_task(session, row.id), people=people,
