@@ -141,7 +141,7 @@ def change_rows(entry: timeline.Entry, names: dict[str, str], reader: casedoc.Re
             continue
         label = change.label_for(english) or (str(DATA_LABELS[key]) if key in DATA_LABELS else key)
         if items is not None and change.label and not (english and change.label_en):
-            label = views.clean_form_label(change.label)
+            label = (views.field_label_en(key) if english else None) or views.clean_form_label(change.label)
         if key in ("assignee", "candidate_users"):
             old = _people(change.old, names) if change.old else None
             new = _people(change.new, names) if change.new else None

@@ -157,18 +157,38 @@ def assign(task_id: str) -> Any:
 
 # -- one task's form ------------------------------------------------------------------------------
 
+def _with_english_labels(form: list[Any], process_key: str) -> list[Any]:
+    """The form with `label_en` from the case type's declaration where the model gives none."""
+    items = casedoc.declared(process_key)
+    out = []
+    for spec in form:
+        if isinstance(spec, dict) and not (spec.get("properties") or {}).get("label_en"):
+            english = views.field_label_en(spec.get("id", "")) or (items[spec["id"]].en if spec.get("id") in items
+                                                                    else None)
+            if english:
+                spec = {**spec, "properties": {**(spec.get("properties") or {}), "label_en": english}}
+        out.append(spec)
+    return out
+
+
 def _render_task(row: Any, case: Any, submitted: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
                  general: list[str] | None = None, file_error: str = "", status: int = 200) -> Any:
     session, user = db(), me()
     standing = tasks.standing(user, row)
-    fields = taskform.field_views(row.form or [], case.data or {}, row.draft, _language(), submitted, errors)
+    fields = taskform.field_views(_with_english_labels(row.form or [], case.process_key), case.data or {}, row.draft,
+                                  _language(), submitted, errors)
     form_ids = {f["id"] for f in row.form or []}
     english = _language().startswith("en")
-    fields = {f["id"]: f for f in row.form or [] if isinstance(f, dict) and f.get("id")}
+    specs = {f["id"]: f for f in row.form or [] if isinstance(f, dict) and f.get("id")}
     reader = casedoc.reader_for(session, english, case.process_key, case.data or {},
-                                {**timeline.case_fields(session, case.id), **fields})
+                                {**timeline.case_fields(session, case.id), **specs})
     summary = casedoc.document(reader.load(), case.process_key, case.data or {}, skip=form_ids)
     summary = [part for part in summary if part.rows]
+    if not casedoc.declared(case.process_key):  # a case type without a presentation: its plain values
+        known = {**timeline.case_fields(session, case.id), **specs}
+        summary = [casedoc.Part("data", "", [
+            casedoc.Row(k, (known.get(k) or {}).get("label") or k, reader.text("", v))
+            for k, v in list((case.data or {}).items())[:12] if k not in form_ids and not isinstance(v, (dict, list))])]
     types = attachments.allowed_types(ctx().config)
     accept = ",".join("." + t for t in types)
     people = inbox_queries.display_names(session, {row.assignee, row.completed_by, case.started_by,

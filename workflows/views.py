@@ -104,16 +104,16 @@ UNIT = Column("unit", "单位", "Unit", GROUP)
 
 # ---------------------------------------------------------------------------- the shared parts
 _PROPOSED = (
-    Item("body", "Content", LONG),
-    Item("category", "Category", OPTION, options="category"),
+    Item("body", "Content", LONG, zh="内容"),
+    Item("category", "Category", OPTION, zh="类别", options="category"),
     Item("session_label", "Session", zh="届次"),
-    Item("in_session", "Raised during the plenary session", BOOL),
+    Item("in_session", "Raised during the plenary session", BOOL, zh="会时提出"),
     Item("submitted_at", "Submitted", WHEN, zh="提出时间"),
 )
 _ASSIGNED = (
-    Item("lead_unit", "Lead unit", GROUP),
+    Item("lead_unit", "Lead unit", GROUP, zh="主办单位"),
     Item("assist_units", "Assisting units", GROUPS, zh="协办单位"),
-    Item("responsible_person", "Responsible person"),
+    Item("responsible_person", "Responsible person", zh="责任人"),
     Item("assign_note", "Assignment note", LONG),
     Item("assigned_at", "Assigned", WHEN, zh="交办时间"),
     Item("reply_due", "Reply due", DATE, zh="答复期限"),
@@ -145,16 +145,16 @@ _HANDLED = (
     Item("extension_months", "Extension granted", MONTHS, zh="批准延期"),
 )
 _REPLIED = (
-    Item("reply_doc_no", "Reply document number"),
-    Item("reply_text", "Reply", LONG),
-    Item("result_class", "Result class", OPTION, options="result_class"),
-    Item("reply_signer", "Signed by"),
+    Item("reply_doc_no", "Reply document number", zh="答复文号"),
+    Item("reply_text", "Reply", LONG, zh="答复内容"),
+    Item("result_class", "Result class", OPTION, zh="答复类别", options="result_class"),
+    Item("reply_signer", "Signed by", zh="签发人"),
     Item("replied_at", "Replied", WHEN, zh="答复时间"),
     Item("replied_on_time", "Replied on time", BOOL, zh="按期答复"),
-    Item("face_reply", "Face-to-face reply by the head", BOOL),
-    Item("face_reply_by", "Face reply given by"),
-    Item("face_reply_date", "Face reply date", DATE),
-    Item("face_reply_place", "Face reply place"),
+    Item("face_reply", "Face-to-face reply by the head", BOOL, zh="主要负责人面复"),
+    Item("face_reply_by", "Face reply given by", zh="面复人"),
+    Item("face_reply_date", "Face reply date", DATE, zh="面复日期"),
+    Item("face_reply_place", "Face reply place", zh="面复地点"),
     Item("three_party_meeting", "Three-party meeting", BOOL),
     Item("rehandling_replies", "Replies after re-handling", RECORDS, zh="二次答复", columns=(
         Column("round", "轮次", "Round", ROUND), Column("reply_doc_no", "答复文号", "Document number"),
@@ -177,7 +177,8 @@ _EVALUATED = (
 
 SUGGESTION = (
     Section("proposed", "提出", "Raised", (
-        Item("proposer", "Lead deputy", USER), Item("cosigners", "Co-signing deputies", USERS),
+        Item("proposer", "Lead deputy", USER, zh="领衔代表"),
+        Item("cosigners", "Co-signing deputies", USERS, zh="联名代表"),
         *_PROPOSED,
         Item("cosign_requests", "Co-signatures", RECORDS, zh="联名确认", columns=(
             Column("cosigner", "联名代表", "Deputy", USER), Column("agreed", "同意", "Agreed", BOOL),
@@ -207,14 +208,14 @@ SUGGESTION = (
         Item("plan_name", "Listed in plan"), Item("plan_measures", "Measures", LONG),
         Item("plan_due", "Planned solution date", DATE), Item("progress_note", "Progress", LONG),
         Item("plan_solved", "Solved", BOOL),
-        Item("implemented", "Implemented", BOOL), Item("confirm_leader", "Confirmed with"),
+        Item("implemented", "Implemented", BOOL, zh="建议已落实"), Item("confirm_leader", "Confirmed with"),
         Item("confirm_summary", "Confirmed implementation", LONG),
         Item("closed_at", "Closed", WHEN, zh="办结时间"))),
 )
 
 PROPOSAL = (
     Section("proposed", "提出", "Raised", (
-        Item("proposer", "Proposer", USER), Item("cosigners", "Co-signing members", USERS),
+        Item("proposer", "Proposer", USER, zh="提案人"), Item("cosigners", "Co-signing members", USERS, zh="联名委员"),
         Item("submission_kind", "How it was raised", OPTION, options="submission_kind"),
         Item("collective_org", "Proposing organisation"),
         *_PROPOSED,
@@ -263,6 +264,26 @@ STAGES_EN = {
     "已并案": "Merged", "延期审批中": "Extension under approval", "未测评": "Not evaluated",
 }
 
+# English labels of the form fields the timeline shows that the sections above do not declare (the models
+# give Chinese labels only)
+FIELD_EN = {
+    "initial_outcome": "Initial review", "initial_reason": "Reason", "re_review_outcome": "Second review",
+    "re_review_reason": "Reason", "review_outcome": "Review outcome", "review_reason": "Review opinion",
+    "return_ground": "Ground for returning", "reply_review": "Reply review", "reply_review_outcome": "Reply review",
+    "reply_review_note": "Review opinion", "reply_review_comment": "Comment", "sign_in_decision": "Sign-in",
+    "joint_decision": "Joint review", "joint_reason": "Reason", "cosign_decision": "Co-signature",
+    "cosign_agree": "Agrees to co-sign", "cosign_comment": "Comment", "countersign_decision": "Countersignature",
+    "countersign_comment": "Comment", "assist_opinion_text": "Assisting opinion", "deadline_months": "Months to reply",
+    "revise_action": "What to do", "second_look": "Second look", "second_look_reason": "Opinion",
+    "satisfaction_work": "The handling work", "satisfaction_result": "The result", "evaluation_comment": "Comment",
+    "interview": "Interview the unit's head", "interviewed": "Interviewed", "milestone_result": "Result",
+    "milestones": "Milestones", "collective_check_reason": "Note", "extension_decision": "Extension decision",
+    "extension_comment": "Note", "extension_months_granted": "Months granted",
+    "extension_months_requested": "Months requested", "handling_action": "Action", "forward_as": "Forward as",
+    "inspection_date": "Inspection date", "joint_findings": "Findings", "withdraw_reason": "Reason for withdrawing",
+    "title": "Title", "cosigners_text": "Co-signers",
+}
+
 # what the files sent with a task's form are, by the task's element id; other tasks: attachments
 UPLOADS: dict[str, tuple[str, str]] = {
     "draft_reply": ("答复函（盖章扫描件）", "Reply letter (sealed scan)"),
@@ -280,6 +301,10 @@ UPLOADS: dict[str, tuple[str, str]] = {
     "interview_head": ("约谈记录", "Interview record"),
 }
 UPLOAD_DEFAULT = ("附件", "Attachments")
+
+
+def field_label_en(key: str) -> str | None:
+    return FIELD_EN.get(key)
 
 
 def stage_name(stage: str | None, english: bool) -> str | None:
