@@ -180,8 +180,9 @@ def _render_task(row: Any, case: Any, submitted: dict[str, Any] | None = None, e
     form_ids = {f["id"] for f in row.form or []}
     english = _language().startswith("en")
     specs = {f["id"]: f for f in row.form or [] if isinstance(f, dict) and f.get("id")}
+    start_fields = {f["id"]: f for f in ctx().start_forms.get(case.definition).fields}
     reader = casedoc.reader_for(session, english, case.process_key, case.data or {},
-                                {**timeline.case_fields(session, case.id), **specs})
+                                {**start_fields, **timeline.case_fields(session, case.id), **specs})
     summary = casedoc.document(reader.load(), case.process_key, case.data or {}, skip=form_ids)
     summary = [part for part in summary if part.rows]
     if not casedoc.declared(case.process_key):  # a case type without a presentation: its plain values

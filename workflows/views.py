@@ -104,7 +104,7 @@ UNIT = Column("unit", "单位", "Unit", GROUP)
 
 # ---------------------------------------------------------------------------- the shared parts
 _PROPOSED = (
-    Item("body", "Content", LONG, zh="内容"),
+    Item("body", "Content", LONG),
     Item("category", "Category", OPTION, zh="类别", options="category"),
     Item("session_label", "Session", zh="届次"),
     Item("in_session", "Raised during the plenary session", BOOL, zh="会时提出"),
