@@ -345,3 +345,45 @@ def test_a_supervisor_reassigns_an_open_task_from_the_case_page(app, ctx):
     with ctx.db.session() as session:
         task = session.scalars(select(TaskRow).where(TaskRow.case_id == noise, TaskRow.state == "open")).one()
         assert (task.assignee, task.assignment) == ("transport_clerk", "assigned")
+
+
+def test_attachments_in_a_relative_folder_download_and_preview(db_url, tmp_path, monkeypatch):
+    """The default folder is relative (var/attachments): a download reads it from where it was written, not
+    from the web package's folder (it answered 500 before); PDFs and images open in the browser on ?inline=1."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(identity, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    context = EngineContext.create(make_config(db_url, uploads__attachments_dir="var/attachments"))
+    migrate.upgrade(context.db)
+    demo.load_example(context, progress=lambda _message: None)
+    from webui.app import create_app
+
+    app = create_app(ctx=context)
+    cid = case_id(context, NOISE)
+    web = signed_in(app, "edu_clerk")
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    for name, content in (("答复函.pdf", pdf), ("现场.png", png), ("说明.txt", "说明".encode())):
+        answer = web.post(f"/cases/{cid}/attachments", data={"file": (io.BytesIO(content), name),
+                                                             "csrf_token": token(web, f"/cases/{cid}")},
+                          content_type="multipart/form-data")
+        assert answer.status_code == 302, name
+    with context.db.session() as session:
+        rows = {a.file_name: a.id for a in session.scalars(select(Attachment).where(Attachment.case_id == cid))}
+    download = web.get(f"/attachments/{rows['答复函.pdf']}")
+    assert download.status_code == 200 and download.get_data() == pdf
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    inline = web.get(f"/attachments/{rows['答复函.pdf']}?inline=1")
+    assert inline.status_code == 200 and inline.mimetype == "application/pdf"
+    assert inline.headers["Content-Disposition"].startswith("inline") and "sandbox" not in inline.headers[
+        "Content-Security-Policy"]
+    image = web.get(f"/attachments/{rows['现场.png']}?inline=1")
+    assert image.headers["Content-Disposition"].startswith("inline") and "sandbox" in image.headers[
+        "Content-Security-Policy"]
+    text = web.get(f"/attachments/{rows['说明.txt']}?inline=1")  # only what a browser shows safely
+    assert text.status_code == 200 and text.headers["Content-Disposition"].startswith("attachment")
+    html = section(web.get(f"/cases/{cid}").get_data(as_text=True), "attachments")
+    assert f'<img src="/attachments/{rows["现场.png"]}?inline=1"' in html
+    assert f'data-preview="{rows["答复函.pdf"]}"' in html
+    assert 'data-max-bytes="20971520"' in html and "20.0 MB" in html  # refused in the browser, limit named
+    assert signed_in(app, "transport_clerk").get(f"/attachments/{rows['现场.png']}?inline=1").status_code == 404
+    context.db.dispose()

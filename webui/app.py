@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, g, jsonify, redirect, render_template, request, session
+from flask import Flask, current_app, g, jsonify, redirect, render_template, request, session
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import Babel, format_datetime
 from flask_babel import gettext as _
@@ -147,7 +147,7 @@ def create_app(config: Config | None = None, ctx: EngineContext | None = None) -
         messages = {403: _("You are not allowed to see this page."),
                     404: _("There is nothing here. It may have been removed, or you may not be allowed to see it."),
                     405: _("This page cannot be used that way."),
-                    413: _("The file is too large.")}
+                    413: _too_large()}
         return render_template("error.html", status=err.code, message=messages[err.code], details=[]), err.code
 
     @app.get("/")
@@ -155,6 +155,15 @@ def create_app(config: Config | None = None, ctx: EngineContext | None = None) -
         return redirect(home_url())
 
     return app
+
+
+def _too_large() -> str:
+    """The refusal of a request over the size limit, naming the limit of the kind of file it carried."""
+    config = engine_context(current_app).config
+    designer = request.path.startswith(("/designer", "/api/v1/definitions"))
+    limit = config["uploads.max_bpmn_bytes" if designer else "uploads.max_attachment_bytes"]
+    size = f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{max(1, limit // 1024)} KB"
+    return _("The file is too large: at most %(size)s. Nothing was uploaded.", size=size)
 
 
 def engine_context(app: Flask) -> EngineContext:

@@ -18,7 +18,9 @@ from engine.cases.inbox import active_users, due_mark
 from engine.draw.render import RenderError, render_svg
 from engine.errors import Invalid, NotFound, TooLarge
 from engine.store import Case
+from workflows import views
 
+from . import casedoc
 from .diagrams import DiagramView, diagram_view
 from .web import ctx, db, local_path, me
 
@@ -77,70 +79,99 @@ def human_size(size: int) -> str:
     return _("%(n).1f MB", n=size / (1024 * 1024))
 
 
+# what happened, by event kind: one sentence each, `%(subject)s` the event's subject (a task, a file, a
+# reason); a second template for the event without a subject. A new kind of event is one line here.
+SENTENCES: dict[str, tuple[Any, Any]] = {
+    "case_started": (_l("Started the case “%(subject)s”"), None),
+    "task_created": (_l("Task “%(subject)s” is waiting to be done"), None),
+    "task_claimed": (_l("Took on task “%(subject)s”"), None),
+    "task_unclaimed": (_l("Released task “%(subject)s”"), None),
+    "task_assigned": (_l("Assigned task “%(subject)s”"), None),
+    "task_completed": (_l("Completed task “%(subject)s”"), None),
+    "task_cancelled": (_l("Task “%(subject)s” was cancelled"), None),
+    "timer_fired": (_l("The timer “%(subject)s” went off"), None),
+    "message_received": (_l("Message “%(subject)s” arrived"), None),
+    "case_completed": (_l("The case was completed"), _l("The case was completed")),
+    "case_error": (_l("The case stopped on an error: %(subject)s"), _l("The case stopped on an error")),
+    "note_added": (_l("Added a comment"), _l("Added a comment")),
+    "contact_added": (_l("Recorded a communication with the proposer (%(subject)s)"), None),
+    "attachment_added": (_l("Attached the file “%(subject)s”"), None),
+    "deadline_reminder": (_l("Reminder: %(subject)s"), None),
+    "case_escalated": (_l("Overdue, escalated to the supervisors: %(subject)s"), None),
+    "case_flagged": (_l("Flagged the case for supervision: %(subject)s"), _l("Flagged the case for supervision")),
+    "case_unflagged": (_l("Took the supervision flag off: %(subject)s"), _l("Took the supervision flag off")),
+}
+
+
 def describe(entry: timeline.Entry) -> str:
     """What happened, as one sentence in the reader's language."""
-    subject = entry.subject
-    kind = entry.kind
-    if kind == "case_started":
-        return _("Started the case “%(title)s”", title=subject)
-    if kind == "task_created":
-        return _("Task “%(task)s” is waiting to be done", task=subject)
-    if kind == "task_claimed":
-        return _("Took on task “%(task)s”", task=subject)
-    if kind == "task_unclaimed":
-        return _("Released task “%(task)s”", task=subject)
-    if kind == "task_assigned":
-        return _("Assigned task “%(task)s”", task=subject)
-    if kind == "task_completed":
-        return _("Completed task “%(task)s”", task=subject)
-    if kind == "task_cancelled":
-        return _("Task “%(task)s” was cancelled", task=subject)
-    if kind == "timer_fired":
-        return _("The timer “%(timer)s” went off", timer=subject)
-    if kind == "message_received":
-        return _("Message “%(name)s” arrived", name=subject)
-    if kind == "case_completed":
-        return _("The case was completed")
-    if kind == "case_error":
-        return _("The case stopped on an error: %(error)s", error=subject)
-    if kind == "note_added":
+    kind, subject = entry.kind, entry.subject
+    if kind == "note_added":  # a communication is a note of its own kind, named in the reader's language
         note_kind = entry.data.get("kind") or subject
         if note_kind in CONTACT_KINDS:
-            return _("Recorded a communication with the proposer (%(kind)s)", kind=CONTACT_KINDS[note_kind])
-        return _("Added a comment")
-    if kind == "attachment_added":
-        return _("Attached the file “%(name)s”", name=subject)
-    if kind == "deadline_reminder":
-        return _("Reminder: %(what)s", what=subject)
-    if kind == "case_escalated":
-        return _("Overdue, escalated to the supervisors: %(what)s", what=subject)
-    if kind == "case_flagged":
-        return _("Flagged the case for supervision: %(reason)s", reason=subject) if subject \
-            else _("Flagged the case for supervision")
-    if kind == "case_unflagged":
-        return _("Took the supervision flag off: %(reason)s", reason=subject) if subject \
-            else _("Took the supervision flag off")
-    return _("%(kind)s: %(message)s", kind=kind, message=subject) if subject else kind
+            kind, subject = "contact_added", str(CONTACT_KINDS[note_kind])
+    with_subject, without = SENTENCES.get(kind, (None, None))
+    if with_subject is None:
+        return _("%(kind)s: %(message)s", kind=kind, message=subject) if subject else kind
+    if not subject and without is not None:
+        return str(without)
+    return str(with_subject) % {"subject": subject or ""}
 
 
-def change_rows(entry: timeline.Entry, names: dict[str, str]) -> list[dict[str, Any]]:
-    """The data an event changed, ready to print: label, old (for a change) and new."""
+def change_rows(entry: timeline.Entry, names: dict[str, str], reader: casedoc.Reader | None = None,
+                items: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The data an event changed, ready to print: label, old (for a change) and new. For a case type that
+    declares its presentation (`items`), only the declared values, read as on the case page."""
     english = _english()
     rows = []
     for change in entry.changes:
-        label = change.label_for(english) or (str(DATA_LABELS[change.key]) if change.key in DATA_LABELS
-                                              else change.key)
-        if change.key == "assignee":
-            old = names.get(change.old, change.old) if change.old else None
-            new = names.get(change.new, change.new) if change.new else None
-        elif change.key == "size" and isinstance(change.new, int):
+        key = change.key
+        item = (items or {}).get(key)
+        if items is not None and item is None and key not in DATA_LABELS and not change.label:
+            continue  # the process's own variables and settings (a form's field has a label)
+        if change.is_change and show_value(change.old) == show_value(change.new) == "—":
+            continue  # an empty field left empty
+        if item is not None and item.kind == views.RECORDS:
+            continue  # a table: the case page shows it whole
+        if item is not None and reader is not None:
+            label = reader.label(item)
+            old = reader.text(item.kind, change.old, item.options, key) if change.is_change else None
+            new = reader.text(item.kind, change.new, item.options, key)
+            rows.append({"key": key, "label": label, "is_change": change.is_change,
+                         "old": show_value(old, None, VALUE_MAX), "new": show_value(new, None, VALUE_MAX)})
+            continue
+        label = change.label_for(english) or (str(DATA_LABELS[key]) if key in DATA_LABELS else key)
+        if items is not None and change.label and not (english and change.label_en):
+            label = (views.field_label_en(key) if english else None) or views.clean_form_label(change.label)
+        if key in ("assignee", "candidate_users"):
+            old = _people(change.old, names) if change.old else None
+            new = _people(change.new, names) if change.new else None
+        elif key == "candidate_groups" and reader is not None:
+            old, new = None, "、".join(reader.groups.get(g, g) for g in change.new or [])
+        elif key == "size" and isinstance(change.new, int):
             old, new = None, human_size(change.new)
         else:
             old, new = change.old, change.new
-        rows.append({"key": change.key, "label": label, "is_change": change.is_change,
+        rows.append({"key": key, "label": label, "is_change": change.is_change,
                      "old": show_value(old, change.options, VALUE_MAX),
                      "new": show_value(new, change.options, VALUE_MAX)})
     return rows
+
+
+def _timeline_people(entries: list[timeline.Entry]) -> list[str]:
+    found: list[str] = []
+    for entry in entries:
+        for change in entry.changes:
+            if change.key in ("assignee", "candidate_users"):
+                for value in (change.old, change.new):
+                    found.extend(value if isinstance(value, list) else [value] if isinstance(value, str) else [])
+    return found
+
+
+def _people(value: Any, names: dict[str, str]) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [names.get(v, v) for v in value]
+    return names.get(value, value)
 
 
 def _diagram(case: Case) -> DiagramView | None:
@@ -160,6 +191,20 @@ def _field_messages(err: Invalid, messages: dict[str, Any]) -> dict[str, str]:
     return found or {"body": err.message}
 
 
+def _form_rows(data: dict[str, Any], fields: dict[str, dict[str, Any]], english: bool) -> list[dict[str, Any]]:
+    """A case type without a declared presentation: the values its forms name, with the forms' labels
+    (the rest are the process's own variables)."""
+    rows = []
+    for key, value in data.items():
+        spec = fields.get(key)
+        if not spec or not spec.get("label"):
+            continue
+        label = ((spec.get("properties") or {}).get("label_en") if english else None) or spec["label"]
+        options = {str(o.get("id")): o.get("name") for o in spec.get("options") or []}
+        rows.append({"key": key, "label": label, "value": show_value(value, options)})
+    return rows
+
+
 def _case_page(case: Case, status: int = 200, **forms: Any) -> Any:
     """Render the case page; `forms` carries a rejected form's errors and values."""
     session = db()
@@ -174,22 +219,31 @@ def _case_page(case: Case, status: int = 200, **forms: Any) -> Any:
     files = attachments.list_for_case(session, case.id, public_only=public_view)
     names = timeline.display_names(session, [case.started_by, *(e.actor for e in events),
                                              *(t.assignee for t in open_tasks), *(n.author for n in contacts),
-                                             *(n.author for n in comments), *(f.uploaded_by for f in files)])
+                                             *(n.author for n in comments), *(f.uploaded_by for f in files),
+                                             *_timeline_people(entries)])
     groups = supervision.group_names(session, sorted({g for t in open_tasks for g in t.candidate_groups or []}))
     # labels for the data: the start form's fields, then every task form's
     fields = {**{f["id"]: f for f in ctx().start_forms.get(case.definition).fields},
               **timeline.case_fields(session, case.id)}
     english = _english()
-    data_rows = []
-    for key, value in (case.data or {}).items():
-        spec = fields.get(key) or {}
-        label = ((spec.get("properties") or {}).get("label_en") if english else None) or spec.get("label") or key
-        options = {str(o.get("id")): o.get("name") for o in spec.get("options") or []}
-        data_rows.append({"key": key, "label": label, "value": show_value(value, options)})
-    timeline_rows = [{"entry": e, "sentence": describe(e), "changes": change_rows(e, names)} for e in entries]
+    items = casedoc.declared(case.process_key) or None
+    reader = casedoc.reader_for(session, english, case.process_key, case.data or {}, fields)
+    for entry in entries:  # the people and units the timeline names, looked up with the case's
+        for change in entry.changes:
+            if change.key == "candidate_groups":
+                reader.prime(views.GROUPS, change.new)
+            elif change.key in (items or {}):
+                reader.prime(items[change.key].kind, change.old)
+                reader.prime(items[change.key].kind, change.new)
+    reader.load()
+    document = casedoc.document(reader, case.process_key, case.data or {})
+    data_rows = [] if document else _form_rows(case.data or {}, fields, english)
+    timeline_rows = [{"entry": e, "sentence": describe(e), "changes": change_rows(e, names, reader, items)}
+                     for e in entries]
     context = dict(
         case=case, definition=case.definition, open_tasks=open_tasks, names=names, groups=groups,
-        data_rows=data_rows, timeline=timeline_rows, contacts=contacts, comments=comments, files=files,
+        data_rows=data_rows, document=document, stage=views.stage_name(case.stage, english),
+        timeline=timeline_rows, contacts=contacts, comments=comments, files=files,
         diagram=_diagram(case), statuses=STATUSES, contact_kinds=CONTACT_KINDS, contact_methods=CONTACT_METHODS,
         mark=lambda due: due_mark(due, _days()) if case.status == "running" else None, human_size=human_size,
         is_supervisor=current_user.is_supervisor, today=to_user_timezone(clock.now()).date().isoformat(),
@@ -197,6 +251,10 @@ def _case_page(case: Case, status: int = 200, **forms: Any) -> Any:
         reassign_to=active_users(session) if current_user.is_supervisor and open_tasks else [],
         public_view=public_view, may_record=roles.may(session, declared, me(), case, "record_communications"),
         may_answer=roles.may(session, declared, me(), case, "confirm_communications"), answer_error=None,
+        is_image=attachments.is_image, previewable=attachments.previewable,
+        max_bytes=ctx().config["uploads.max_attachment_bytes"],
+        accept=",".join("." + t for t in attachments.allowed_types(ctx().config)),
+        attachment_types=", ".join(attachments.allowed_types(ctx().config)),
         contact_errors={}, contact_values={}, comment_errors={}, comment_values={}, file_error=None)
     context.update(forms)
     return render_template("case.html", **context), status
@@ -337,14 +395,20 @@ def upload(case_id: int) -> Any:
 @bp.get("/attachments/<int:attachment_id>")
 @login_required
 def attachment(attachment_id: int) -> Any:
+    """The file as a download; `?inline=1` shows a PDF or an image in the browser instead."""
     try:
         row, path = attachments.open_for(db(), ctx().config, me(), attachment_id, ctx().declarations)
     except NotFound:
         abort(404)
-    answer = send_file(path, mimetype=row.content_type, as_attachment=True, download_name=row.file_name,
+    inline = request.args.get("inline") == "1" and attachments.previewable(row.file_name)
+    answer = send_file(path, mimetype=row.content_type, as_attachment=not inline, download_name=row.file_name,
                        max_age=0, conditional=True, etag=row.sha256)
     answer.headers["X-Content-Type-Options"] = "nosniff"
-    answer.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # a PDF needs the browser's viewer, which a sandboxed document may not load; its first bytes were
+    # checked on upload and nosniff keeps it from being read as a page, so no script of ours runs in it
+    pdf = inline and row.content_type == "application/pdf"
+    answer.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'" if pdf \
+        else "default-src 'none'; sandbox"
     answer.headers["Cache-Control"] = "private, no-cache"
     return answer
 

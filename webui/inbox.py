@@ -16,11 +16,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from engine.cases import attachments, roles, runtime, tasks
+from engine.cases import attachments, roles, runtime, supervision, tasks, timeline
 from engine.cases import inbox as inbox_queries
 from engine.errors import CaseworkError, Conflict, Forbidden, Invalid, NotFound, TooLarge
+from workflows import views
 
-from . import taskform
+from . import casedoc, taskform
 from .web import ctx, db, local_path, me
 
 bp = Blueprint("inbox", __name__)
@@ -156,19 +157,53 @@ def assign(task_id: str) -> Any:
 
 # -- one task's form ------------------------------------------------------------------------------
 
+def _with_english_labels(form: list[Any], process_key: str) -> list[Any]:
+    """The form with `label_en` from the case type's declaration where the model gives none."""
+    items = casedoc.declared(process_key)
+    out = []
+    for spec in form:
+        if isinstance(spec, dict) and not (spec.get("properties") or {}).get("label_en"):
+            english = views.field_label_en(spec.get("id", "")) or (items[spec["id"]].en if spec.get("id") in items
+                                                                    else None)
+            if english:
+                spec = {**spec, "properties": {**(spec.get("properties") or {}), "label_en": english}}
+        out.append(spec)
+    return out
+
+
 def _render_task(row: Any, case: Any, submitted: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
                  general: list[str] | None = None, file_error: str = "", status: int = 200) -> Any:
     session, user = db(), me()
     standing = tasks.standing(user, row)
-    fields = taskform.field_views(row.form or [], case.data or {}, row.draft, _language(), submitted, errors)
+    fields = taskform.field_views(_with_english_labels(row.form or [], case.process_key), case.data or {}, row.draft,
+                                  _language(), submitted, errors)
     form_ids = {f["id"] for f in row.form or []}
-    summary = [(k, v) for k, v in (case.data or {}).items() if k not in form_ids and not isinstance(v, (dict, list))]
+    english = _language().startswith("en")
+    specs = {f["id"]: f for f in row.form or [] if isinstance(f, dict) and f.get("id")}
+    start_fields = {f["id"]: f for f in ctx().start_forms.get(case.definition).fields}
+    reader = casedoc.reader_for(session, english, case.process_key, case.data or {},
+                                {**start_fields, **timeline.case_fields(session, case.id), **specs})
+    summary = casedoc.document(reader.load(), case.process_key, case.data or {}, skip=form_ids)
+    summary = [part for part in summary if part.rows]
+    if not casedoc.declared(case.process_key):  # a case type without a presentation: its plain values
+        known = {**timeline.case_fields(session, case.id), **specs}
+        summary = [casedoc.Part("data", "", [
+            casedoc.Row(k, (known.get(k) or {}).get("label") or k, reader.text("", v))
+            for k, v in list((case.data or {}).items())[:12] if k not in form_ids and not isinstance(v, (dict, list))])]
     types = attachments.allowed_types(ctx().config)
     accept = ",".join("." + t for t in types)
-    people = inbox_queries.display_names(session, {row.assignee} if row.assignee else set())
+    people = inbox_queries.display_names(session, {row.assignee, row.completed_by, case.started_by,
+                                                   *(row.candidate_users or []),
+                                                   *(f.uploaded_by for f in tasks.attachments_of_task(session, row.id))}
+                                         - {None, ""})
+    groups = supervision.group_names(session, list(row.candidate_groups or []))
+    offered_to = "、".join([*(groups.get(g, g) for g in row.candidate_groups or []),
+                           *(people.get(u, u) for u in row.candidate_users or [])])
     return render_template(
         "task.html", task=row, case=case, fields=fields, standing=standing,
-        may_complete=standing in ("holder", "offered", "open"), summary=summary[:8],
+        may_complete=standing in ("holder", "offered", "open"), summary=summary, offered_to=offered_to,
+        stage=views.stage_name(case.stage, english), upload_label=views.upload_label(row.element_id, english),
+        max_bytes=ctx().config["uploads.max_attachment_bytes"],
         general_errors=general or [], file_error=file_error, accept=accept, attachment_types=", ".join(types),
         max_size=_size(ctx().config["uploads.max_attachment_bytes"]),
         files=tasks.attachments_of_task(session, row.id), people=people,

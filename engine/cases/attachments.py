@@ -36,6 +36,17 @@ _CONTENT_TYPES = {
 }
 
 
+PREVIEWABLE = ("pdf", "png", "jpg", "jpeg")  # what a browser shows by itself
+
+
+def previewable(file_name: str) -> bool:
+    return _extension(file_name) in PREVIEWABLE
+
+
+def is_image(file_name: str) -> bool:
+    return _extension(file_name) in ("png", "jpg", "jpeg")
+
+
 def allowed_types(config: Config) -> list[str]:
     return [x.strip().lower() for x in config["uploads.attachment_types"].split(",") if x.strip()]
 
@@ -60,7 +71,9 @@ def _clean_name(file_name: str) -> str:
 
 
 def storage_path(config: Config, sha256: str) -> Path:
-    return Path(config["uploads.attachments_dir"]) / sha256[:2] / sha256
+    # absolute: a relative folder (the default var/attachments) would otherwise be read against
+    # whatever the web framework takes as its root, not the folder the file was written to
+    return (Path(config["uploads.attachments_dir"]) / sha256[:2] / sha256).absolute()
 
 
 def store(session: Session, config: Config, user: User, case: Case, file_name: str, stream: BinaryIO,
