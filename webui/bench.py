@@ -30,6 +30,7 @@ from engine import migrate
 from engine.bench import scale
 from engine.bpmn import library
 from engine.context import EngineContext
+from engine.schedule import prune
 
 REPO = Path(__file__).resolve().parents[1]
 CLERK, SUPERVISOR, DEPUTY, LIAISON, UNIT_CLERK = "edu_clerk", "supervisor", "deputy_zhao", "liaison", "transport_clerk"
@@ -161,6 +162,7 @@ def run(cases: int = 1000, repeat: int = 15, seed: str = "demo", keep: str | Non
         started = time.perf_counter()
         if not scale.count_cases(ctx.db):
             _seed(ctx, seed)
+        prune.run(ctx)  # what the scheduler's hourly sweep leaves of the played cases' timers and outbox
         seeded = scale.count_cases(ctx.db)
         seed_seconds = time.perf_counter() - started
         started = time.perf_counter()
