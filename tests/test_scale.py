@@ -62,9 +62,9 @@ def test_prune_removes_spent_timer_and_outbox_rows_and_keeps_what_may_still_fire
         before = {r.case_id: r.state for r in session.scalars(select(TimerRow))}
         assert set(before) == {done["id"], still["id"]}
         session.add_all([OutboxMessage(channel="in_app", recipient="ann", kind="x", state="sent",
-                                       sent_at=clock.now() - timedelta(days=3)),
-                         OutboxMessage(channel="in_app", recipient="ann", kind="x", state="sent",
                                        sent_at=clock.now() - timedelta(hours=3)),
+                         OutboxMessage(channel="in_app", recipient="ann", kind="x", state="sent",
+                                       sent_at=clock.now() - timedelta(minutes=10)),
                          OutboxMessage(channel="in_app", recipient="ann", kind="x", state="pending")])
     with ctx.db.session() as session:
         gone = prune.prune(session)
@@ -85,19 +85,19 @@ def test_the_watchlist_shows_a_page_of_each_list_and_counts_the_whole_list(app, 
     api.user("sue", ("supervisors",), password="demo1234")
     assert api.deploy("designer", one_task("t", TIMED[0])).status_code == 201
     due = (clock.now() - timedelta(days=2)).date().isoformat()
-    ids = [api.start("ann", "t", {"due": due}, title=f"case {i}").get_json()["id"] for i in range(53)]
+    ids = [api.start("ann", "t", {"due": due}, title=f"case {i}").get_json()["id"] for i in range(23)]
     with ctx.db.session() as session:  # due one after the other, so the order is known
         for n, case_id in enumerate(ids):
-            session.execute(update(Case).where(Case.id == case_id).values(due_at=clock.now() - timedelta(hours=60 - n)))
+            session.execute(update(Case).where(Case.id == case_id).values(due_at=clock.now() - timedelta(hours=30 - n)))
     web = signed_in(app, "sue")
     html = web.get("/supervise").get_data(as_text=True)
     overdue = html[html.index('id="overdue"'):html.index('id="due_soon"')]
-    assert 'data-count="53"' in html and overdue.count("<tr data-case-id") == 50
-    assert f'data-case-id="{ids[0]}"' in overdue and f'data-case-id="{ids[50]}"' not in overdue
+    assert 'data-count="23"' in html and overdue.count("<tr data-case-id") == 20
+    assert f'data-case-id="{ids[0]}"' in overdue and f'data-case-id="{ids[20]}"' not in overdue
     assert 'href="/supervise?overdue_page=2#overdue"' in overdue
     second = web.get("/supervise?overdue_page=2").get_data(as_text=True)
     rows = second[second.index('id="overdue"'):second.index('id="due_soon"')]
-    assert [f'data-case-id="{i}"' in rows for i in ids[50:]] == [True] * 3 and rows.count("<tr data-case-id") == 3
+    assert [f'data-case-id="{i}"' in rows for i in ids[20:]] == [True] * 3 and rows.count("<tr data-case-id") == 3
 
 
 def test_bench_scale_builds_the_cases_and_prints_its_figures_as_json(capsys, tmp_path, monkeypatch):

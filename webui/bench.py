@@ -20,13 +20,14 @@ import random
 import tempfile
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, text
 
+from engine import clock, migrate
 from engine import config as config_module
-from engine import migrate
 from engine.bench import scale
 from engine.bpmn import library
 from engine.context import EngineContext
@@ -162,7 +163,8 @@ def run(cases: int = 1000, repeat: int = 15, seed: str = "demo", keep: str | Non
         started = time.perf_counter()
         if not scale.count_cases(ctx.db):
             _seed(ctx, seed)
-        prune.run(ctx)  # what the scheduler's hourly sweep leaves of the played cases' timers and outbox
+        with ctx.db.session() as session:  # what the scheduler's hourly sweep leaves of the played cases, a day on
+            prune.prune(session, clock.now() + timedelta(days=1))
         seeded = scale.count_cases(ctx.db)
         seed_seconds = time.perf_counter() - started
         started = time.perf_counter()

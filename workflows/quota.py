@@ -19,7 +19,7 @@ from sqlalchemy import and_, case, event, func, select
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.store import Group, OutboxMessage, User, UserGroup
+from engine.store import Group, Notification, OutboxMessage, User, UserGroup
 
 from .cases import CaseFacts
 
@@ -129,9 +129,12 @@ def notify(ctx: Any, session: Session, units: set[str] | None = None) -> int:
                                 .join(Group, Group.id == UserGroup.group_id)
                                 .where(Group.name == f"{entry.unit}_head", User.active.is_(True)))
         for username in list(heads):
+            # queued today (still in the outbox) or delivered today (the outbox row may be pruned by now)
             sent_today = session.scalar(select(OutboxMessage.id).where(
                 OutboxMessage.kind == KIND, OutboxMessage.recipient == username, OutboxMessage.subject == subject,
-                OutboxMessage.created_at >= since).limit(1))
+                OutboxMessage.created_at >= since).limit(1)) or session.scalar(select(Notification.id).where(
+                Notification.kind == KIND, Notification.username == username, Notification.title == subject,
+                Notification.created_at >= since).limit(1))
             if sent_today is None:
                 session.add(OutboxMessage(channel="in_app", recipient=username, kind=KIND, subject=subject,
                                           body=body, created_at=now, next_attempt_at=now))

@@ -16,7 +16,7 @@ from engine.identity import is_supervisor
 from engine.store import Case, Group, ProcessDefinition, TaskCandidate, TaskRow, User
 
 LISTS = ("overdue", "due_soon", "escalated", "flagged", "error")
-PER_PAGE = 50
+PER_PAGE = 20
 
 
 @dataclass

@@ -4,8 +4,8 @@
   cancelled): the history keeps what fired (timer_fired, deadline_reminder, case_escalated events).
   A running case's own deadline rows stay (a fired one must not fire again when the deadline moves
   back), and so does everything still waiting.
-- Outbox rows delivered more than `KEEP_SENT` ago: the notification (or the mail) is the result;
-  the face-reply warning looks back one day to send at most one a day, hence the margin.
+- Outbox rows delivered more than `KEEP_SENT` ago: the notification (or the mail) is the result and
+  carries the same kind, title and time (the face-reply warning's once-a-day check reads both).
 The timer scheduler's leader runs this every hour (a periodic job); it is idempotent.
 """
 
@@ -19,7 +19,7 @@ from sqlalchemy import and_, delete, exists, or_, select
 from engine import clock
 from engine.store import Case, OutboxMessage, TaskRow, TimerRow
 
-KEEP_SENT = timedelta(days=2)
+KEEP_SENT = timedelta(hours=1)
 EVERY_SECONDS = 3600
 CLOSED = ("completed", "cancelled")
 
