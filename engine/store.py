@@ -29,6 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
@@ -145,7 +146,12 @@ class ProcessDefinition(Base):
 class Case(Base):
     __tablename__ = "cases"
     # the watchlist's lists: running cases in due order, read from the index alone
-    __table_args__ = (Index("ix_cases_status_due", "status", "due_at"),)
+    __table_args__ = (Index("ix_cases_status_due", "status", "due_at"),
+                      # the escalated and flagged lists: small partial indexes of just those cases
+                      Index("ix_cases_escalated", "status", "due_at", sqlite_where=text("overdue = 1"),
+                            postgresql_where=text("overdue")),
+                      Index("ix_cases_flagged", "status", "due_at", sqlite_where=text("flagged = 1"),
+                            postgresql_where=text("flagged")))
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     number: Mapped[str | None] = mapped_column(String(64), unique=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, true
 from sqlalchemy.orm import Session, defer
 
 from engine import clock
@@ -54,8 +54,9 @@ def watchlist(session: Session, unit: str | None = None, process_key: str | None
     clauses = {
         "overdue": scoped("running") & (Case.due_at < now),
         "due_soon": scoped("running") & (Case.due_at >= now) & (Case.due_at < now + timedelta(days=due_soon_days)),
-        "escalated": scoped("running") & Case.overdue.is_(True),  # set when a deadline escalates
-        "flagged": scoped("running") & Case.flagged.is_(True),
+        # as the partial indexes ix_cases_escalated / ix_cases_flagged say it (`= true`, not `IS 1`)
+        "escalated": scoped("running") & (Case.overdue == true()),  # set when a deadline escalates
+        "flagged": scoped("running") & (Case.flagged == true()),
         "error": scoped("error"),
     }
     lists, counts = {}, {}

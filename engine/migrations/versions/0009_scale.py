@@ -34,6 +34,10 @@ def upgrade() -> None:
     bind = op.get_bind()
     op.create_index('ix_cases_status_due', 'cases', ['status', 'due_at'], unique=False)
     op.create_index('ix_tasks_completed_by', 'tasks', ['completed_by'], unique=False)
+    op.create_index('ix_cases_escalated', 'cases', ['status', 'due_at'], unique=False,
+                    sqlite_where=sa.text('overdue = 1'), postgresql_where=sa.text('overdue'))
+    op.create_index('ix_cases_flagged', 'cases', ['status', 'due_at'], unique=False,
+                    sqlite_where=sa.text('flagged = 1'), postgresql_where=sa.text('flagged'))
     # who a closed task was offered to stays on its row (candidate_groups/users) and in the history
     op.execute("DELETE FROM task_candidates WHERE task_id IN (SELECT id FROM tasks WHERE state <> 'open')")
     op.add_column('cases', sa.Column('state_z', sa.LargeBinary(), nullable=True))
@@ -56,5 +60,7 @@ def downgrade() -> None:
     _convert(bind, lambda z: zlib.decompress(bytes(z)).decode("utf-8") if isinstance(z, (bytes, memoryview)) else z)
     op.execute("ALTER TABLE cases DROP COLUMN state")
     op.execute("ALTER TABLE cases RENAME COLUMN state_z TO state")
+    op.drop_index('ix_cases_flagged', table_name='cases')
+    op.drop_index('ix_cases_escalated', table_name='cases')
     op.drop_index('ix_tasks_completed_by', table_name='tasks')
     op.drop_index('ix_cases_status_due', table_name='cases')
