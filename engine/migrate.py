@@ -22,3 +22,5 @@ def upgrade(db: Database, revision: str = "head") -> None:
     with db.engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
+    if db.engine.dialect.name == "sqlite":
+        db.after_bulk_load()  # the planner's statistics: cheap (bounded by analysis_limit), and never stale

@@ -8,6 +8,7 @@ log — is a projection row written in the same transaction as the state it was 
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -22,11 +23,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy import true as sa_true
 from sqlalchemy.engine import Engine
@@ -52,6 +55,23 @@ class UTCDateTime(TypeDecorator):
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         return clock.as_utc(value)
+
+
+class CompressedText(TypeDecorator):
+    """Text kept zlib-compressed (the serialized workflow: ~60 KB of JSON a case, a tenth of it
+    compressed); readers see a str. A value still stored as text (before migration 0009) reads as is."""
+
+    impl = LargeBinary
+    cache_ok = True
+    LEVEL = 6
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> bytes | None:
+        return None if value is None else zlib.compress(value.encode("utf-8"), self.LEVEL)
+
+    def process_result_value(self, value: bytes | str | None, dialect: Any) -> str | None:
+        if value is None or isinstance(value, str):
+            return value
+        return zlib.decompress(value).decode("utf-8")
 
 
 class Base(DeclarativeBase):
@@ -130,6 +150,13 @@ class ProcessDefinition(Base):
 
 class Case(Base):
     __tablename__ = "cases"
+    # the watchlist's lists: running cases in due order, read from the index alone
+    __table_args__ = (Index("ix_cases_status_due", "status", "due_at"),
+                      # the escalated and flagged lists: small partial indexes of just those cases
+                      Index("ix_cases_escalated", "status", "due_at", sqlite_where=text("overdue = 1"),
+                            postgresql_where=text("overdue")),
+                      Index("ix_cases_flagged", "status", "due_at", sqlite_where=text("flagged = 1"),
+                            postgresql_where=text("flagged")))
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     number: Mapped[str | None] = mapped_column(String(64), unique=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
@@ -138,7 +165,6 @@ class Case(Base):
     status: Mapped[str] = mapped_column(String(20), default="running", index=True)
     stage: Mapped[str] = mapped_column(String(100), default="")
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the workflow's data, for reading
-    state: Mapped[str] = mapped_column(Text)  # serialized workflow instance (without its spec)
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
     started_by: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
@@ -148,6 +174,9 @@ class Case(Base):
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     error_message: Mapped[str | None] = mapped_column(Text)
+    # the serialized workflow instance (without its spec), compressed; loaded only when a case runs.
+    # The last column: on SQLite the columns after a large value are read through its overflow pages
+    state: Mapped[str] = mapped_column(CompressedText, deferred=True)
 
     definition: Mapped[ProcessDefinition] = relationship(lazy="select")  # the spec cache rarely needs it
     # optimistic locking: every UPDATE says WHERE lock_version = <read value>
@@ -171,7 +200,7 @@ class TaskRow(Base):
     state: Mapped[str] = mapped_column(String(20), default="open")  # open, completed, cancelled
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     completed_at: Mapped[datetime | None]
-    completed_by: Mapped[str | None] = mapped_column(String(64))
+    completed_by: Mapped[str | None] = mapped_column(String(64), index=True)  # who may see the case (did a task)
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     follow_up_at: Mapped[datetime | None]
     priority: Mapped[int] = mapped_column(Integer, default=50)
@@ -184,9 +213,10 @@ class TaskRow(Base):
 
 
 class TaskCandidate(Base):
-    """One candidate group or user of a task: lets 'my groups' tasks' be an indexed query.
+    """One candidate group or user of an open task: lets 'my groups' tasks' be an indexed query.
 
-    Kept after the task closes (who it was offered to); queries join on the task's state."""
+    Deleted when the task closes (who it was offered to stays on the task row and in the history), so
+    a unit's offers are its open tasks, not every task it was ever offered."""
 
     __tablename__ = "task_candidates"
     __table_args__ = (Index("ix_task_candidates_kind_name", "kind", "name"),)
@@ -403,6 +433,17 @@ class Database:
             raise
         finally:
             session.close()
+
+    def after_bulk_load(self) -> None:
+        """Fresh statistics for SQLite's planner (never ANALYZEd, it scans a unit's every offer instead of
+        using the indexes); PostgreSQL's autovacuum does this itself."""
+        if self.engine.dialect.name == "sqlite":
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+                conn.exec_driver_sql("ANALYZE")
+        else:
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("ANALYZE")
 
     def create_all(self) -> None:
         """For tests: the schema straight from the models (production goes through Alembic)."""

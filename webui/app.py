@@ -69,6 +69,9 @@ def create_app(config: Config | None = None, ctx: EngineContext | None = None) -
         ctx = EngineContext.create(config)
         workflows.install(ctx)
     logging.basicConfig(level=config["logging.level"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if logging.getLevelName(config["logging.level"]) != logging.DEBUG:
+        # SpiffWorkflow logs every task state change at INFO: a line per step of every request
+        logging.getLogger("spiff").setLevel(logging.WARNING)
     app = CaseworkFlask(__name__)
     app.config.update(
         SECRET_KEY=config["server.secret_key"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
@@ -25,6 +25,14 @@ EMPTY = {"overdue": _l("No case is overdue."), "due_soon": _l("No case falls due
          "error": _l("No case has stopped on an error.")}
 
 
+def page_link(name: str, page: int) -> str:
+    """This page with another page of one list, the filters and the other lists' pages kept."""
+    args = {k: v for k, v in request.args.items() if v and k != f"{name}_page"}
+    if page > 1:
+        args[f"{name}_page"] = str(page)
+    return url_for("supervise.index", **args) + f"#{name}"
+
+
 @bp.get("/supervise")
 @login_required
 @supervisors_only
@@ -33,16 +41,23 @@ def index() -> Any:
     days = ctx().config["supervise.due_soon_days"]
     unit = (request.args.get("unit") or "").strip()
     process_key = (request.args.get("type") or "").strip()
-    watch = supervision.watchlist(session, unit=unit or None, process_key=process_key or None, due_soon_days=days)
+    pages = {}
+    for name in supervision.LISTS:
+        try:
+            pages[name] = max(1, int(request.args.get(f"{name}_page") or 1))
+        except ValueError:
+            pages[name] = 1
+    watch = supervision.watchlist(session, unit=unit or None, process_key=process_key or None, due_soon_days=days,
+                                  pages=pages)
     case_ids = sorted({c.id for cases in watch.lists.values() for c in cases})
     units = sorted(set(watch.units) | ({unit} if unit else set()))
     types = supervision.case_types(session)
     calendar = ctx().calendar
-    short = [q for q in quota.current(ctx(), session) if q.warning]  # face-reply quota (面复) at risk
+    short = [q for q in quota.current(ctx(), session, with_cases=False) if q.warning]  # face-reply quota (面复) at risk
     return render_template(
         "supervise.html", missing_years=calendar.missing_years_ahead(calendar.local_date(clock.now())),
         face_reply_short=short, face_reply_units=supervision.group_names(session, sorted({q.unit for q in short})),
-        sections=SECTIONS, empty=EMPTY, lists=watch.lists, units=units,
+        sections=SECTIONS, empty=EMPTY, lists=watch.lists, watch=watch, units=units, page_link=page_link,
         unit_names=supervision.group_names(session, units), types=types, type_names=dict(types), unit=unit,
         process_key=process_key, holders=supervision.open_units(session, case_ids), due_soon_days=days,
         mark=lambda due: due_mark(due, days), next_url=request.full_path.rstrip("?"))

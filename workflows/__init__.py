@@ -35,9 +35,12 @@ def install(ctx: Any) -> None:
         module.register(ctx)
 
     def keep_facts(session: Any, case: Any, workflow: Any) -> None:
-        cases.sync_facts(session, case, zone)
+        changed = cases.sync_facts(session, case, zone)
         lead = (case.data or {}).get("lead_unit")
-        if case.process_key == "suggestion" and lead and (case.data or {}).get("assigned_at"):
+        # the quota is looked at when a fact it counts changed, not on every save of every suggestion
+        # (the hourly sweep covers deadlines coming near while nothing changes)
+        if case.process_key == "suggestion" and lead and (case.data or {}).get("assigned_at") \
+                and changed & quota.FACTS:
             quota.mark(ctx, session, str(lead))
 
     ctx.save_listeners.append(keep_facts)

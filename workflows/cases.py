@@ -226,24 +226,26 @@ def unit_roles(data: dict[str, Any]) -> dict[str, str]:
     return roles
 
 
-def sync_facts(session: Session, case: Case, zone: ZoneInfo) -> None:
-    """Bring the case's facts rows in step with its data; called on every save before the flush."""
+def sync_facts(session: Session, case: Case, zone: ZoneInfo) -> set[str]:
+    """Bring the case's facts rows in step with its data; called on every save before the flush.
+    Returns the names of the facts that changed (all of them for a new row)."""
     if case.process_key not in CASE_TYPES:
-        return
+        return set()
     values = facts_values(case, zone)
     with session.no_autoflush:  # the engine flushes the case (under its lock) once, after the listeners
         facts = session.get(CaseFacts, case.id)
         if facts is None:
             facts = CaseFacts(case_id=case.id)
             session.add(facts)
-        changed = False
+        changed = set()
         for key, value in values.items():
             if getattr(facts, key) != value:
                 setattr(facts, key, value)
-                changed = True
+                changed.add(key)
         if changed:
             facts.updated_at = clock.now()
         _sync_units(session, case, values)
+    return changed
 
 
 def _sync_units(session: Session, case: Case, values: dict[str, Any]) -> None:

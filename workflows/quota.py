@@ -15,15 +15,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import and_, case, event, func, select
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.store import Group, OutboxMessage, User, UserGroup
+from engine.store import Group, Notification, OutboxMessage, User, UserGroup
 
 from .cases import CaseFacts
 
 KIND = "face_reply_quota"
+# the facts a unit's quota is counted from: a save that changes none of them cannot change a warning
+FACTS = frozenset({"case_type", "year", "session_label", "lead_unit", "assigned_at", "reply_due", "replied_at",
+                   "face_reply"})
 _PENDING = "casework_face_reply_quota"  # session.info: (ctx, units) to look at before the commit
 
 
@@ -56,29 +59,40 @@ def required(count: int, quota: int) -> int:
 
 
 def quotas(session: Session, quota: int, warn_by: date, year: int | None = None,
-           units: set[str] | None = None) -> list[Quota]:
+           units: set[str] | None = None, with_cases: bool = True) -> list[Quota]:
     """Every (unit, session) with suggestions assigned to the unit as lead; `warn_by` is the last
-    reply deadline that counts as close."""
-    stmt = select(CaseFacts.case_id, CaseFacts.lead_unit, CaseFacts.session_label, CaseFacts.replied_at,
-                  CaseFacts.face_reply, CaseFacts.reply_due).where(
-        CaseFacts.case_type == "suggestion", CaseFacts.lead_unit.is_not(None), CaseFacts.assigned_at.is_not(None))
+    reply deadline that counts as close. Counted by the database (GROUP BY unit and session); the
+    case ids are a second, narrow query, left out with `with_cases=False`."""
+    f = CaseFacts
+    where = [f.case_type == "suggestion", f.lead_unit.is_not(None), f.assigned_at.is_not(None)]
     if year is not None:
-        stmt = stmt.where(CaseFacts.year == year)
+        where.append(f.year == year)
     if units is not None:
-        stmt = stmt.where(CaseFacts.lead_unit.in_(sorted(units)))
+        where.append(f.lead_unit.in_(sorted(units)))
+    replied = f.replied_at.is_not(None)
+    stmt = select(f.lead_unit, f.session_label, func.count().label("suggestions"),
+                  func.coalesce(func.sum(case((replied, 1), else_=0)), 0).label("replied"),
+                  func.coalesce(func.sum(case((and_(replied, f.face_reply.is_(True)), 1), else_=0)), 0).label("done"),
+                  func.min(case((f.replied_at.is_(None), f.reply_due), else_=None)).label("earliest_due"),
+                  ).where(*where).group_by(f.lead_unit, f.session_label)
     found: dict[tuple[str, str], Quota] = {}
-    for case_id, unit, label, replied_at, face, due in session.execute(stmt):
-        entry = found.setdefault((unit, label or ""), Quota(unit, label or ""))
-        entry.suggestions += 1
-        entry.case_ids.append(case_id)
-        if replied_at is not None:
-            entry.replied += 1
-            entry.done += bool(face)
-        else:
-            entry.open += 1
-            if due is not None and (entry.earliest_due is None or due < entry.earliest_due):
-                entry.earliest_due = due
+    for row in session.execute(stmt):  # a NULL session label and an empty one are the same session
+        label = row.session_label or ""
+        entry = found.setdefault((row.lead_unit, label), Quota(row.lead_unit, label))
+        entry.suggestions += row.suggestions
+        entry.replied += int(row.replied)
+        entry.done += int(row.done)
+        due = row.earliest_due
+        if isinstance(due, str):  # SQLite hands MIN() of a date back as text
+            due = date.fromisoformat(due)
+        if due is not None and (entry.earliest_due is None or due < entry.earliest_due):
+            entry.earliest_due = due
+    if with_cases and found:
+        for case_id, unit, label in session.execute(select(f.case_id, f.lead_unit, f.session_label).where(*where)
+                                                    .order_by(f.case_id)):
+            found[(unit, label or "")].case_ids.append(case_id)
     for entry in found.values():
+        entry.open = entry.suggestions - entry.replied
         entry.required = required(entry.suggestions, quota)
         close = entry.earliest_due is not None and entry.earliest_due <= warn_by
         entry.warning = entry.short > 0 and (close or entry.open < entry.short)
@@ -91,9 +105,10 @@ def warn_by(ctx: Any, today: date) -> date:
     return ctx.calendar.add_working_days(today, ahead) if ahead else today
 
 
-def current(ctx: Any, session: Session, year: int | None = None, units: set[str] | None = None) -> list[Quota]:
+def current(ctx: Any, session: Session, year: int | None = None, units: set[str] | None = None,
+            with_cases: bool = True) -> list[Quota]:
     today = clock.now().astimezone(ctx.zone).date()
-    return quotas(session, ctx.config["suggestion.face_reply_quota"], warn_by(ctx, today), year, units)
+    return quotas(session, ctx.config["suggestion.face_reply_quota"], warn_by(ctx, today), year, units, with_cases)
 
 
 def notify(ctx: Any, session: Session, units: set[str] | None = None) -> int:
@@ -102,7 +117,7 @@ def notify(ctx: Any, session: Session, units: set[str] | None = None) -> int:
     now = clock.now()
     since = datetime.combine(now.astimezone(ctx.zone).date(), time(0), ctx.zone).astimezone(UTC)
     queued = 0
-    for entry in current(ctx, session, units=units):
+    for entry in current(ctx, session, units=units, with_cases=False):
         if not entry.warning:
             continue
         unit_name = session.scalar(select(Group.display_name).where(Group.name == entry.unit)) or entry.unit
@@ -114,9 +129,12 @@ def notify(ctx: Any, session: Session, units: set[str] | None = None) -> int:
                                 .join(Group, Group.id == UserGroup.group_id)
                                 .where(Group.name == f"{entry.unit}_head", User.active.is_(True)))
         for username in list(heads):
+            # queued today (still in the outbox) or delivered today (the outbox row may be pruned by now)
             sent_today = session.scalar(select(OutboxMessage.id).where(
                 OutboxMessage.kind == KIND, OutboxMessage.recipient == username, OutboxMessage.subject == subject,
-                OutboxMessage.created_at >= since).limit(1))
+                OutboxMessage.created_at >= since).limit(1)) or session.scalar(select(Notification.id).where(
+                Notification.kind == KIND, Notification.username == username, Notification.title == subject,
+                Notification.created_at >= since).limit(1))
             if sent_today is None:
                 session.add(OutboxMessage(channel="in_app", recipient=username, kind=KIND, subject=subject,
                                           body=body, created_at=now, next_attempt_at=now))

@@ -18,7 +18,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -211,9 +211,12 @@ def sync(session: Session, case: Case, workflow: Any, before: Snapshot, function
         if candidates:
             session.execute(insert(TaskCandidate), candidates)
     _sync_timers(session, case, workflow, before, done_timers)
+    closed = [tid for tid in before.tasks if tid not in ready]
+    if closed:  # offers are of open tasks only (who it was offered to stays on the task row)
+        session.execute(delete(TaskCandidate).where(TaskCandidate.task_id.in_(closed))
+                        .execution_options(synchronize_session=False))
     case_due = None
     if calendar is not None:
-        closed = [tid for tid in before.tasks if tid not in ready]
         case_due = sync_deadlines(session, case, workflow, before, created, closed, calendar, reminder_days, now)
     dues = [datetime.fromisoformat(d) for d in (t.internal_data.get("casework_due") for t in ready.values()) if d]
     # the case is due when its earliest open task is, or its own deadline (`case_deadline`) if sooner

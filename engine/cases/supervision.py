@@ -3,11 +3,11 @@ and the flag (挂牌督办) they put on a case."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, select, true
+from sqlalchemy.orm import Session, defer
 
 from engine import clock
 from engine.cases import projections
@@ -16,12 +16,19 @@ from engine.identity import is_supervisor
 from engine.store import Case, Group, ProcessDefinition, TaskCandidate, TaskRow, User
 
 LISTS = ("overdue", "due_soon", "escalated", "flagged", "error")
+PER_PAGE = 20
 
 
 @dataclass
 class Watchlist:
-    lists: dict[str, list[Case]]
+    lists: dict[str, list[Case]]  # one page of each list
     units: list[str]  # groups that have open tasks, for the unit filter
+    counts: dict[str, int] = field(default_factory=dict)  # of each whole list
+    pages: dict[str, int] = field(default_factory=dict)  # the page shown of each list, from 1
+    per_page: int = PER_PAGE
+
+    def page_count(self, name: str) -> int:
+        return max(1, -(-self.counts.get(name, 0) // self.per_page))
 
 
 def _by_unit(stmt: Select, unit: str | None) -> Select:
@@ -33,29 +40,37 @@ def _by_unit(stmt: Select, unit: str | None) -> Select:
 
 
 def watchlist(session: Session, unit: str | None = None, process_key: str | None = None,
-              due_soon_days: int = 3, limit: int = 200) -> Watchlist:
+              due_soon_days: int = 3, limit: int = PER_PAGE, pages: dict[str, int] | None = None) -> Watchlist:
+    """A page of each list with the size of the whole list, both from SQL: the page does not grow with
+    the archive. The serialized workflow is never loaded; the lists are read in the order of the
+    (status, due_at) index: due first, then by number."""
     now = clock.now()
-    running = select(Case).where(Case.status == "running")
-    if process_key:
-        running = running.where(Case.process_key == process_key)
+    pages = {name: max(1, int((pages or {}).get(name) or 1)) for name in LISTS}
+
+    def scoped(status: str):
+        clause = Case.status == status
+        return clause & (Case.process_key == process_key) if process_key else clause
+
     clauses = {
-        "overdue": Case.due_at < now,
-        "due_soon": (Case.due_at >= now) & (Case.due_at < now + timedelta(days=due_soon_days)),
-        "escalated": Case.overdue.is_(True),  # set when a deadline escalates
-        "flagged": Case.flagged.is_(True),
+        "overdue": scoped("running") & (Case.due_at < now),
+        "due_soon": scoped("running") & (Case.due_at >= now) & (Case.due_at < now + timedelta(days=due_soon_days)),
+        # as the partial indexes ix_cases_escalated / ix_cases_flagged say it (`= true`, not `IS 1`)
+        "escalated": scoped("running") & (Case.overdue == true()),  # set when a deadline escalates
+        "flagged": scoped("running") & (Case.flagged == true()),
+        "error": scoped("error"),
     }
-    lists = {}
+    lists, counts = {}, {}
     for name, clause in clauses.items():
-        stmt = _by_unit(running.where(clause), unit).order_by(Case.due_at.is_(None), Case.due_at, Case.id)
-        lists[name] = list(session.scalars(stmt.limit(limit)))
-    errored = select(Case).where(Case.status == "error")
-    if process_key:
-        errored = errored.where(Case.process_key == process_key)
-    lists["error"] = list(session.scalars(_by_unit(errored, unit).order_by(Case.updated_at.desc()).limit(limit)))
+        counts[name] = session.scalar(_by_unit(select(func.count()).select_from(Case).where(clause), unit)) or 0
+        order = {"error": (Case.updated_at.desc(), Case.id), "overdue": (Case.due_at, Case.id),
+                 "due_soon": (Case.due_at, Case.id)}.get(name, (Case.due_at.is_(None), Case.due_at, Case.id))
+        stmt = _by_unit(select(Case).options(defer(Case.state), defer(Case.data)).where(clause), unit)
+        lists[name] = list(session.scalars(stmt.order_by(*order).limit(limit)
+                                           .offset((pages[name] - 1) * limit))) if counts[name] else []
     units = list(session.scalars(select(TaskCandidate.name).join(TaskRow, TaskRow.id == TaskCandidate.task_id)
                                  .where(TaskRow.state == "open", TaskCandidate.kind == "group").distinct()
                                  .order_by(TaskCandidate.name)))
-    return Watchlist(lists, units)
+    return Watchlist(lists, units, counts, pages, limit)
 
 
 def set_flag(session: Session, user: User, case_id: int, flagged: bool, reason: str = "") -> Case:

@@ -25,13 +25,16 @@ from sqlalchemy import select
 
 from engine import clock
 from engine.cases import runtime
-from engine.context import EngineContext
+from engine.context import EngineContext, PeriodicJob
 from engine.errors import Conflict
 from engine.notify import outbox
+from engine.schedule import prune
 from engine.schedule.lease import Lease
 from engine.store import TimerRow
 
 log = logging.getLogger(__name__)
+# the engine's own sweep: timer and outbox rows that have done their work (engine.schedule.prune)
+PRUNE = PeriodicJob("prune", prune.EVERY_SECONDS, prune.run)
 
 LEASE_NAME = "timer-scheduler"
 
@@ -151,7 +154,7 @@ class TimerDispatcher:
         Their last run is kept in memory: a new leader runs each once at once, so a job must be
         idempotent (say, a warning at most once per day)."""
         now = clock.now()
-        for job in self.ctx.periodic_jobs:
+        for job in (*self.ctx.periodic_jobs, PRUNE):
             if not self.leading or self._job_due.get(job.name, now) > now:
                 continue
             self._job_due[job.name] = now + timedelta(seconds=job.every_seconds)
