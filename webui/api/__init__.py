@@ -63,4 +63,4 @@ def handle_http_error(err: HTTPException) -> Any:
     return jsonify({"error": codes.get(err.code or 500, "error"), "message": message, "details": []}), err.code
 
 
-from . import notifications, routes, statistics  # noqa: E402,F401  (routes register themselves on the blueprint)
+from . import notifications, routes, statistics, yearwork  # noqa: E402,F401  (routes register themselves on the blueprint)
