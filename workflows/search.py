@@ -17,6 +17,7 @@ next save.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +34,8 @@ _CASE_ID = BigInteger().with_variant(Integer, "sqlite")
 MAX_TERMS = 5
 TERM_MAX = 50
 BODY_MAX = 5000
+_QUOTED = re.compile(r'["“]([^"“”]+)["”]')
+_NUMBER = re.compile(r"\S{1,4} \d{4}-\d{1,6}")
 
 
 class CaseSearch(Base):
@@ -78,8 +81,13 @@ def keep_index(zone: Any):
 
 def terms(q: str | None) -> list[str]:
     """The words of a search box: at most MAX_TERMS, each at most TERM_MAX characters, without the
-    LIKE wildcard '%' (a '_' stays: user and unit names have it, and it only widens the match)."""
-    words = [w.replace("%", "").strip()[:TERM_MAX] for w in str(q or "").split()]
+    LIKE wildcard '%' (a '_' stays: user and unit names have it, and it only widens the match).
+    "Quoted words" stay together, and so does a case number typed whole ("建议 2026-0042")."""
+    text_ = str(q or "")
+    words = [m.group(1) for m in _QUOTED.finditer(text_)]
+    rest = _QUOTED.sub(" ", text_).strip()
+    words += [rest] if _NUMBER.fullmatch(rest) else rest.split()
+    words = [w.replace("%", "").strip()[:TERM_MAX] for w in words]
     return [w for w in dict.fromkeys(words) if w][:MAX_TERMS]
 
 
