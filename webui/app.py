@@ -64,6 +64,7 @@ def _when(value: datetime | None, style: str = "medium") -> str:
 NAV = (("inbox.index", "Inbox", None), ("cases.index", "Cases", None),
        ("startcase.index", "New case", "may_start_cases"), ("notifications.index", "Notifications", None),
        ("supervise.index", "Supervision", "is_supervisor"), ("statistics.index", "Statistics", "is_supervisor"),
+       ("battlemap.index", "Battle map", "sees_battle_map"),
        ("designer.index", "Processes", "is_designer"))
 HOME_ROLES = ("is_supervisor", "is_designer")  # roles whose own page is their first page
 
@@ -120,11 +121,12 @@ def create_app(config: Config | None = None, ctx: EngineContext | None = None) -
         user = db().get(User, int(user_id)) if user_id.isdigit() else None
         return WebUser(user) if user is not None and user.active else None
 
-    from . import auth, cases, designer, exports, inbox, notifications, printing, startcase, statistics, supervise
+    from . import auth, cases, designer, inbox, notifications, startcase, statistics, supervise
     from .api import api
+    from .yearwork import BLUEPRINTS as YEARWORK  # battle map, exports, printing
 
     for blueprint in (auth.bp, inbox.bp, cases.bp, startcase.bp, notifications.bp, supervise.bp, statistics.bp,
-                      designer.bp, exports.bp, printing.bp):
+                      designer.bp, *YEARWORK):
         app.register_blueprint(blueprint)
     app.register_blueprint(api)
     csrf.exempt(api)  # the API authenticates every call with a bearer token, not a cookie

@@ -1,4 +1,4 @@
-"""case search index (FTS5 trigram on SQLite, pg_trgm on PostgreSQL)
+"""case search index (FTS5 trigram on SQLite, pg_trgm on PostgreSQL) and the battle map's milestones
 
 Revision ID: 0008
 Revises: 0004
@@ -34,6 +34,20 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('case_id')
     )
+    op.create_table('case_milestones',
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('seq', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('milestone', sa.String(length=300), nullable=False),
+    sa.Column('due', sa.Date(), nullable=True),
+    sa.Column('unit', sa.String(length=100), nullable=True),
+    sa.Column('done', sa.Boolean(), nullable=False),
+    sa.Column('done_at', engine.store.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('result', sa.String(length=1000), nullable=True),
+    sa.Column('task_id', sa.String(length=36), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('case_id', 'seq')
+    )
+    op.create_index('ix_case_milestones_due', 'case_milestones', ['due', 'unit'], unique=False)
     dialect = op.get_bind().dialect.name
     if dialect == 'sqlite':
         op.execute("CREATE VIRTUAL TABLE case_search_fts USING fts5(document, content='case_search', "
@@ -61,3 +75,5 @@ def downgrade() -> None:
     elif dialect == 'postgresql':
         op.execute('DROP INDEX IF EXISTS ix_case_search_trgm')
     op.drop_table('case_search')
+    op.drop_index('ix_case_milestones_due', table_name='case_milestones')
+    op.drop_table('case_milestones')
