@@ -217,3 +217,106 @@ def test_csv_over_the_api(app, district):  # noqa: F811
     member = client.post("/api/v1/auth/token", json={"username": "member_wu", "password": "demo1234"}).get_json()
     refused = client.get("/api/v1/statistics/export", headers={"Authorization": f"Bearer {member['token']}"})
     assert refused.status_code == 403 and refused.get_json()["error"] == "forbidden"
+
+
+# -- charts, the dashboard and print ----------------------------------------------------------------
+
+def test_the_statistics_page_draws_its_charts_with_titles_and_compares_years(app, district):  # noqa: F811
+    ctx, _ = district
+    with ctx.db.session() as session:
+        year = max(statistics.years(session))
+        report = statistics.report(ctx, session, year)
+    html = signed_in(app, "supervisor").get("/statistics", query_string={"year": year}).get_data(as_text=True)
+    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart"') == 10
+    assert 'role="img"' in html and "<title id=" in html and 'id="year-compare"' in html
+    # the trend's table gives the months' counts; they add up to the year's assigned cases
+    trend = html.split('id="chart-trend"', 1)[1].split("</table>", 1)[0]
+    import re
+
+    assigned = [int(a) for a in re.findall(r'<th scope="row">\d+</th><td>(\d+)</td>', trend)]
+    assert len(assigned) == 12 and sum(assigned) == report["overall"]["counts"]["assigned"]
+    # the units' names reach the charts escaped, as text
+    assert "区水务局" in html.split('id="statistics-charts"', 1)[1]
+    printed = signed_in(app, "supervisor").get("/statistics/print", query_string={"year": year})
+    assert printed.status_code == 200 and "示范区" in printed.get_data(as_text=True)
+    assert signed_in(app, "water_clerk").get("/statistics/print").status_code == 403
+
+
+def test_the_statistics_take_a_session(app, district):  # noqa: F811
+    web = signed_in(app, "supervisor")
+    html = web.get("/statistics", query_string={"session": "十八届人大三次会议"}).get_data(as_text=True)
+    assert '<option value="十八届人大三次会议" selected' in html
+    assert web.get("/statistics", query_string={"session": "第九十九次会议"}).status_code == 400
+
+
+def test_reply_letter_and_evaluation_form(app, district):  # noqa: F811
+    ctx, _ = district
+    with ctx.db.session() as session:
+        replied = session.scalars(select(Case).where(Case.process_key == "suggestion", Case.stage == "已办结")
+                                  .order_by(Case.id)).first()
+        waiting = session.scalars(select(Case).where(Case.process_key == "suggestion", Case.stage == "待审核")).first()
+        proposer = replied.data["proposer"]
+    web = signed_in(app, proposer)
+    letter = web.get(f"/cases/{replied.id}/print/reply").get_data(as_text=True)
+    assert replied.data["reply_text"][:20] in letter and replied.number in letter and "@page" not in letter
+    form = web.get(f"/cases/{replied.id}/print/evaluation").get_data(as_text=True)
+    assert "征询意见表" in form and form.count("■") == 2  # the two ratings given, marked
+    assert signed_in(app, "supervisor").get(f"/cases/{waiting.id}/print/reply").status_code == 409
+    stranger = "deputy_zhou" if proposer != "deputy_zhou" else "deputy_zhao"
+    assert signed_in(app, stranger).get(f"/cases/{replied.id}/print/reply").status_code == 404
+
+
+# -- the battle map (last: it closes a milestone out) ---------------------------------------------
+
+def test_the_battle_map_rows_follow_the_checklists(district):  # noqa: F811
+    from workflows.battlemap import CaseMilestone
+
+    ctx, _ = district
+    with ctx.db.session() as session:
+        cases = [c for c in session.scalars(select(Case).where(Case.process_key == "suggestion"))
+                 if c.data.get("checklist")]
+        rows = list(session.scalars(select(CaseMilestone)))
+        assert len(rows) == sum(len(c.data["checklist"]) for c in cases) >= 6
+        open_rows = [r for r in rows if not r.done]
+        assert open_rows and all(r.task_id for r in open_rows if session.get(Case, r.case_id).status == "running")
+        assert all(r.task_id is None for r in rows if r.done)
+
+
+def test_the_battle_map_page_and_who_may_close_out(app, district):  # noqa: F811
+    from workflows.battlemap import CaseMilestone
+
+    ctx, _ = district
+    with ctx.db.session() as session:
+        row = session.scalars(select(CaseMilestone).where(CaseMilestone.task_id.is_not(None))
+                              .order_by(CaseMilestone.due)).first()
+        case_id, seq, unit, year = row.case_id, row.seq, row.unit, row.due.year
+        clerk = next(u.username for u in session.scalars(select(identity.User))
+                     if unit in u.group_names and u.username.endswith("_clerk"))
+    board = signed_in(app, "supervisor").get("/battle-map", query_string={"year": year}).get_data(as_text=True)
+    assert f'id="m-{case_id}-{seq}"' in board and 'id="battle-map"' in board
+    assert 'class="flag-form compact close-out"' not in board  # supervisors watch; the unit closes out
+    assert signed_in(app, "deputy_li").get("/battle-map").status_code == 403
+    other = "water_clerk" if unit != "unit_water" else "edu_clerk"
+    web = signed_in(app, other)
+    assert f'id="m-{case_id}-{seq}"' not in web.get("/battle-map", query_string={"year": year}).get_data(as_text=True)
+    page = web.get("/battle-map").get_data(as_text=True)
+    import re
+
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    refused = web.post(f"/battle-map/{case_id}/{seq}/close", data={"result": "完成", "csrf_token": csrf})
+    assert refused.status_code == 404
+    web = signed_in(app, clerk)
+    page = web.get("/battle-map", query_string={"year": year}).get_data(as_text=True)
+    assert f'action="/battle-map/{case_id}/{seq}/close"' in page
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    empty = web.post(f"/battle-map/{case_id}/{seq}/close", data={"result": " ", "csrf_token": csrf})
+    assert empty.status_code == 302
+    with ctx.db.session() as session:
+        assert session.get(CaseMilestone, (case_id, seq)).done is False
+    done = web.post(f"/battle-map/{case_id}/{seq}/close", data={"result": "已按期完成", "csrf_token": csrf})
+    assert done.status_code == 302
+    with ctx.db.session() as session:
+        row = session.get(CaseMilestone, (case_id, seq))
+        assert row.done and row.result == "已按期完成" and row.task_id is None
+    again = web.post(f"/battle-map/{case_id}/{seq}/close", data={"result": "再次", "csrf_token": csrf})
+    assert again.status_code == 409

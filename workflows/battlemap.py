@@ -46,35 +46,51 @@ class CaseMilestone(Base):
     task_id: Mapped[str | None] = mapped_column(String(36))  # the open 节点销号 task, while there is one
 
 
-def _open_tasks(workflow: Any) -> list[tuple[str, dict]]:
-    return [(str(t.id), t.data.get("milestone") or {}) for t in workflow.get_tasks(state=TaskState.READY)
-            if getattr(t.task_spec, "bpmn_id", None) == MILESTONE_TASK]
+def _milestone_tasks(workflow: Any) -> list[tuple[str, bool, dict, str]]:
+    """(task id, completed?, its milestone item, its result) of the 节点销号 tasks that are open or done.
+    A parallel multi-instance writes the closed items back into the checklist only when all are
+    closed, so a milestone closed out alone is known from its completed task."""
+    out = []
+    for task in workflow.get_tasks(state=TaskState.READY | TaskState.COMPLETED):
+        if getattr(task.task_spec, "bpmn_id", None) == MILESTONE_TASK:
+            out.append((str(task.id), task.state == TaskState.COMPLETED, task.data.get("milestone") or {},
+                        str(task.data.get("milestone_result") or "")))
+    return out
+
+
+def _same(item: dict, other: dict) -> bool:
+    return other.get("milestone") == item.get("milestone") and other.get("due") == item.get("due")
 
 
 def keep_milestones(zone: ZoneInfo):
-    """The save listener: the case's milestone rows from its checklist and its open close-out tasks."""
+    """The save listener: the case's milestone rows from its checklist and its close-out tasks."""
     def listener(session: Session, case: Case, workflow: Any) -> None:
         checklist = (case.data or {}).get("checklist")
         if case.process_key != "suggestion" or not isinstance(checklist, list):
             return
-        open_tasks = _open_tasks(workflow) if case.status == "running" else []
+        tasks = _milestone_tasks(workflow)
         unit = str((case.data or {}).get("lead_unit") or "")[:100] or None
         with session.no_autoflush:
             rows = {r.seq: r for r in session.scalars(select(CaseMilestone).where(CaseMilestone.case_id == case.id))}
             for seq, item in enumerate(checklist):
                 if not isinstance(item, dict):
                     continue
-                row = rows.pop(seq, None) or CaseMilestone(case_id=case.id, seq=seq)
+                row = rows.pop(seq, None) or CaseMilestone(case_id=case.id, seq=seq, done=False)
                 if row not in session:
                     session.add(row)
+                closed = next((t for t in tasks if t[1] and _same(item, t[2])), None)
+                opened = next((t for t in tasks if not t[1] and _same(item, t[2])), None)
+                if closed is not None:
+                    tasks.remove(closed)
+                elif opened is not None:
+                    tasks.remove(opened)
+                done = bool(item.get("done")) or closed is not None
                 row.milestone = str(item.get("milestone") or "")[:300]
-                row.due, row.unit, row.done = to_date(item.get("due"), zone), unit, bool(item.get("done"))
-                row.done_at = to_time(item.get("done_at"), zone)
-                row.result = str(item.get("result") or "")[:RESULT_MAX] or None
-                match = next((i for i, (_tid, m) in enumerate(open_tasks) if not row.done
-                              and m.get("milestone") == item.get("milestone") and m.get("due") == item.get("due")),
-                             None)
-                row.task_id = open_tasks.pop(match)[0] if match is not None else None
+                row.due, row.unit = to_date(item.get("due"), zone), unit
+                row.done_at = to_time(item.get("done_at"), zone) or row.done_at or (clock.now() if done else None)
+                row.result = (str(item.get("result") or "") or (closed[3] if closed else ""))[:RESULT_MAX] or None
+                row.done = done
+                row.task_id = opened[0] if opened is not None and not done and case.status == "running" else None
             for stale in rows.values():
                 session.delete(stale)
     return listener
