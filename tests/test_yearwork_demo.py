@@ -320,3 +320,13 @@ def test_the_battle_map_page_and_who_may_close_out(app, district):  # noqa: F811
         assert row.done and row.result == "已按期完成" and row.task_id is None
     again = web.post(f"/battle-map/{case_id}/{seq}/close", data={"result": "再次", "csrf_token": csrf})
     assert again.status_code == 409
+
+
+def test_the_appraisal_page_ranks_the_units_for_supervisors_only(app, district):  # noqa: F811
+    ctx, _ = district
+    with ctx.db.session() as session:
+        year = max(statistics.years(session))
+    html = signed_in(app, "supervisor").get("/appraisal", query_string={"year": year}).get_data(as_text=True)
+    assert html.count('data-rank="') == 12 and 'data-rank="1"' in html and 'id="weights"' in html
+    assert signed_in(app, "water_clerk").get("/appraisal").status_code == 403
+    assert signed_in(app, "liaison").get("/appraisal").status_code == 403

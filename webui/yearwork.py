@@ -1,6 +1,6 @@
 """The blueprints of the year's work (issue 14) besides the statistics page: exports, printable
-documents and the battle map."""
+documents, the battle map and the appraisal."""
 
-from . import battlemap, exports, printing
+from . import appraisal, battlemap, exports, printing
 
-BLUEPRINTS = (exports.bp, printing.bp, battlemap.bp)
+BLUEPRINTS = (exports.bp, printing.bp, battlemap.bp, appraisal.bp)

@@ -15,7 +15,7 @@ from engine.context import PeriodicJob
 
 from . import battlemap, cases, handlers, quota, search
 
-_MODULES = ("suggestion", "proposal")  # each registers its handlers: module.register(ctx)
+_MODULES = ("suggestion", "proposal", "selection")  # each registers its handlers: module.register(ctx)
 
 
 def install(ctx: Any) -> None:
