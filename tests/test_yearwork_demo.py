@@ -330,3 +330,24 @@ def test_the_appraisal_page_ranks_the_units_for_supervisors_only(app, district):
     assert html.count('data-rank="') == 12 and 'data-rank="1"' in html and 'id="weights"' in html
     assert signed_in(app, "water_clerk").get("/appraisal").status_code == 403
     assert signed_in(app, "liaison").get("/appraisal").status_code == 403
+
+
+def test_reindex_rebuilds_the_rows_of_cases_saved_before_them(district):  # noqa: F811
+    from sqlalchemy import delete
+
+    from workflows import reindex
+    from workflows.battlemap import CaseMilestone
+
+    ctx, _ = district
+    with ctx.db.session() as session:
+        before = {r.case_id: r.document for r in session.scalars(select(CaseSearch))}
+        milestones = {(r.case_id, r.seq, r.done) for r in session.scalars(select(CaseMilestone))}
+        session.execute(delete(CaseSearch))
+        session.execute(delete(CaseMilestone))
+    assert find(ctx, "supervisor", q="区水务局") == []
+    lines: list[str] = []
+    assert reindex.reindex(ctx, progress=lines.append) == len(before) and lines[-1].endswith("cases indexed")
+    with ctx.db.session() as session:
+        assert {r.case_id: r.document for r in session.scalars(select(CaseSearch))} == before
+        assert {(r.case_id, r.seq, r.done) for r in session.scalars(select(CaseMilestone))} == milestones
+    assert find(ctx, "supervisor", q="区水务局")
