@@ -65,6 +65,12 @@ def _calendar_years(v: dict) -> bool:
     return True
 
 
+def _appraisal_weights(v: dict) -> bool:
+    allowed = {"on_time", "face_reply", "satisfaction", "implementation", "rehandling"}
+    return bool(v) and set(v) <= allowed and all(isinstance(x, (int, float)) and not isinstance(x, bool) and x >= 0
+                                                 for x in v.values()) and sum(v.values()) > 0
+
+
 def _db_url(v: str) -> bool:
     return v.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://"))
 
@@ -136,6 +142,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("proposal.evaluation_working_days", int, 15, "a positive whole number of working days", _positive),
     Setting("proposal.rehandling_months", int, 1, "a positive whole number of months", _positive),
     Setting("proposal.max_rehandling_rounds", int, 2, "a positive whole number", _positive),
+    Setting("district.name", str, "示范区", "the district's name, printed at the head of letters and reports",
+            lambda v: bool(v.strip())),
+    Setting("district.congress_office", str, "示范区人大常委会代表联络室",
+            "the name of the office that assigns suggestions (printed on their letters)", lambda v: bool(v.strip())),
+    Setting("district.cppcc_office", str, "政协示范区委员会提案委员会",
+            "the name of the office that assigns proposals (printed on their letters)", lambda v: bool(v.strip())),
+    Setting("exports.case_list_groups", str, "liaison_office,proposal_committee",
+            "a comma-separated list of group names (supervisors may always export)",
+            lambda v: all(x.strip() for x in v.split(",")) if v.strip() else True),
+    Setting("appraisal.weights", dict, {"on_time": 25, "face_reply": 20, "satisfaction": 30, "implementation": 15,
+                                        "rehandling": 10},
+            "a mapping of on_time, face_reply, satisfaction, implementation, rehandling to points (numbers >= 0)",
+            _appraisal_weights),
     Setting("logging.level", str, "INFO", "one of DEBUG, INFO, WARNING, ERROR",
             lambda v: v in ("DEBUG", "INFO", "WARNING", "ERROR")),
 )

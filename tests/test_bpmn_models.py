@@ -109,7 +109,7 @@ def test_the_models_lint_clean_and_deploy_as_one_package(ctx):
     assert library.check(files) == []
     with ctx.db.session() as session:
         deployed = library.deploy(session, files, "test")
-    assert {d.definition.key for d in deployed} == {"suggestion", "proposal"}
+    assert {d.definition.key for d in deployed} == {"suggestion", "proposal", "year_end_selection"}
 
 
 @pytest.mark.parametrize("path", MODELS, ids=_ids(MODELS))

@@ -94,6 +94,11 @@ def test_each_route_answers_as_documented(api):
     call("/statistics", "get", "boss", real_path="/statistics?year=2026&case_type=suggestion")
     call("/statistics", "get", "boss", real_path="/statistics?year=soon")
     call("/statistics", "get", "clerk")
+    call("/cases/export", "get", "boss", real_path="/cases/export?format=csv&q=t")
+    call("/cases/export", "get", "clerk")
+    call("/cases/export", "get", "boss", real_path="/cases/export?format=pdf")
+    call("/statistics/export", "get", "boss", real_path="/statistics/export?year=2026&format=xlsx&summary=1")
+    call("/statistics/export", "get", "clerk")
     with api.ctx.db.session() as session:  # a notification for the clerk, delivered by the outbox
         deadlines.queue(api.ctx, session, [identity.get_user(session, "clerk")], None, "reminder", "提醒", "")
     outbox.deliver_due(api.ctx)

@@ -93,7 +93,7 @@ def test_case_list_shows_visible_cases_with_search_filters_and_marks(app, ctx):
 
 
 def test_case_list_pages(app, ctx, monkeypatch):
-    from webui import cases
+    from webui import caselist as cases
 
     monkeypatch.setattr(cases, "PER_PAGE", 3)
     web = signed_in(app, "supervisor")

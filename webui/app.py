@@ -98,9 +98,10 @@ def create_app(config: Config | None = None, ctx: EngineContext | None = None) -
 
     from . import auth, cases, designer, inbox, notifications, startcase, statistics, supervise
     from .api import api
+    from .yearwork import BLUEPRINTS as YEARWORK  # battle map, exports, printing
 
     for blueprint in (auth.bp, inbox.bp, cases.bp, startcase.bp, notifications.bp, supervise.bp, statistics.bp,
-                      designer.bp):
+                      designer.bp, *YEARWORK):
         app.register_blueprint(blueprint)
     app.register_blueprint(api)
     csrf.exempt(api)  # the API authenticates every call with a bearer token, not a cookie

@@ -26,7 +26,6 @@ from .web import ctx, db, local_path, me
 
 bp = Blueprint("cases", __name__)
 
-PER_PAGE = 20
 STATUSES = {"running": _l("Running"), "completed": _l("Completed"), "cancelled": _l("Cancelled"),
             "error": _l("Stopped on an error")}
 LISTED_STATUSES = ("running", "completed", "error")
@@ -265,24 +264,9 @@ def _case_page(case: Case, status: int = 200, **forms: Any) -> Any:
 @bp.get("/cases")
 @login_required
 def index() -> Any:
-    q = (request.args.get("q") or "").strip()
-    status = request.args.get("status") or ""
-    if status not in LISTED_STATUSES:
-        status = ""
-    process_key = request.args.get("type") or ""
-    try:
-        page = max(1, int(request.args.get("page") or 1))
-    except ValueError:
-        page = 1
-    rows = queries.list_cases(db(), me(), status=status or None, q=q or None, process_key=process_key or None,
-                              limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE)
-    has_next = len(rows) > PER_PAGE
-    types = supervision.case_types(db())
-    args = {k: v for k, v in (("q", q), ("status", status), ("type", process_key)) if v}
-    return render_template(
-        "cases.html", cases=rows[:PER_PAGE], q=q, status=status, process_key=process_key, types=types,
-        type_names=dict(types), statuses=STATUSES, listed_statuses=LISTED_STATUSES, page=page, has_next=has_next,
-        args=args, mark=lambda case: due_mark(case.due_at, _days()) if case.status == "running" else None)
+    from . import caselist  # the list, its search and filters live in their own module
+
+    return caselist.page(STATUSES, LISTED_STATUSES)
 
 
 @bp.get("/cases/<int:case_id>")

@@ -92,6 +92,15 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from workflows import reindex
+
+    ctx = _context()
+    migrate.upgrade(ctx.db)
+    reindex.reindex(ctx, progress=print)
+    return 0
+
+
 def cmd_users_add(args: argparse.Namespace) -> int:
     from engine import identity
 
@@ -202,6 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true", help="load the demo district")
     p.add_argument("--bpmn-dir", default=str(REPO / "bpmn"))
     p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("reindex", help="rebuild the search index and the battle map's milestones of every case")
+    p.set_defaults(func=cmd_reindex)
 
     p = sub.add_parser("serve", help="the web app and the embedded timer scheduler")
     p.add_argument("--host")

@@ -10,6 +10,7 @@ from flask_login import current_user
 NAV = (("inbox.index", "Inbox", None), ("cases.index", "Cases", None),
        ("startcase.index", "New case", "may_start_cases"), ("notifications.index", "Notifications", None),
        ("supervise.index", "Supervision", "is_supervisor"), ("statistics.index", "Statistics", "is_supervisor"),
+       ("battlemap.index", "Battle map", "sees_battle_map"), ("appraisal.index", "Appraisal", "is_supervisor"),
        ("designer.index", "Processes", "is_designer"))
 HOME_ROLES = ("is_supervisor", "is_designer")  # roles whose own page is their first page
 

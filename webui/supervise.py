@@ -12,7 +12,7 @@ from flask_login import login_required
 from engine import clock
 from engine.cases import supervision
 from engine.cases.inbox import due_mark
-from workflows import quota
+from workflows import battlemap, quota, statistics, yearly
 
 from .web import ctx, db, supervisors_only
 
@@ -54,10 +54,27 @@ def index() -> Any:
     types = supervision.case_types(session)
     calendar = ctx().calendar
     short = [q for q in quota.current(ctx(), session, with_cases=False) if q.warning]  # face-reply quota (面复) at risk
+    late = battlemap.late(session, ctx().zone, unit or None)  # checklist milestones past their date
     return render_template(
         "supervise.html", missing_years=calendar.missing_years_ahead(calendar.local_date(clock.now())),
         face_reply_short=short, face_reply_units=supervision.group_names(session, sorted({q.unit for q in short})),
         sections=SECTIONS, empty=EMPTY, lists=watch.lists, watch=watch, units=units, page_link=page_link,
         unit_names=supervision.group_names(session, units), types=types, type_names=dict(types), unit=unit,
         process_key=process_key, holders=supervision.open_units(session, case_ids), due_soon_days=days,
-        mark=lambda due: due_mark(due, days), next_url=request.full_path.rstrip("?"))
+        mark=lambda due: due_mark(due, days), next_url=request.full_path.rstrip("?"), late_milestones=late,
+        milestone_units=supervision.group_names(session, sorted({m.unit for m in late if m.unit})),
+        **dashboard(process_key or None))
+
+
+def dashboard(case_type: str | None) -> dict[str, Any]:
+    """The year at a glance above the watchlist: this year against last and the charts."""
+    from .statistics import RATE_NAMES, chart_set
+
+    session = db()
+    year = clock.now().astimezone(ctx().zone).year
+    case_type = case_type if case_type in ("suggestion", "proposal") else None
+    report = statistics.report(ctx(), session, year, case_type)
+    trend = yearly.monthly(session, year, ctx().zone, case_type)
+    cats = yearly.categories(session, year, case_type)
+    return {"comparison": yearly.compare(ctx(), session, report), "rate_names": RATE_NAMES, "report": report,
+            "trend": trend, "categories": cats, "charts": chart_set(report, trend, cats), "year": year}

@@ -53,6 +53,15 @@ class WebUser(UserMixin):
         return identity.is_designer(self.user)
 
     @property
+    def sees_battle_map(self) -> bool:
+        """Supervisors and the handling units' members (the battle map link); asked once per request."""
+        if not hasattr(self, "_sees_battle_map"):
+            from workflows.battlemap import units_for
+
+            self._sees_battle_map = units_for(db(), self.user) != set()
+        return self._sees_battle_map
+
+    @property
     def may_start_cases(self) -> bool:
         """May start a case of at least one deployed process (the New case link); asked once per request."""
         if not hasattr(self, "_may_start_cases"):

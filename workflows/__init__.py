@@ -13,9 +13,9 @@ from typing import Any
 
 from engine.context import PeriodicJob
 
-from . import cases, handlers, quota
+from . import battlemap, cases, handlers, quota, search
 
-_MODULES = ("suggestion", "proposal")  # each registers its handlers: module.register(ctx)
+_MODULES = ("suggestion", "proposal", "selection")  # each registers its handlers: module.register(ctx)
 
 
 def install(ctx: Any) -> None:
@@ -44,6 +44,8 @@ def install(ctx: Any) -> None:
             quota.mark(ctx, session, str(lead))
 
     ctx.save_listeners.append(keep_facts)
+    ctx.save_listeners.append(search.keep_index(zone))  # the search box's index (workflows/search.py)
+    ctx.save_listeners.append(battlemap.keep_milestones(zone))  # the battle map's rows
     ctx.completion_checks.append(handlers.communications_gate)
     ctx.completion_checks.append(handlers.handling_check(ctx.calendar, ctx.config))
     # a unit that is short of face replies is warned as its deadline nears, even when nothing happens

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import notifications
+from . import notifications, yearwork
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -160,13 +160,7 @@ def document() -> dict[str, Any]:
                                                            "Idempotency-Key: that case"},
                                    **_errors(400, 401, 403, 404, 422)}},
             "get": {"summary": "Cases visible to the caller, newest first",
-                    "parameters": [
-                        {"name": "status", "in": "query", "schema": {
-                            "type": "string", "enum": ["running", "completed", "cancelled", "error"]}},
-                        {"name": "stage", "in": "query", "schema": {"type": "string"}},
-                        {"name": "q", "in": "query", "schema": {"type": "string"},
-                         "description": "text in the title or number"},
-                        {"name": "process_key", "in": "query", "schema": {"type": "string"}}, *_LIST_PARAMS],
+                    "parameters": [*yearwork.CASE_FILTERS, *_LIST_PARAMS],
                     "responses": {"200": _json({"type": "array", "items": _ref("CaseSummary")}, "Cases"),
                                   **_errors(400, 401)}}},
         "/cases/{case_id}": {"get": {"summary": "One case with its open tasks and history", "parameters": _CASE_ID,
@@ -214,6 +208,7 @@ def document() -> dict[str, Any]:
                                   "responses": {"200": _json({"type": "object"}, "OpenAPI 3 document")}}},
     }
     paths.update(notifications.PATHS)
+    paths.update(yearwork.PATHS)
     return {
         "openapi": "3.0.3",
         "info": {"title": "Casework API", "version": "1",

@@ -12,6 +12,7 @@ from engine.cases import instances, permissions, queries, roles, runtime, starts
 from engine.draw.render import render_svg
 from engine.errors import BadRequest, Invalid, TooLarge
 from engine.store import Case, User
+from workflows import caselist
 
 from . import serialize as out
 from .blueprint import api, ctx, current_user, db, json_body
@@ -111,10 +112,9 @@ def start_case() -> Any:
 def list_cases() -> Any:
     user = current_user()
     limit, offset = _page()
-    cases = queries.list_cases(db(), user, status=request.args.get("status"), stage=request.args.get("stage"),
-                               q=request.args.get("q"), process_key=request.args.get("process_key"),
-                               limit=limit, offset=offset)
-    return jsonify([out.case_summary(c) for c in cases])
+    # search (number, title, body, names, units, category, stage, year) and the domain's filters
+    found = caselist.find(db(), user, caselist.Filters.from_args(request.args), limit=limit, offset=offset)
+    return jsonify([out.case_summary(c) for c, _facts in found])
 
 
 @api.get("/cases/<case_id>")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask import Response
+
 from engine import clock
 from engine.store import Case, EventRow, ProcessDefinition, TaskRow
 
@@ -53,3 +55,10 @@ def definition(row: ProcessDefinition, running: int | None = None,
     if start_form is not None:
         out["start_form"] = start_form
     return out
+
+
+def download(content: bytes, mimetype: str, file_name: str) -> Response:
+    answer = Response(content, mimetype=mimetype)
+    answer.headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    answer.headers["Cache-Control"] = "private, no-store"
+    return answer

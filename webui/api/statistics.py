@@ -20,3 +20,4 @@ def get_statistics() -> Any:
         raise Forbidden("only supervisors can see the statistics")
     year, case_type = parse_filters(request.args)
     return jsonify(statistics.report(ctx(), db(), year, case_type))
+
