@@ -31,11 +31,14 @@ def _case_type(data: dict) -> str:
 class EvaluationHandlers(CaseHandlers):
 
     def open(self, data: dict) -> dict:
-        """evaluation_open: a fresh rating is asked for each reply, due so many working days after it."""
+        """evaluation_open: a fresh rating is asked for each reply, due so many working days after the reply
+        reached the proposer: its release by the assigning office (reply_released_at), not the unit's
+        submission. A re-handled reply is released when the office's review of it ends, which is now."""
         case_type = _case_type(data)
-        replied_at = data.get("replied_at") or self.now()
-        due = self.calendar.add_working_days(replied_at, data["evaluation_working_days"])
-        return {"replied_at": replied_at, "evaluation_due": due, "case_deadline": due[:10], "stage": "待测评",
+        released = data.get("reply_released_at") or self.now()
+        due = self.calendar.add_working_days(released, data["evaluation_working_days"])
+        return {"reply_released_at": released, "evaluation_from": released, "evaluation_due": due,
+                "case_deadline": due[:10], "stage": "待测评",
                 "satisfaction_work": None, "satisfaction_result": None, "unsatisfied": False,
                 "rehandling_rounds": int(data.get("rehandling_rounds") or 0),
                 "max_rehandling_rounds": int(data["max_rehandling_rounds"]),
@@ -81,8 +84,9 @@ class EvaluationHandlers(CaseHandlers):
         replied_at = self.now()
         reply = {"round": data.get("rehandling_rounds"), "reply_doc_no": data.get("reply_doc_no"),
                  "result_class": data.get("result_class"), "replied_at": replied_at}
+        # not released until the office has reviewed it: evaluation_open then counts from that moment
         return {"replied_at": replied_at, "rehandling_replies": [*(data.get("rehandling_replies") or []), reply],
-                "stage": "二次办理"}
+                "reply_released_at": None, "stage": "二次办理"}
 
     def joint_open(self, data: dict) -> dict:
         """joint_supervision_open (联合督办): the rounds are used up and the proposer is still unsatisfied."""

@@ -126,7 +126,9 @@ class SuggestionHandlers(CaseHandlers):
         record = {"level": "reply_review", "outcome": data.get("reply_review_outcome"),
                   "reason": data.get("reply_review_note") or "", "result_class": data.get("result_class"),
                   "at": self.now()}
+        # an approved reply goes to the deputy now: the evaluation period counts from here
         return {"reply_poor": poor, "review_records": [*(data.get("review_records") or []), record],
+                "reply_released_at": None if poor else self.now(),
                 "result_class_changed": data.get("result_class") != data.get("proposed_result_class"),
                 "stage": "已答复"}
 

@@ -130,6 +130,8 @@ def test_accepted_handled_replied_satisfied_and_results_adopted(district: Distri
     assert district.case(case).stage == "待测评"
     district.complete("member_chen", case, "evaluate", {"satisfaction_work": "satisfied",
                                                         "satisfaction_result": "satisfied"})
+    # the final reply is disclosed after the evaluation, as for suggestions
+    district.complete("committee_clerk", case, "disclose", {"disclosure": "full"})
     district.complete("committee_clerk", case, "record_results", {
         "adopted_results": "纳入区工业上楼指导标准", "outstanding": True})
     closed = district.case(case)

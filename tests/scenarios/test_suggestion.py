@@ -62,18 +62,24 @@ def reply(district: District, case: int, result_class: str = "A", unit: str = LE
 
 
 def replied(district: District, result_class: str = "A", **changes) -> int:
-    """Replied, reviewed as good and disclosed in full: the deputy evaluates."""
+    """Replied and reviewed as good: the deputy evaluates (the final reply is disclosed after that)."""
     case = signed_in(district, **changes)
     reply(district, case, result_class)
     district.complete("liaison_clerk", case, "review_reply",
                       {"result_class": result_class, "reply_review_outcome": "approve"})
-    district.complete("liaison_clerk", case, "disclose", {"disclosure": "full"})
     return case
 
 
 def evaluate(district: District, case: int, work: str, result: str | None = None) -> None:
+    """The deputy rates; when that ends the evaluation, the office discloses the final reply in full."""
     district.complete("deputy_wang", case, "evaluate", {"satisfaction_work": work, "satisfaction_result": result or work,
                                                        "evaluation_comment": "评价意见"})
+    disclose(district, case)
+
+
+def disclose(district: District, case: int, **choice) -> None:
+    if "disclose" in district.open_elements(case):
+        district.complete("liaison_clerk", case, "disclose", choice or {"disclosure": "full"})
 
 
 def rehandle(district: District, case: int, leader: str = "congress_leader", interview: bool = False) -> None:
@@ -128,7 +134,6 @@ def test_accepted_and_satisfied_runs_to_closed(district: District):
     reply(district, case, "A")
     assert district.case(case).stage == "待审核答复"
     district.complete("liaison_clerk", case, "review_reply", {"result_class": "A", "reply_review_outcome": "approve"})
-    district.complete("liaison_clerk", case, "disclose", {"disclosure": "full"})
     assert district.case(case).stage == "待测评"
     evaluation = district.task(case, "evaluate")
     assert evaluation.candidate_users == ["deputy_wang"]
@@ -174,7 +179,8 @@ def test_returned_for_revision_then_accepted(district: District):
 
 def test_withdrawn_by_the_deputy(district: District):
     case = submit(district, cosigners=[])
-    district.complete("liaison_clerk", case, "pre_review", {"review_outcome": "return", "review_reason": "属个人事务"})
+    district.complete("liaison_clerk", case, "pre_review", {"review_outcome": "return", "return_ground": "personal",
+                                                            "review_reason": "属个人事务"})
     district.complete("deputy_wang", case, "revise", {"revise_action": "withdraw", "withdraw_reason": "另行反映"})
     withdrawn = district.case(case)
     assert (withdrawn.status, withdrawn.stage) == ("completed", "已撤回")
@@ -281,7 +287,6 @@ def test_poor_reply_and_rounds_used_up_end_in_joint_supervision(district: Distri
     reply(district, case, "C")
     district.complete("liaison_clerk", case, "review_reply", {
         "result_class": "D", "reply_review_outcome": "poor", "reply_review_note": "答复敷衍"})
-    district.complete("liaison_clerk", case, "disclose", {"disclosure": "summary", "disclosure_reason": "涉及规划"})
     # a poor reply opens the second round straight away, without asking the deputy first
     assert district.open_elements(case) == ["take_charge"]
     assert district.data(case)["rehandling_reason"] == "答复质量不高"
@@ -296,6 +301,7 @@ def test_poor_reply_and_rounds_used_up_end_in_joint_supervision(district: Distri
     assert district.case(case).stage == "联合督办"
     district.complete("congress_leader", case, "joint_supervision", {
         "inspection_date": "2026-07-01", "joint_findings": "纳入市级道路改造计划"})
+    disclose(district, case, disclosure="summary", disclosure_reason="涉及规划")
     data = district.data(case)
     assert data["joint_supervision"] is True and data["flagged"] is True and data["rehandling_rounds"] == 2
     assert data["satisfaction_result"] == "unsatisfied"
@@ -313,6 +319,7 @@ def test_evaluation_not_answered_in_time_is_not_evaluated(district: District):
     district.fire_timers()
     data = district.data(case)
     assert (data["satisfaction_work"], data["satisfaction_result"]) == ("not_evaluated", "not_evaluated")
+    disclose(district, case)
     assert district.open_elements(case) == ["list_in_plan"]  # C: listed in the plan and followed up
     district.complete(f"{LEAD}_clerk", case, "list_in_plan", {"plan_name": "2027年度道路改造计划", "plan_due": "2027-06-30"})
     district.complete(f"{LEAD}_clerk", case, "follow_up_plan", {"progress_note": "已立项"})
