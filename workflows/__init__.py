@@ -13,7 +13,7 @@ from typing import Any
 
 from engine.context import PeriodicJob
 
-from . import cases, handlers, quota
+from . import cases, handlers, notices, quota
 
 _MODULES = ("suggestion", "proposal")  # each registers its handlers: module.register(ctx)
 
@@ -41,6 +41,7 @@ def install(ctx: Any) -> None:
             quota.mark(ctx, session, str(lead))
 
     ctx.save_listeners.append(keep_facts)
+    ctx.save_listeners.append(notices.listener(ctx))
     ctx.completion_checks.append(handlers.communications_gate)
     ctx.completion_checks.append(handlers.handling_check(ctx.calendar, ctx.config))
     # a unit that is short of face replies is warned as its deadline nears, even when nothing happens

@@ -47,6 +47,14 @@ class CaseHandlers:
 
 
 
+def task_days(config: Any, case_type: str, tasks: tuple[str, ...]) -> dict[str, int]:
+    """Working days for each person's task of a case type (config `<type>.task_working_days`), every task
+    of `tasks` filled in from `default`, so the models' due dates (task_working_days.<id>) always resolve."""
+    days = dict(config[f"{case_type}.task_working_days"])
+    default = int(days.pop("default", 10))
+    return {**{task: default for task in tasks}, **{k: int(v) for k, v in days.items()}}
+
+
 @dataclass(frozen=True)
 class CaseType:
     key: str  # the process id in bpmn/

@@ -13,10 +13,14 @@ from datetime import date
 from typing import Any
 
 from . import evaluation
-from .cases import CaseHandlers, names
+from .cases import CaseHandlers, names, task_days
 
 SETTINGS = ("sign_in_working_days", "reply_months", "max_reply_months", "assist_opinion_months",
             "evaluation_working_days", "rehandling_months", "max_rehandling_rounds")
+# the tasks whose deadline is config's task_working_days (evaluation_rehandling's included)
+TASKS = ("confirm_cosign", "pre_review", "revise", "assign", "arbitrate", "review_reply", "disclose", "take_charge",
+         "interview_head", "review_rehandled", "joint_supervision", "plan_checklist", "list_in_plan",
+         "confirm_implementation")
 _DATED_LINE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*[:：、,，]?\s*(.+)$")
 
 
@@ -32,6 +36,7 @@ class SuggestionHandlers(CaseHandlers):
         cosigners = [n for n in names(data.get("cosigners")) if n != data["proposer"]]
         return {
             **{key: self.config[f"suggestion.{key}"] for key in SETTINGS},
+            "task_working_days": task_days(self.config, "suggestion", TASKS),
             "case_type": "suggestion", "submitted_at": self.now(), "stage": "待联名确认" if cosigners else "待审核",
             "proposer_name": data.get("proposer_name") or data["proposer"],
             "cosigners": cosigners, "cosign_requests": [{"cosigner": name} for name in cosigners],
@@ -47,12 +52,14 @@ class SuggestionHandlers(CaseHandlers):
         return {"cosign_request": request}
 
     def cosigned(self, data: dict) -> dict:
-        """suggestion_cosigned: co-signers who agreed stay on the suggestion, with the time they signed."""
+        """suggestion_cosigned: co-signers who agreed stay on the suggestion, with the time they signed; one
+        who did not answer by the deadline (the boundary timer ended their task: no `at`) is left off."""
         answers = data.get("cosign_requests") or []
         agreed = [a for a in answers if a.get("agreed")]
         return {"cosigners": [a["cosigner"] for a in agreed],
                 "cosigner_confirmations": {a["cosigner"]: a["at"] for a in agreed},
-                "cosigners_declined": [a["cosigner"] for a in answers if not a.get("agreed")],
+                "cosigners_declined": [a["cosigner"] for a in answers if not a.get("agreed") and a.get("at")],
+                "cosigners_lapsed": [a["cosigner"] for a in answers if not a.get("at")],
                 "stage": "待审核"}
 
     # ------------------------------------------------------------ 2 pre-review
