@@ -37,7 +37,8 @@ def listener(ctx: Any):
 
 def _events(session: Session, case: Case, kind: str) -> list[dict[str, Any]]:
     """The data of the case's events of a kind, written before or earlier in this transaction."""
-    rows = [e for e in session.info.get(projections._PENDING_EVENTS, []) if e["case_id"] == case.id and e["kind"] == kind]
+    pending = session.info.get(projections._PENDING_EVENTS, [])
+    rows = [e for e in pending if e["case_id"] == case.id and e["kind"] == kind]
     written = session.scalars(select(EventRow.data).where(EventRow.case_id == case.id, EventRow.kind == kind))
     return [*(r["data"] or {} for r in rows), *(d or {} for d in written)]
 
