@@ -146,6 +146,7 @@ class ProposalHandlers(CaseHandlers):
         due = self.calendar.add_months(today, months).isoformat()
         # the sign-in has its own due date on its task; the case's deadline is the reply's
         return {"lead_unit": lead, "assist_units": assist, "assigned_at": now, "extension_months": 0,
+                "contacts_from": now,
                 "reply_due": due, "case_deadline": due, "sign_ins": units, "contested": False, "stage": "待签收"}
 
     def sign_in(self, data: dict) -> dict:

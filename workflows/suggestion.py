@@ -100,6 +100,8 @@ class SuggestionHandlers(CaseHandlers):
             "sign_ins": [{"unit": lead, "role": "lead"}] + [{"unit": u, "role": "assist"} for u in assist],
             "assignments": [*(data.get("assignments") or []), assignment],
             "contested_by": "", "contest_reason": "", "stage": "待签收",
+            # the communications about the handling date from the assignment on (engine.cases.notes)
+            "contacts_from": assigned_at,
         }
 
     def sign_in(self, data: dict) -> dict:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import select
@@ -19,10 +19,42 @@ COMMENT = "comment"
 CONTACT_KINDS = ("contact_before", "contact_during", "contact_at_reply", "contact_after")
 CONTACT_METHODS = ("visit", "meeting", "phone", "other")
 BODY_MAX = 5000
+# the case variables that set the earliest date a communication may bear: `<kind>_from`, else `contacts_from`
+# (the domain sets contacts_from at the assignment: nobody talked about the handling before it)
+CONTACTS_FROM = "contacts_from"
+
+
+def _local_date(value: Any, zone: tzinfo | None) -> date | None:
+    try:
+        text = str(value or "")
+        if len(text) <= 10:
+            return date.fromisoformat(text)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return moment.astimezone(zone).date() if zone and moment.tzinfo else moment.date()
+    except ValueError:
+        return None
+
+
+def contact_window(case: Case, kind: str, zone: tzinfo | None = None) -> tuple[date | None, date]:
+    """The dates a communication of `kind` may bear on this case: from the case's `<kind>_from` or
+    `contacts_from` (if set) to today in `zone` (without one, the latest today anywhere: UTC+14)."""
+    data = case.data or {}
+    earliest = _local_date(data.get(f"{kind}_from") or data.get(CONTACTS_FROM), zone)
+    now = clock.now()
+    today = now.astimezone(zone).date() if zone else (now + timedelta(hours=14)).date()
+    return earliest, today
+
+
+def dated_within(note: CaseNote, case: Case, zone: tzinfo | None = None) -> bool:
+    """Whether a recorded communication's date lies in its window (records made before the rule count only then)."""
+    day = _local_date((note.data or {}).get("date"), None)
+    earliest, today = contact_window(case, note.kind, zone)
+    return day is not None and (earliest is None or day >= earliest) and day <= today
 
 
 def add_note(session: Session, user: User, case: Case, kind: str, body: str,
-             data: dict[str, Any] | None = None, kinds: Iterable[str] | None = None) -> CaseNote:
+             data: dict[str, Any] | None = None, kinds: Iterable[str] | None = None,
+             zone: tzinfo | None = None) -> CaseNote:
     """Add a comment or a communication record; the caller has checked the user may see the case.
 
     `kinds` narrows the kinds accepted (a form for communications only); when they are all
@@ -42,7 +74,14 @@ def add_note(session: Session, user: User, case: Case, kind: str, body: str,
         if data.get("method") not in CONTACT_METHODS:
             details.append({"field": "method", "message": f"must be one of {', '.join(CONTACT_METHODS)}"})
         try:
-            data["date"] = date.fromisoformat(str(data.get("date") or "")).isoformat()
+            day = date.fromisoformat(str(data.get("date") or ""))
+            data["date"] = day.isoformat()
+            earliest, today = contact_window(case, kind, zone)
+            if day > today:
+                details.append({"field": "date", "message": "must not be in the future"})
+            elif earliest is not None and day < earliest:
+                details.append({"field": "date", "message": f"must be on or after {earliest.isoformat()} "
+                                                            f"(the assignment)", "min": earliest.isoformat()})
         except ValueError:
             details.append({"field": "date", "message": "must be a date like 2026-12-01"})
         data["participants"] = str(data.get("participants") or "").strip()[:500]
