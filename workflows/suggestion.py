@@ -174,6 +174,14 @@ class SuggestionHandlers(CaseHandlers):
         item.update(done=True, done_at=self.now(), result=data.get("milestone_result") or "")
         return {"milestone": item}
 
+    def rework(self, data: dict) -> dict:
+        """suggestion_rework: confirmed not implemented, the unit went on to a new milestone date; the item
+        joins the checklist, closed out with its result, and the implementation is confirmed again."""
+        item = {"milestone": data.get("rework_milestone") or "继续落实", "due": str(data.get("rework_due") or "")[:10],
+                "done": True, "done_at": self.now(), "result": data.get("rework_result") or "", "rework": True}
+        return {"checklist": [*(data.get("checklist") or []), item],
+                "rework_rounds": int(data.get("rework_rounds") or 0) + 1, "implemented": False}
+
     def close(self, data: dict) -> dict:
         """suggestion_close: 已办结. Implemented when confirmed together and every milestone is closed out."""
         checklist = data.get("checklist") or []
@@ -192,6 +200,7 @@ def register(ctx: Any) -> None:
         "suggestion_sign_in": h.sign_in, "suggestion_signed_in": h.signed_in, "suggestion_replied": h.replied,
         "suggestion_reply_reviewed": h.reply_reviewed, "suggestion_implementation": h.implementation,
         "suggestion_checklist": h.checklist, "suggestion_milestone": h.milestone, "suggestion_close": h.close,
+        "suggestion_rework": h.rework,
     }.items():
         ctx.script_engine.register_service(topic, handler)
     evaluation.register(ctx)
