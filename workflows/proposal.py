@@ -18,12 +18,13 @@ from engine.cases import runtime
 from engine.errors import Invalid
 from engine.store import Case
 
-from . import evaluation, unit_handling
+from . import arbitration, evaluation, unit_handling
 from .cases import CaseHandlers, names, task_days
 
 KEY = "proposal"
 DURATIONS = ("sign_in_working_days", "consult_working_days", "reply_months", "evaluation_working_days",
-             "rehandling_months", "max_rehandling_rounds", "merged_wait_months")
+             "rehandling_months", "max_rehandling_rounds", "merged_wait_months", "max_contest_rounds",
+             "max_return_rounds")
 # the tasks whose deadline is config's task_working_days (evaluation_rehandling's included)
 TASKS = ("submit_proposal", "confirm_cosign", "verify_collective", "initial_review", "re_review", "joint_review",
          "review_decision", "directors_second_look", "notify_rejection", "forward_rejected", "assign_proposal",
@@ -51,7 +52,7 @@ class ProposalHandlers(CaseHandlers):
                       cosigners=names(data.get("cosigners")), priority=bool(data.get("priority")),
                       # the start form's co-signers fill in the submission form's text field
                       cosigners_text=data.get("cosigners_text") or ", ".join(names(data.get("cosigners"))),
-                      merged_into=data.get("merged_into") or "", forward_as="", review_records=[],
+                      merged_into=data.get("merged_into") or "", forward_as="", review_records=[], key_chosen=False,
                       stage="待提交")
         return result
 
@@ -146,7 +147,8 @@ class ProposalHandlers(CaseHandlers):
         due = self.calendar.add_months(today, months).isoformat()
         # the sign-in has its own due date on its task; the case's deadline is the reply's
         return {"lead_unit": lead, "assist_units": assist, "assigned_at": now, "extension_months": 0,
-                "contacts_from": now,
+                "contacts_from": now, "key_chosen": True,  # the directors choose key proposals once
+                **arbitration.assignment({**data, "lead_unit": lead}, "proposal_committee", now),
                 "reply_due": due, "case_deadline": due, "sign_ins": units, "contested": False, "stage": "待签收"}
 
     def sign_in(self, data: dict) -> dict:
@@ -159,6 +161,7 @@ class ProposalHandlers(CaseHandlers):
         contested = {u: e for u, e in (data.get("sign_ins") or {}).items() if e.get("decision") == "contest"}
         if contested:
             return {"contested": True, "contested_by": "、".join(contested), "stage": "待交办",
+                    "contest_rounds": int(data.get("contest_rounds") or 0) + 1,
                     "contest_reason": "；".join(f"{u}：{e['reason']}" for u, e in contested.items())}
         return {"contested": False, "contested_by": None, "contest_reason": None, "stage": "办理中"}
 
@@ -166,7 +169,11 @@ class ProposalHandlers(CaseHandlers):
 
     def reply_released(self, data: dict) -> dict:
         """proposal_reply_released: the reviewed reply goes to the member (and to merged proposals)."""
-        return {"reply_released_at": self.now(), "stage": "已答复",
+        returns, limit = int(data.get("handling_round") or 1) - 1, int(data.get("max_return_rounds") or 0)
+        decided = {"arbitrations": arbitration.record(data, "reply_returns", "proposal_committee", self.now(),
+                                                      rounds=returns, reason=data.get("reply_review_comment") or "")
+                   } if limit and returns >= limit else {}
+        return {**decided, "reply_released_at": self.now(), "stage": "已答复",
                 "class_changed": bool(data.get("unit_result_class")) and
                 data.get("unit_result_class") != data.get("result_class")}
 

@@ -12,11 +12,11 @@ import re
 from datetime import date
 from typing import Any
 
-from . import evaluation
+from . import arbitration, evaluation
 from .cases import CaseHandlers, names, task_days
 
 SETTINGS = ("sign_in_working_days", "reply_months", "max_reply_months", "assist_opinion_months",
-            "evaluation_working_days", "rehandling_months", "max_rehandling_rounds")
+            "evaluation_working_days", "rehandling_months", "max_rehandling_rounds", "max_contest_rounds")
 # the tasks whose deadline is config's task_working_days (evaluation_rehandling's included)
 TASKS = ("confirm_cosign", "pre_review", "revise", "assign", "arbitrate", "review_reply", "disclose", "take_charge",
          "interview_head", "review_rehandled", "joint_supervision", "plan_checklist", "list_in_plan",
@@ -102,6 +102,7 @@ class SuggestionHandlers(CaseHandlers):
             "contested_by": "", "contest_reason": "", "stage": "待签收",
             # the communications about the handling date from the assignment on (engine.cases.notes)
             "contacts_from": assigned_at,
+            **arbitration.assignment({**data, "lead_unit": lead}, "liaison_office", assigned_at),
         }
 
     def sign_in(self, data: dict) -> dict:
@@ -114,7 +115,8 @@ class SuggestionHandlers(CaseHandlers):
         """suggestion_signed_in: any contest sends the case back to the assigning office with the reasons."""
         contests = [s for s in data.get("sign_ins") or [] if s.get("decision") == "contest"]
         if contests:
-            return {"sign_in_contested": True, "contested_by": ", ".join(s["unit"] for s in contests),
+            return {"sign_in_contested": True, "contest_rounds": int(data.get("contest_rounds") or 0) + 1,
+                    "contested_by": ", ".join(s["unit"] for s in contests),
                     "contest_reason": "；".join(f"{s['unit']}：{s['reason']}" for s in contests), "stage": "待交办"}
         return {"sign_in_contested": False, "signed_in_at": self.now(), "stage": "办理中"}
 
