@@ -15,6 +15,8 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from engine.cases.forms import required_when
+
 PREFIX = "field."
 MULTILINE_FROM = 200  # a string field allowing more characters than this gets a text area
 _TRUE = {"true", "on", "yes", "1"}
@@ -126,6 +128,21 @@ def _length_hint(spec: dict[str, Any]) -> str:
     return ""
 
 
+def _condition_hint(spec: dict[str, Any], fields: list[dict[str, Any]], language: str) -> str:
+    """'Required when <field> is <choice>' for a field with a required_if constraint (engine/cases/forms.py)."""
+    by_id = {f["id"]: f for f in fields}
+    parts = []
+    for other, values in required_when(spec):
+        field_spec = by_id.get(other, {})
+        names = {str(o["id"]): str(o.get("name") or o["id"]) for o in field_spec.get("options") or []}
+        if field_spec.get("type") == "boolean":
+            names = {"true": _("ticked"), "false": _("not ticked")}
+        shown = " / ".join(names.get(v, v) for v in values)
+        parts.append(_("Required when %(field)s is %(value)s", field=_label(field_spec, language) if field_spec
+                       else other, value=shown))
+    return "; ".join(parts)
+
+
 def field_views(fields: list[dict[str, Any]], current: dict[str, Any], draft: dict[str, Any] | None,
                 language: str, submitted: dict[str, Any] | None = None,
                 errors: dict[str, str] | None = None) -> list[FieldView]:
@@ -148,9 +165,14 @@ def field_views(fields: list[dict[str, Any]], current: dict[str, Any], draft: di
         hint = _hint(spec, language)
         if kind in ("text", "textarea"):
             hint = " · ".join(h for h in (hint, _length_hint(spec)) if h)
+        conditions = required_when(spec) if not readonly else []
+        if conditions:
+            hint = " · ".join(h for h in (_condition_hint(spec, fields, language), hint) if h)
         view = FieldView(id=fid, name=PREFIX + fid, dom_id="field-" + fid, kind=kind, label=_label(spec, language),
                          required=bool(spec.get("required")) and not readonly, readonly=readonly,
-                         value=_as_text(value, kind), checked=_is_true(value), attrs=_attrs(spec, kind),
+                         value=_as_text(value, kind), checked=_is_true(value),
+                         attrs={**_attrs(spec, kind), **({"data-required-if": ";".join(
+                             f"{o}={'|'.join(v)}" for o, v in conditions)} if conditions else {})},
                          hint=hint, error=errors.get(fid, ""))
         if kind == "select":
             view.options = [(str(o["id"]), str(o.get("name") or o["id"])) for o in spec.get("options") or []]
@@ -181,6 +203,7 @@ def posted_values(fields: list[dict[str, Any]], form: MultiDict) -> dict[str, An
 # the engine's field messages (engine/forms.py), in the reader's language
 _MESSAGES: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"^is required$"), lambda m: _("This field is required.")),
+    (re.compile(r"^is required for this choice$"), lambda m: _("This field is required for the choice made.")),
     (re.compile(r"^is read-only$"), lambda m: _("This field cannot be changed.")),
     (re.compile(r"^must be a whole number$"), lambda m: _("Enter a whole number.")),
     (re.compile(r"^must be a list of texts$"), lambda m: _("Enter the names separated by commas.")),
