@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from engine.cases import attachments, runtime, tasks
 from engine.cases import inbox as inbox_queries
 from engine.errors import CaseworkError, Conflict, Forbidden, Invalid, NotFound, TooLarge
+from workflows import units
 
 from . import taskform
 from .web import ctx, db, local_path, me
@@ -160,7 +161,8 @@ def _render_task(row: Any, case: Any, submitted: dict[str, Any] | None = None, e
                  general: list[str] | None = None, file_error: str = "", status: int = 200) -> Any:
     session, user = db(), me()
     standing = tasks.standing(user, row)
-    fields = taskform.field_views(row.form or [], case.data or {}, row.draft, _language(), submitted, errors)
+    fields = taskform.field_views(row.form or [], case.data or {}, row.draft, _language(), submitted, errors,
+                                  directory=units.directory(session))
     form_ids = {f["id"] for f in row.form or []}
     summary = [(k, v) for k, v in (case.data or {}).items() if k not in form_ids and not isinstance(v, (dict, list))]
     types = attachments.allowed_types(ctx().config)

@@ -29,7 +29,7 @@ class FieldView:
     id: str
     name: str  # the input's name
     dom_id: str
-    kind: str  # text, textarea, number, checkbox, date, select
+    kind: str  # text, textarea, number, checkbox, date, select, multiselect
     label: str
     required: bool = False
     readonly: bool = False
@@ -39,6 +39,7 @@ class FieldView:
     attrs: dict[str, Any] = field(default_factory=dict)  # min, max, step, minlength
     hint: str = ""
     error: str = ""
+    selected: list[str] = field(default_factory=list)  # a multiselect's chosen values
 
 
 def _label(spec: dict[str, Any], language: str) -> str:
@@ -143,11 +144,24 @@ def _condition_hint(spec: dict[str, Any], fields: list[dict[str, Any]], language
     return "; ".join(parts)
 
 
+def _is_list(spec: dict[str, Any]) -> bool:
+    return str((spec.get("properties") or {}).get("list") or "").strip().lower() in _TRUE
+
+
+def _values(value: Any) -> list[str]:
+    items = value if isinstance(value, (list, tuple)) else re.split(r"[,，、;；\r\n]+", str(value or ""))
+    return [str(v).strip() for v in items if str(v).strip()]
+
+
 def field_views(fields: list[dict[str, Any]], current: dict[str, Any], draft: dict[str, Any] | None,
                 language: str, submitted: dict[str, Any] | None = None,
-                errors: dict[str, str] | None = None) -> list[FieldView]:
+                errors: dict[str, str] | None = None,
+                directory: dict[str, list[tuple[str, str]]] | None = None) -> list[FieldView]:
     """The fields to draw, each prefilled: what was just typed (a rejected post), else the saved draft,
-    else the case data, else the field's default. Read-only fields always show the case's value."""
+    else the case data, else the field's default. Read-only fields always show the case's value.
+
+    A field whose property `choices` names a list of the `directory` (the organisation's units) is picked
+    from it: a select, or a multiple select for a list field."""
     errors = errors or {}
     views = []
     for spec in fields or []:
@@ -176,6 +190,15 @@ def field_views(fields: list[dict[str, Any]], current: dict[str, Any], draft: di
                          hint=hint, error=errors.get(fid, ""))
         if kind == "select":
             view.options = [(str(o["id"]), str(o.get("name") or o["id"])) for o in spec.get("options") or []]
+        choices = str((spec.get("properties") or {}).get("choices") or "").strip()
+        if directory is not None and choices in directory and not readonly:
+            view.options = [(name, f"{shown}（{name}）" if shown != name else name)
+                            for name, shown in directory[choices]]
+            view.kind = "multiselect" if _is_list(spec) else "select"
+            view.selected = _values(value)
+            view.attrs.pop("minlength", None)
+            if view.kind == "select":
+                view.value = view.selected[0] if view.selected else ""
         views.append(view)
     return views
 
@@ -195,6 +218,8 @@ def posted_values(fields: list[dict[str, Any]], form: MultiDict) -> dict[str, An
             continue
         if (spec.get("type") or "string") == "boolean":
             values[spec["id"]] = "true" if any(_is_true(v) for v in sent) else "false"
+        elif _is_list(spec):  # a multiple select sends each choice (after a hidden empty one), a text field one text
+            values[spec["id"]] = ", ".join(v for v in sent if v.strip())
         else:
             values[spec["id"]] = sent[-1]
     return values
