@@ -158,7 +158,7 @@ def _usual(plan: Plan, element: str, occurrence: int, data: dict[str, Any], now:
         "assign": {**assign, "priority": plan.priority,
                    "supervising_leader": "区人大常委会 孙副主任" if plan.priority else ""},
         "review_reply": {"reply_review_outcome": "approve", "result_class": data.get("result_class") or
-                         plan.result_class, "reply_review_note": "同意"},
+                         plan.result_class, "reply_review_note": "同意", "joint_requested": False},
         "disclose": {"disclosure": "full"},
         "plan_checklist": {"target_date": (now.date() + timedelta(days=75)).isoformat(),
                            "milestones": "制定实施方案\n组织实施\n验收并销号"},
@@ -210,7 +210,10 @@ def _usual(plan: Plan, element: str, occurrence: int, data: dict[str, Any], now:
                            "interview_summary": f"约谈{head_name(plan.lead)}，要求限期整改。"},
         "review_rehandled": {"result_class": data.get("result_class") or plan.result_class,
                              "rehandling_review_note": "同意二次答复"},
-        "joint_supervision": {"inspection_date": today, "joint_findings": "联合视察，督促制定专项整治方案。"},
+        "joint_supervision": {"inspection_date": today, "joint_findings": "联合视察，督促制定专项整治方案。",
+                              "joint_participants": "市人大代表 何代表、区人大代表 " + plan.proposer_name(),
+                              "onsite_meeting": True, "onsite_date": today,
+                              "onsite_summary": "现场办公，明确市、区分工和完成时限。"},
     }
     return answers.get(element, {})
 
@@ -248,6 +251,9 @@ PLANS: list[Plan] = [
     S(5, "关于加强养老服务机构监管的建议", "deputy_zhao", "民政", "unit_civil", result_class="B", ratings="uuuuuu",
       priority=True, hold="joint_supervision"),
     S(5, "关于改善街道公共照明的建议", "deputy_qian", "城建", "unit_street_a"),
+    # a hard case spanning city and district (难点): straight to joint supervision, then evaluated again
+    S(5, "关于打通跨区断头路的建议", "deputy_li", "交通", "unit_transport", result_class="B", ratings="bs",
+      choices={"joint_requested": True}),
     S(6, "关于规范共享单车停放的建议", "deputy_sun", "交通", "unit_transport", result_class="C", face=False,
       hold="evaluate"),  # never answered: the evaluation period ends and the case moves on, not evaluated
     S(6, "关于加强河道保洁的建议", "deputy_li", "环保", "unit_water"),

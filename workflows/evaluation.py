@@ -44,6 +44,8 @@ class EvaluationHandlers(CaseHandlers):
                 "max_rehandling_rounds": int(data["max_rehandling_rounds"]),
                 "reply_poor": bool(data.get("reply_poor")), "flagged": bool(data.get("flagged")),
                 "joint_supervision": bool(data.get("joint_supervision")),
+                # a hard case the office sends to joint supervision at once (难点), not only when rounds run out
+                "joint_requested": bool(data.get("joint_requested")) and not data.get("joint_supervision"),
                 "review_office": REVIEW_OFFICE[case_type], "evaluations": data.get("evaluations") or []}
 
     def _evaluation(self, data: dict, work: str, result: str) -> dict:
@@ -89,10 +91,22 @@ class EvaluationHandlers(CaseHandlers):
                 "reply_released_at": None, "stage": "二次办理"}
 
     def joint_open(self, data: dict) -> dict:
-        """joint_supervision_open (联合督办): the rounds are used up and the proposer is still unsatisfied."""
+        """joint_supervision_open (联合督办): the rounds are used up and the proposer is still unsatisfied, or the
+        office sent a hard case (难点) straight here."""
         groups, partner = JOINT[_case_type(data)]
+        why = "难点建议，交办机关直接提请" if data.get("joint_requested") else "二次办理轮次已满仍不满意"
         return {"joint_supervision": True, "flagged": True, "joint_groups": groups, "joint_partner": partner,
-                "joint_supervision_at": self.now(), "case_deadline": None, "stage": "联合督办"}
+                "joint_reason": why, "joint_supervision_at": self.now(), "case_deadline": None, "stage": "联合督办"}
+
+    def joint_recorded(self, data: dict) -> dict:
+        """joint_supervision_recorded: the inspection, the city and district deputies who took part and the
+        on-site meeting (现场办公) on record; then the proposer evaluates again, counted from now."""
+        record = {"at": self.now(), "reason": data.get("joint_reason") or "",
+                  "inspection_date": data.get("inspection_date"), "participants": data.get("joint_participants"),
+                  "findings": data.get("joint_findings"), "onsite_meeting": bool(data.get("onsite_meeting")),
+                  "onsite_date": data.get("onsite_date"), "onsite_summary": data.get("onsite_summary") or ""}
+        return {"joint_records": [*(data.get("joint_records") or []), record], "joint_requested": False,
+                "reply_poor": False, "reply_released_at": None, "stage": "联合督办后再测评"}
 
 
 def register(ctx: Any) -> None:
@@ -100,7 +114,7 @@ def register(ctx: Any) -> None:
     for topic, handler in {
         "evaluation_open": h.open, "evaluation_recorded": h.recorded, "evaluation_not_answered": h.not_answered,
         "rehandling_open": h.rehandling_open, "rehandling_replied": h.rehandling_replied,
-        "joint_supervision_open": h.joint_open,
+        "joint_supervision_open": h.joint_open, "joint_supervision_recorded": h.joint_recorded,
     }.items():
         ctx.script_engine.register_service(topic, handler)
 

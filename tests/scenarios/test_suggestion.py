@@ -300,11 +300,14 @@ def test_poor_reply_and_rounds_used_up_end_in_joint_supervision(district: Distri
     assert joint.candidate_groups == ["congress_leaders"]
     assert district.case(case).stage == "联合督办"
     district.complete("congress_leader", case, "joint_supervision", {
-        "inspection_date": "2026-07-01", "joint_findings": "纳入市级道路改造计划"})
+        "inspection_date": "2026-07-01", "joint_findings": "纳入市级道路改造计划", "joint_participants": "市人大代表刘某"})
+    # the deputy is asked again after the joint supervision; still unsatisfied, the evaluation ends there
+    assert district.open_elements(case) == ["evaluate"]
+    evaluate(district, case, "unsatisfied")
     disclose(district, case, disclosure="summary", disclosure_reason="涉及规划")
     data = district.data(case)
     assert data["joint_supervision"] is True and data["flagged"] is True and data["rehandling_rounds"] == 2
-    assert data["satisfaction_result"] == "unsatisfied"
+    assert data["satisfaction_result"] == "unsatisfied" and len(data["joint_records"]) == 1
     assert district.open_elements(case) == ["plan_checklist"]  # B after the re-handling: milestones
 
 
