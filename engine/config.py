@@ -68,7 +68,8 @@ def _calendar_years(v: dict) -> bool:
 # working days each person's task may take (config.yaml explains them); `default` for a task not listed
 SUGGESTION_TASK_DAYS = {"default": 10, "confirm_cosign": 5, "pre_review": 10, "revise": 10, "assign": 10,
     "arbitrate": 10, "review_reply": 10, "disclose": 10, "take_charge": 5, "interview_head": 10, "review_rehandled": 10,
-    "joint_supervision": 20, "plan_checklist": 10, "list_in_plan": 10, "confirm_implementation": 15}
+    "joint_supervision": 20, "plan_checklist": 10, "list_in_plan": 10, "acceptance": 10,
+    "confirm_implementation": 15}
 PROPOSAL_TASK_DAYS = {"default": 10, "submit_proposal": 10, "confirm_cosign": 5, "verify_collective": 5,
     "initial_review": 10, "re_review": 15, "joint_review": 5, "review_decision": 10,
     "directors_second_look": 10, "notify_rejection": 10, "forward_rejected": 10, "assign_proposal": 10,

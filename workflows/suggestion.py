@@ -19,7 +19,7 @@ SETTINGS = ("sign_in_working_days", "reply_months", "max_reply_months", "assist_
             "evaluation_working_days", "rehandling_months", "max_rehandling_rounds", "max_contest_rounds")
 # the tasks whose deadline is config's task_working_days (evaluation_rehandling's included)
 TASKS = ("confirm_cosign", "pre_review", "revise", "assign", "arbitrate", "review_reply", "disclose", "take_charge",
-         "interview_head", "review_rehandled", "joint_supervision", "plan_checklist", "list_in_plan",
+         "interview_head", "review_rehandled", "joint_supervision", "plan_checklist", "list_in_plan", "acceptance",
          "confirm_implementation")
 _DATED_LINE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*[:：、,，]?\s*(.+)$")
 
@@ -171,8 +171,14 @@ class SuggestionHandlers(CaseHandlers):
         return {"checklist": items, "case_deadline": target.isoformat(), "implemented": False, "in_plan": False}
 
     def milestone(self, data: dict) -> dict:
-        """suggestion_milestone (one milestone, inside the multi-instance): closed out (销号)."""
+        """suggestion_milestone (one milestone, inside the multi-instance): closed out (销号), or delayed with
+        its reason and a new date (the task comes back, due then)."""
         item = dict(data["milestone"])
+        if data.get("milestone_status") == "delayed":
+            delay = {"reason": data.get("milestone_result") or "", "from": item.get("due"), "at": self.now(),
+                     "to": str(data.get("milestone_new_due") or "")[:10]}
+            item.update(due=delay["to"] or item.get("due"), done=False, delays=[*(item.get("delays") or []), delay])
+            return {"milestone": item}
         item.update(done=True, done_at=self.now(), result=data.get("milestone_result") or "")
         return {"milestone": item}
 

@@ -176,31 +176,27 @@ def _as_text(value: Any) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else str(value if value is not None else "")
 
 
-def _chosen(by_id: dict[str, Any], submitted: dict[str, Any], current: dict[str, Any], other: str) -> str | None:
-    if other not in submitted:
-        return _as_text(current.get(other))
-    value = submitted[other]
-    if other in by_id and not _is_empty(value):
-        try:
-            value = _convert(by_id[other], value)
-        except _FieldError:
-            return None  # the other field's own error is reported
-    return _as_text(value)
+def _chosen(clean: dict[str, Any], submitted: dict[str, Any], current: dict[str, Any], other: str) -> str | None:
+    """The other field's value as it will be: cleaned (an unticked box is false), else the task's data."""
+    if other in clean:
+        return _as_text(clean[other])
+    if other in submitted:
+        return None  # the other field's own error is reported
+    return _as_text(current.get(other))
 
 
 def _conditional_problems(fields: list[dict[str, Any]], submitted: dict[str, Any], current: dict[str, Any],
-                          already: set[str]) -> list[dict[str, Any]]:
+                          clean: dict[str, Any], already: set[str]) -> list[dict[str, Any]]:
     """Fields required by the choice made in another field (the reason for 不满意, for withholding, ...)."""
     problems = []
-    by_id = {f["id"]: f for f in fields}
     for field in fields:
         fid = field["id"]
         met = [(other, values) for other, values in required_when(field)
-               if _chosen(by_id, submitted, current, other) in values]
+               if _chosen(clean, submitted, current, other) in values]
         if not met or fid in already:
             continue
         # a choice made now needs its reason now: an old reason left in the data from an earlier round is no answer
-        now_chosen = any(other in submitted for other, _ in met)
+        now_chosen = any(other in submitted or other in clean for other, _ in met)
         value = submitted.get(fid) if fid in submitted or now_chosen else current.get(fid)
         if _is_empty(value):
             problems.append({"field": fid, "label": field.get("label") or fid, "message": "is required for this choice",
@@ -250,7 +246,7 @@ def validate(fields: list[dict[str, Any]], submitted: Any, current: dict[str, An
             details.append({"field": fid, "label": label, "message": str(err)})
             continue
         clean[fid] = value
-    details += _conditional_problems(fields, submitted, current, {d["field"] for d in details})
+    details += _conditional_problems(fields, submitted, current, clean, {d["field"] for d in details})
     if details:
         names = ", ".join(d["field"] for d in details)
         raise Invalid(f"some fields are not valid: {names}", details)

@@ -14,10 +14,11 @@ LEAD = suggestions.LEAD
 
 
 def test_not_implemented_goes_back_to_the_unit_with_a_new_milestone_date(district: District):
-    case = suggestions.replied(district, "A")
+    case = suggestions.replied(district, "B")
     suggestions.evaluate(district, case, "satisfied")
     district.complete(f"{LEAD}_clerk", case, "plan_checklist", {"target_date": "2026-10-31", "milestones": "完成施工"})
     district.complete_each(f"{LEAD}_clerk", case, "close_milestone", {"milestone_result": "已完成"})
+    district.complete("deputy_wang", case, "acceptance", {"acceptance_date": "2026-10-20", "acceptance_confirmed": True})
     district.note(f"{LEAD}_clerk", case, "contact_after", "与代表共同查看")
     confirmation = {"confirm_leader": "区人大常委会副主任", "confirm_summary": "信号灯未通电", "implemented": False}
     with pytest.raises(Invalid) as refused:  # the way back needs what is still to do, and by when

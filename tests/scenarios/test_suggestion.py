@@ -93,11 +93,14 @@ def rehandle(district: District, case: int, leader: str = "congress_leader", int
 
 
 def close_out(district: District, case: int) -> None:
-    """A/B result: the unit schedules milestones back from the target date and closes them out; the
-    communication after handling is recorded and the implementation confirmed together."""
-    district.complete(f"{LEAD}_clerk", case, "plan_checklist", {
-        "target_date": "2026-10-31", "milestones": "2026-07-15 完成设计\n完成施工\n组织验收"})
-    assert district.complete_each(f"{LEAD}_clerk", case, "close_milestone", {"milestone_result": "已完成"}) == 3
+    """A/B result: for B the unit schedules milestones back from the target date and closes them out (A is
+    solved already); the deputy accepts on site; the communication after handling is recorded and the
+    implementation confirmed together."""
+    if "plan_checklist" in district.open_elements(case):
+        district.complete(f"{LEAD}_clerk", case, "plan_checklist", {
+            "target_date": "2026-10-31", "milestones": "2026-07-15 完成设计\n完成施工\n组织验收"})
+        assert district.complete_each(f"{LEAD}_clerk", case, "close_milestone", {"milestone_result": "已完成"}) == 3
+    district.complete("deputy_wang", case, "acceptance", {"acceptance_date": "2026-10-20", "acceptance_confirmed": True})
     district.note(f"{LEAD}_clerk", case, "contact_after", "与代表、区人大分管领导共同确认")
     district.complete("liaison_clerk", case, "confirm_implementation", {
         "confirm_leader": "区人大常委会副主任", "confirm_summary": "信号灯已投入使用", "implemented": True})
@@ -148,7 +151,8 @@ def test_accepted_and_satisfied_runs_to_closed(district: District):
     data = closed.data
     assert (data["satisfaction_work"], data["satisfaction_result"]) == ("satisfied", "basically_satisfied")
     assert data["implemented"] is True and data["rehandling_rounds"] == 0 and data["flagged"] is False
-    assert [m["due"] for m in data["checklist"]][0] == "2026-07-15" and all(m["done"] for m in data["checklist"])
+    # class A is solved already: no milestones to plan, the deputy accepted it on site
+    assert not data.get("checklist") and data["acceptance_confirmed"] is True
     assert data["replied_on_time"] is True and data["disclosure"] == "full"
 
 
@@ -325,8 +329,9 @@ def test_evaluation_not_answered_in_time_is_not_evaluated(district: District):
     disclose(district, case)
     assert district.open_elements(case) == ["list_in_plan"]  # C: listed in the plan and followed up
     district.complete(f"{LEAD}_clerk", case, "list_in_plan", {"plan_name": "2027年度道路改造计划", "plan_due": "2027-06-30"})
-    district.complete(f"{LEAD}_clerk", case, "follow_up_plan", {"progress_note": "已立项"})
     assert district.task(case, "follow_up_plan").due_at.date().isoformat() == "2027-06-30"
+    district.complete(f"{LEAD}_clerk", case, "follow_up_plan", {"progress_note": "已立项", "next_follow_up": "2027-03-31"})
+    assert district.task(case, "follow_up_plan").due_at.date().isoformat() == "2027-03-31"  # its own due date
     district.complete(f"{LEAD}_clerk", case, "follow_up_plan", {"progress_note": "已建成", "plan_solved": True})
     district.note(f"{LEAD}_clerk", case, "contact_after", "共同确认")
     district.complete("liaison_clerk", case, "confirm_implementation", {
