@@ -5,8 +5,10 @@ A unit is *short* while fewer of its replied suggestions were replied face to fa
 is *warned* when short and time is running out: the earliest reply deadline among its suggestions not
 yet replied falls within the first reminder's lead time (the largest of deadlines.reminder_working_days,
 in working days), or fewer suggestions are left open than it is short (the quota can no longer be met).
-A warned unit is listed on the statistics page and in the API, and its head group gets an in-app
-notification through the outbox, once a day per unit and session, when a suggestion of the unit changes.
+A warned unit is listed on the statistics page and in the API, and its head group and the supervisors get
+an in-app notification through the outbox, once a day per unit and session, when a suggestion of the unit
+changes and in the hourly sweep; both look at the current year, as the statistics page does. Only face
+replies by the principal head (主要负责人, not a deputy head 分管负责人) count towards the quota.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.identity import SUPERVISORS
 from engine.store import Group, OutboxMessage, User, UserGroup
 
 from .cases import CaseFacts
@@ -60,20 +63,20 @@ def quotas(session: Session, quota: int, warn_by: date, year: int | None = None,
     """Every (unit, session) with suggestions assigned to the unit as lead; `warn_by` is the last
     reply deadline that counts as close."""
     stmt = select(CaseFacts.case_id, CaseFacts.lead_unit, CaseFacts.session_label, CaseFacts.replied_at,
-                  CaseFacts.face_reply, CaseFacts.reply_due).where(
+                  CaseFacts.face_reply, CaseFacts.reply_due, CaseFacts.face_reply_by_head).where(
         CaseFacts.case_type == "suggestion", CaseFacts.lead_unit.is_not(None), CaseFacts.assigned_at.is_not(None))
     if year is not None:
         stmt = stmt.where(CaseFacts.year == year)
     if units is not None:
         stmt = stmt.where(CaseFacts.lead_unit.in_(sorted(units)))
     found: dict[tuple[str, str], Quota] = {}
-    for case_id, unit, label, replied_at, face, due in session.execute(stmt):
+    for case_id, unit, label, replied_at, face, due, by_head in session.execute(stmt):
         entry = found.setdefault((unit, label or ""), Quota(unit, label or ""))
         entry.suggestions += 1
         entry.case_ids.append(case_id)
         if replied_at is not None:
             entry.replied += 1
-            entry.done += bool(face)
+            entry.done += bool(face if by_head is None else by_head)
         else:
             entry.open += 1
             if due is not None and (entry.earliest_due is None or due < entry.earliest_due):
@@ -92,6 +95,7 @@ def warn_by(ctx: Any, today: date) -> date:
 
 
 def current(ctx: Any, session: Session, year: int | None = None, units: set[str] | None = None) -> list[Quota]:
+    """The quotas as of today; of `year` (None: every year, each session on its own)."""
     today = clock.now().astimezone(ctx.zone).date()
     return quotas(session, ctx.config["suggestion.face_reply_quota"], warn_by(ctx, today), year, units)
 
@@ -102,7 +106,10 @@ def notify(ctx: Any, session: Session, units: set[str] | None = None) -> int:
     now = clock.now()
     since = datetime.combine(now.astimezone(ctx.zone).date(), time(0), ctx.zone).astimezone(UTC)
     queued = 0
-    for entry in current(ctx, session, units=units):
+    # this year's sessions, as the statistics page counts them: an unlabelled (between sessions) group of
+    # several years together would be short by a different number than the page says
+    year = now.astimezone(ctx.zone).year
+    for entry in current(ctx, session, year=year, units=units):
         if not entry.warning:
             continue
         unit_name = session.scalar(select(Group.display_name).where(Group.name == entry.unit)) or entry.unit
@@ -110,10 +117,11 @@ def notify(ctx: Any, session: Session, units: set[str] | None = None) -> int:
         due = f"，最早的答复期限为 {entry.earliest_due.isoformat()}" if entry.earliest_due else ""
         body = (f"本单位主办的 {entry.suggestions} 件建议中，应由主要负责人当面答复 {entry.required} 件，"
                 f"已当面答复 {entry.done} 件，尚差 {entry.short} 件；未答复的还有 {entry.open} 件{due}。")
-        heads = session.scalars(select(User.username).join(UserGroup, UserGroup.user_id == User.id)
-                                .join(Group, Group.id == UserGroup.group_id)
-                                .where(Group.name == f"{entry.unit}_head", User.active.is_(True)))
-        for username in list(heads):
+        told = session.scalars(select(User.username).join(UserGroup, UserGroup.user_id == User.id)
+                               .join(Group, Group.id == UserGroup.group_id)
+                               .where(Group.name.in_([f"{entry.unit}_head", SUPERVISORS]), User.active.is_(True))
+                               .distinct())
+        for username in list(told):
             sent_today = session.scalar(select(OutboxMessage.id).where(
                 OutboxMessage.kind == KIND, OutboxMessage.recipient == username, OutboxMessage.subject == subject,
                 OutboxMessage.created_at >= since).limit(1))
