@@ -71,6 +71,22 @@ def _appraisal_weights(v: dict) -> bool:
                                                  for x in v.values()) and sum(v.values()) > 0
 
 
+# working days each person's task may take (config.yaml explains them); `default` for a task not listed
+SUGGESTION_TASK_DAYS = {"default": 10, "confirm_cosign": 5, "pre_review": 10, "revise": 10, "assign": 10,
+    "arbitrate": 10, "review_reply": 10, "disclose": 10, "take_charge": 5, "interview_head": 10, "review_rehandled": 10,
+    "joint_supervision": 20, "plan_checklist": 10, "list_in_plan": 10, "acceptance": 10,
+    "confirm_implementation": 15}
+PROPOSAL_TASK_DAYS = {"default": 10, "submit_proposal": 10, "confirm_cosign": 5, "verify_collective": 5,
+    "initial_review": 10, "re_review": 15, "joint_review": 5, "review_decision": 10,
+    "directors_second_look": 10, "notify_rejection": 10, "forward_rejected": 10, "assign_proposal": 10,
+    "choose_key_proposal": 10, "arbitrate": 10, "review_reply": 10, "disclose": 10, "take_charge": 5,
+    "interview_head": 10, "review_rehandled": 10, "joint_supervision": 20, "record_results": 20}
+
+
+def _task_days(v: dict) -> bool:
+    return all(isinstance(k, str) and isinstance(d, int) and not isinstance(d, bool) and d > 0 for k, d in v.items())
+
+
 def _db_url(v: str) -> bool:
     return v.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://"))
 
@@ -155,6 +171,15 @@ SETTINGS: tuple[Setting, ...] = (
                                         "rehandling": 10},
             "a mapping of on_time, face_reply, satisfaction, implementation, rehandling to points (numbers >= 0)",
             _appraisal_weights),
+    Setting("suggestion.task_working_days", dict, SUGGESTION_TASK_DAYS,
+            "a mapping of task id (or default) to a positive whole number of working days", _task_days),
+    Setting("suggestion.max_contest_rounds", int, 2, "a positive whole number", _positive),
+    Setting("proposal.task_working_days", dict, PROPOSAL_TASK_DAYS,
+            "a mapping of task id (or default) to a positive whole number of working days", _task_days),
+    Setting("proposal.merged_wait_months", int, 7, "a positive whole number of months", _positive),
+    Setting("proposal.max_contest_rounds", int, 2, "a positive whole number", _positive),
+    Setting("proposal.max_return_rounds", int, 2, "a positive whole number", _positive),
+    Setting("unit_handling.max_countersign_rounds", int, 2, "a positive whole number", _positive),
     Setting("logging.level", str, "INFO", "one of DEBUG, INFO, WARNING, ERROR",
             lambda v: v in ("DEBUG", "INFO", "WARNING", "ERROR")),
 )

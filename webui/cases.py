@@ -297,7 +297,7 @@ def add_contact(case_id: int) -> Any:
     try:
         notes.add_note(db(), ctx().declarations.for_case(case), me(), case, values["kind"], values["body"],
                        {"date": values["date"], "method": values["method"], "participants": values["participants"]},
-                       kinds=notes.CONTACT_KINDS)
+                       kinds=notes.CONTACT_KINDS, zone=ctx().zone)
         db().commit()
     except Invalid as err:
         db().rollback()

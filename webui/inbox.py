@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 from engine.cases import attachments, roles, runtime, supervision, tasks, timeline
 from engine.cases import inbox as inbox_queries
 from engine.errors import CaseworkError, Conflict, Forbidden, Invalid, NotFound, TooLarge
-from workflows import views
+from workflows import units, views
 
 from . import casedoc, taskform
 from .web import ctx, db, local_path, me
@@ -176,7 +176,7 @@ def _render_task(row: Any, case: Any, submitted: dict[str, Any] | None = None, e
     session, user = db(), me()
     standing = tasks.standing(user, row)
     fields = taskform.field_views(_with_english_labels(row.form or [], case.process_key), case.data or {}, row.draft,
-                                  _language(), submitted, errors)
+                                  _language(), submitted, errors, directory=units.directory(session))
     form_ids = {f["id"] for f in row.form or []}
     english = _language().startswith("en")
     specs = {f["id"]: f for f in row.form or [] if isinstance(f, dict) and f.get("id")}

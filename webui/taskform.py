@@ -15,6 +15,8 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from engine.cases.forms import required_when
+
 PREFIX = "field."
 MULTILINE_FROM = 200  # a string field allowing more characters than this gets a text area
 _TRUE = {"true", "on", "yes", "1"}
@@ -27,7 +29,7 @@ class FieldView:
     id: str
     name: str  # the input's name
     dom_id: str
-    kind: str  # text, textarea, number, checkbox, date, select
+    kind: str  # text, textarea, number, checkbox, date, select, multiselect
     label: str
     required: bool = False
     readonly: bool = False
@@ -37,6 +39,7 @@ class FieldView:
     attrs: dict[str, Any] = field(default_factory=dict)  # min, max, step, minlength
     hint: str = ""
     error: str = ""
+    selected: list[str] = field(default_factory=list)  # a multiselect's chosen values
 
 
 def _label(spec: dict[str, Any], language: str) -> str:
@@ -126,11 +129,39 @@ def _length_hint(spec: dict[str, Any]) -> str:
     return ""
 
 
+def _condition_hint(spec: dict[str, Any], fields: list[dict[str, Any]], language: str) -> str:
+    """'Required when <field> is <choice>' for a field with a required_if constraint (engine/cases/forms.py)."""
+    by_id = {f["id"]: f for f in fields}
+    parts = []
+    for other, values in required_when(spec):
+        field_spec = by_id.get(other, {})
+        names = {str(o["id"]): str(o.get("name") or o["id"]) for o in field_spec.get("options") or []}
+        if field_spec.get("type") == "boolean":
+            names = {"true": _("ticked"), "false": _("not ticked")}
+        shown = " / ".join(names.get(v, v) for v in values)
+        parts.append(_("Required when %(field)s is %(value)s", field=_label(field_spec, language) if field_spec
+                       else other, value=shown))
+    return "; ".join(parts)
+
+
+def _is_list(spec: dict[str, Any]) -> bool:
+    return str((spec.get("properties") or {}).get("list") or "").strip().lower() in _TRUE
+
+
+def _values(value: Any) -> list[str]:
+    items = value if isinstance(value, (list, tuple)) else re.split(r"[,，、;；\r\n]+", str(value or ""))
+    return [str(v).strip() for v in items if str(v).strip()]
+
+
 def field_views(fields: list[dict[str, Any]], current: dict[str, Any], draft: dict[str, Any] | None,
                 language: str, submitted: dict[str, Any] | None = None,
-                errors: dict[str, str] | None = None) -> list[FieldView]:
+                errors: dict[str, str] | None = None,
+                directory: dict[str, list[tuple[str, str]]] | None = None) -> list[FieldView]:
     """The fields to draw, each prefilled: what was just typed (a rejected post), else the saved draft,
-    else the case data, else the field's default. Read-only fields always show the case's value."""
+    else the case data, else the field's default. Read-only fields always show the case's value.
+
+    A field whose property `choices` names a list of the `directory` (the organisation's units) is picked
+    from it: a select, or a multiple select for a list field."""
     errors = errors or {}
     views = []
     for spec in fields or []:
@@ -148,12 +179,26 @@ def field_views(fields: list[dict[str, Any]], current: dict[str, Any], draft: di
         hint = _hint(spec, language)
         if kind in ("text", "textarea"):
             hint = " · ".join(h for h in (hint, _length_hint(spec)) if h)
+        conditions = required_when(spec) if not readonly else []
+        if conditions:
+            hint = " · ".join(h for h in (_condition_hint(spec, fields, language), hint) if h)
         view = FieldView(id=fid, name=PREFIX + fid, dom_id="field-" + fid, kind=kind, label=_label(spec, language),
                          required=bool(spec.get("required")) and not readonly, readonly=readonly,
-                         value=_as_text(value, kind), checked=_is_true(value), attrs=_attrs(spec, kind),
+                         value=_as_text(value, kind), checked=_is_true(value),
+                         attrs={**_attrs(spec, kind), **({"data-required-if": ";".join(
+                             f"{o}={'|'.join(v)}" for o, v in conditions)} if conditions else {})},
                          hint=hint, error=errors.get(fid, ""))
         if kind == "select":
             view.options = [(str(o["id"]), str(o.get("name") or o["id"])) for o in spec.get("options") or []]
+        choices = str((spec.get("properties") or {}).get("choices") or "").strip()
+        if directory is not None and choices in directory and not readonly:
+            view.options = [(name, f"{shown}（{name}）" if shown != name else name)
+                            for name, shown in directory[choices]]
+            view.kind = "multiselect" if _is_list(spec) else "select"
+            view.selected = _values(value)
+            view.attrs.pop("minlength", None)
+            if view.kind == "select":
+                view.value = view.selected[0] if view.selected else ""
         views.append(view)
     return views
 
@@ -173,6 +218,8 @@ def posted_values(fields: list[dict[str, Any]], form: MultiDict) -> dict[str, An
             continue
         if (spec.get("type") or "string") == "boolean":
             values[spec["id"]] = "true" if any(_is_true(v) for v in sent) else "false"
+        elif _is_list(spec):  # a multiple select sends each choice (after a hidden empty one), a text field one text
+            values[spec["id"]] = ", ".join(v for v in sent if v.strip())
         else:
             values[spec["id"]] = sent[-1]
     return values
@@ -181,6 +228,7 @@ def posted_values(fields: list[dict[str, Any]], form: MultiDict) -> dict[str, An
 # the engine's field messages (engine/forms.py), in the reader's language
 _MESSAGES: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"^is required$"), lambda m: _("This field is required.")),
+    (re.compile(r"^is required for this choice$"), lambda m: _("This field is required for the choice made.")),
     (re.compile(r"^is read-only$"), lambda m: _("This field cannot be changed.")),
     (re.compile(r"^must be a whole number$"), lambda m: _("Enter a whole number.")),
     (re.compile(r"^must be a list of texts$"), lambda m: _("Enter the names separated by commas.")),

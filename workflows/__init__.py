@@ -13,7 +13,7 @@ from typing import Any
 
 from engine.context import PeriodicJob
 
-from . import battlemap, cases, handlers, quota, search
+from . import arbitration, battlemap, cases, handlers, notices, quota, search, units
 
 _MODULES = ("suggestion", "proposal", "selection")  # each registers its handlers: module.register(ctx)
 
@@ -46,7 +46,10 @@ def install(ctx: Any) -> None:
     ctx.save_listeners.append(keep_facts)
     ctx.save_listeners.append(search.keep_index(zone))  # the search box's index (workflows/search.py)
     ctx.save_listeners.append(battlemap.keep_milestones(zone))  # the battle map's rows
+    ctx.save_listeners.append(notices.listener(ctx))
     ctx.completion_checks.append(handlers.communications_gate)
+    ctx.completion_checks.append(arbitration.loops_check)
+    ctx.completion_checks.append(units.check_units)
     ctx.completion_checks.append(handlers.handling_check(ctx.calendar, ctx.config))
     # a unit that is short of face replies is warned as its deadline nears, even when nothing happens
     ctx.periodic_jobs.append(PeriodicJob("face_reply_quota", 3600, quota.sweep))

@@ -47,6 +47,14 @@ class CaseHandlers:
 
 
 
+def task_days(config: Any, case_type: str, tasks: tuple[str, ...]) -> dict[str, int]:
+    """Working days for each person's task of a case type (config `<type>.task_working_days`), every task
+    of `tasks` filled in from `default`, so the models' due dates (task_working_days.<id>) always resolve."""
+    days = dict(config[f"{case_type}.task_working_days"])
+    default = int(days.pop("default", 10))
+    return {**{task: default for task in tasks}, **{k: int(v) for k, v in days.items()}}
+
+
 @dataclass(frozen=True)
 class CaseType:
     key: str  # the process id in bpmn/
@@ -120,6 +128,8 @@ class CaseFacts(Base):
     replied_at: Mapped[datetime | None]
     result_class: Mapped[str | None] = mapped_column(String(1))
     face_reply: Mapped[bool] = mapped_column(Boolean, default=False)
+    # by the unit's principal head (主要负责人), which the face-reply quota counts; NULL on rows from before
+    face_reply_by_head: Mapped[bool | None] = mapped_column(Boolean)
     satisfaction_work: Mapped[str | None] = mapped_column(String(30))
     satisfaction_result: Mapped[str | None] = mapped_column(String(30))
     rehandling_rounds: Mapped[int] = mapped_column(Integer, default=0)
@@ -207,7 +217,8 @@ def facts_values(case: Case, zone: ZoneInfo) -> dict[str, Any]:
         assigned_at=assigned_at, reply_due=to_date(data.get("first_reply_due") or data.get("reply_due"), zone),
         replied_at=to_time(data.get("first_replied_at") or data.get("replied_at"), zone),
         result_class=data.get("result_class") if data.get("result_class") in CLASSES else None,
-        face_reply=bool(data.get("face_reply")), **rating,
+        face_reply=bool(data.get("face_reply")),
+        face_reply_by_head=bool(data.get("face_reply")) and data.get("face_reply_role") != "deputy_head", **rating,
         rehandling_rounds=_int(data.get("rehandling_rounds")) or 0,
         implemented=bool(data.get("implemented")), priority=bool(data.get("priority")),
         flagged=bool(case.flagged or data.get("flagged")), stage=(case.stage or "")[:100],

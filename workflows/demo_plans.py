@@ -22,7 +22,7 @@ DELAYS: dict[str, int] = {
     "assist_opinion": 18, "handle_suggestion": 25, "consult": 8, "investigate": 20, "ask_member_view": 10,
     "draft_reply": 15, "countersign": 4, "head_face_reply": 6, "review_reply": 4, "disclose": 2, "evaluate": 10,
     "take_charge": 3, "interview_head": 5, "review_rehandled": 4, "joint_supervision": 10, "plan_checklist": 5,
-    "close_milestone": 20, "list_in_plan": 5, "follow_up_plan": 30, "confirm_implementation": 7,
+    "close_milestone": 20, "list_in_plan": 5, "follow_up_plan": 30, "acceptance": 5, "confirm_implementation": 7,
     "submit_proposal": 1, "verify_collective": 3, "initial_review": 3, "re_review": 10, "joint_review": 5,
     "review_decision": 3, "directors_second_look": 5, "notify_rejection": 4, "forward_rejected": 3,
     "assign_proposal": 4, "choose_key_proposal": 5, "record_results": 10,
@@ -158,14 +158,17 @@ def _usual(plan: Plan, element: str, occurrence: int, data: dict[str, Any], now:
         "assign": {**assign, "priority": plan.priority,
                    "supervising_leader": "区人大常委会 孙副主任" if plan.priority else ""},
         "review_reply": {"reply_review_outcome": "approve", "result_class": data.get("result_class") or
-                         plan.result_class, "reply_review_note": "同意"},
+                         plan.result_class, "reply_review_note": "同意", "joint_requested": False},
         "disclose": {"disclosure": "full"},
         "plan_checklist": {"target_date": (now.date() + timedelta(days=75)).isoformat(),
                            "milestones": "制定实施方案\n组织实施\n验收并销号"},
-        "close_milestone": {"milestone_result": "已按期完成"},
+        "close_milestone": {"milestone_status": "done", "milestone_result": "已按期完成",
+                            "milestone_new_due": (now.date() + timedelta(days=30)).isoformat()},
         "list_in_plan": {"plan_name": f"{now.year + 1}年度重点工作计划", "plan_measures": "列入计划，分步实施。",
                          "plan_due": (now.date() + timedelta(days=60)).isoformat()},
-        "follow_up_plan": {"progress_note": "按计划推进中。", "plan_solved": occurrence >= plan.solved_after},
+        "follow_up_plan": {"progress_note": "按计划推进中。", "plan_solved": occurrence >= plan.solved_after,
+                           "next_follow_up": (now.date() + timedelta(days=30)).isoformat()},
+        "acceptance": {"acceptance_date": today, "acceptance_confirmed": True, "acceptance_comment": ""},
         "confirm_implementation": {"confirm_leader": "区人大常委会 孙副主任", "implemented": True,
                                    "confirm_summary": "经现场确认，所提问题已解决。"},
         # proposals
@@ -210,7 +213,10 @@ def _usual(plan: Plan, element: str, occurrence: int, data: dict[str, Any], now:
                            "interview_summary": f"约谈{head_name(plan.lead)}，要求限期整改。"},
         "review_rehandled": {"result_class": data.get("result_class") or plan.result_class,
                              "rehandling_review_note": "同意二次答复"},
-        "joint_supervision": {"inspection_date": today, "joint_findings": "联合视察，督促制定专项整治方案。"},
+        "joint_supervision": {"inspection_date": today, "joint_findings": "联合视察，督促制定专项整治方案。",
+                              "joint_participants": "市人大代表 何代表、区人大代表 " + plan.proposer_name(),
+                              "onsite_meeting": True, "onsite_date": today,
+                              "onsite_summary": "现场办公，明确市、区分工和完成时限。"},
     }
     return answers.get(element, {})
 
@@ -240,6 +246,10 @@ PLANS: list[Plan] = [
     S(2, "关于完善农贸市场食品安全检测的建议", "deputy_zhao", "经济", "unit_market"),
     S(3, "关于加快雨污分流改造的建议", "deputy_qian", "城建", "unit_water", assist=["unit_housing"],
       result_class="B", ratings="sb", hold="close_milestone#2"),
+    # a milestone reported late once, with its reason and a new date (清单式管理)
+    S(3, "关于改造老旧小区供水管网的建议", "deputy_zhou", "城建", "unit_water", result_class="B",
+      choices={"milestone_status": ["delayed", "done"],
+               "milestone_result": ["管材供货延迟，顺延一个月", "已按期完成"]}),
     S(3, "关于增加公共文化服务设施的建议", "deputy_sun", "其他", "unit_culture", result_class="D", face=False,
       ratings="bb"),
     S(4, "关于促进高校毕业生就业的建议", "deputy_li", "经济", "unit_hrss", result_class="C", hold="follow_up_plan"),
@@ -248,6 +258,9 @@ PLANS: list[Plan] = [
     S(5, "关于加强养老服务机构监管的建议", "deputy_zhao", "民政", "unit_civil", result_class="B", ratings="uuuuuu",
       priority=True, hold="joint_supervision"),
     S(5, "关于改善街道公共照明的建议", "deputy_qian", "城建", "unit_street_a"),
+    # a hard case spanning city and district (难点): straight to joint supervision, then evaluated again
+    S(5, "关于打通跨区断头路的建议", "deputy_li", "交通", "unit_transport", result_class="B", ratings="bs",
+      choices={"joint_requested": True}),
     S(6, "关于规范共享单车停放的建议", "deputy_sun", "交通", "unit_transport", result_class="C", face=False,
       hold="evaluate"),  # never answered: the evaluation period ends and the case moves on, not evaluated
     S(6, "关于加强河道保洁的建议", "deputy_li", "环保", "unit_water"),

@@ -31,16 +31,21 @@ def _case_type(data: dict) -> str:
 class EvaluationHandlers(CaseHandlers):
 
     def open(self, data: dict) -> dict:
-        """evaluation_open: a fresh rating is asked for each reply, due so many working days after it."""
+        """evaluation_open: a fresh rating is asked for each reply, due so many working days after the reply
+        reached the proposer: its release by the assigning office (reply_released_at), not the unit's
+        submission. A re-handled reply is released when the office's review of it ends, which is now."""
         case_type = _case_type(data)
-        replied_at = data.get("replied_at") or self.now()
-        due = self.calendar.add_working_days(replied_at, data["evaluation_working_days"])
-        return {"replied_at": replied_at, "evaluation_due": due, "case_deadline": due[:10], "stage": "待测评",
+        released = data.get("reply_released_at") or self.now()
+        due = self.calendar.add_working_days(released, data["evaluation_working_days"])
+        return {"reply_released_at": released, "evaluation_from": released, "evaluation_due": due,
+                "case_deadline": due[:10], "stage": "待测评",
                 "satisfaction_work": None, "satisfaction_result": None, "unsatisfied": False,
                 "rehandling_rounds": int(data.get("rehandling_rounds") or 0),
                 "max_rehandling_rounds": int(data["max_rehandling_rounds"]),
                 "reply_poor": bool(data.get("reply_poor")), "flagged": bool(data.get("flagged")),
                 "joint_supervision": bool(data.get("joint_supervision")),
+                # a hard case the office sends to joint supervision at once (难点), not only when rounds run out
+                "joint_requested": bool(data.get("joint_requested")) and not data.get("joint_supervision"),
                 "review_office": REVIEW_OFFICE[case_type], "evaluations": data.get("evaluations") or []}
 
     def _evaluation(self, data: dict, work: str, result: str) -> dict:
@@ -81,14 +86,27 @@ class EvaluationHandlers(CaseHandlers):
         replied_at = self.now()
         reply = {"round": data.get("rehandling_rounds"), "reply_doc_no": data.get("reply_doc_no"),
                  "result_class": data.get("result_class"), "replied_at": replied_at}
+        # not released until the office has reviewed it: evaluation_open then counts from that moment
         return {"replied_at": replied_at, "rehandling_replies": [*(data.get("rehandling_replies") or []), reply],
-                "stage": "二次办理"}
+                "reply_released_at": None, "stage": "二次办理"}
 
     def joint_open(self, data: dict) -> dict:
-        """joint_supervision_open (联合督办): the rounds are used up and the proposer is still unsatisfied."""
+        """joint_supervision_open (联合督办): the rounds are used up and the proposer is still unsatisfied, or the
+        office sent a hard case (难点) straight here."""
         groups, partner = JOINT[_case_type(data)]
+        why = "难点建议，交办机关直接提请" if data.get("joint_requested") else "二次办理轮次已满仍不满意"
         return {"joint_supervision": True, "flagged": True, "joint_groups": groups, "joint_partner": partner,
-                "joint_supervision_at": self.now(), "case_deadline": None, "stage": "联合督办"}
+                "joint_reason": why, "joint_supervision_at": self.now(), "case_deadline": None, "stage": "联合督办"}
+
+    def joint_recorded(self, data: dict) -> dict:
+        """joint_supervision_recorded: the inspection, the city and district deputies who took part and the
+        on-site meeting (现场办公) on record; then the proposer evaluates again, counted from now."""
+        record = {"at": self.now(), "reason": data.get("joint_reason") or "",
+                  "inspection_date": data.get("inspection_date"), "participants": data.get("joint_participants"),
+                  "findings": data.get("joint_findings"), "onsite_meeting": bool(data.get("onsite_meeting")),
+                  "onsite_date": data.get("onsite_date"), "onsite_summary": data.get("onsite_summary") or ""}
+        return {"joint_records": [*(data.get("joint_records") or []), record], "joint_requested": False,
+                "reply_poor": False, "reply_released_at": None, "stage": "联合督办后再测评"}
 
 
 def register(ctx: Any) -> None:
@@ -96,7 +114,7 @@ def register(ctx: Any) -> None:
     for topic, handler in {
         "evaluation_open": h.open, "evaluation_recorded": h.recorded, "evaluation_not_answered": h.not_answered,
         "rehandling_open": h.rehandling_open, "rehandling_replied": h.rehandling_replied,
-        "joint_supervision_open": h.joint_open,
+        "joint_supervision_open": h.joint_open, "joint_supervision_recorded": h.joint_recorded,
     }.items():
         ctx.script_engine.register_service(topic, handler)
 

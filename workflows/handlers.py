@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.cases import notes
 from engine.errors import Invalid
 from engine.store import Case, CaseNote
 
@@ -35,8 +36,9 @@ def communications_gate(session: Session, case: Case, task: Any, data: dict[str,
     if task.element_id == "draft_reply" and _action(case, data) == "extend":
         return  # asking for more time is not the reply: the talks may still be ahead
     needed, message = gate
-    recorded = set(session.scalars(select(CaseNote.kind).where(CaseNote.case_id == case.id,
-                                                                CaseNote.kind.in_(needed)).distinct()))
+    # only records dated between the assignment and today count: a back- or forward-dated one proves nothing
+    rows = session.scalars(select(CaseNote).where(CaseNote.case_id == case.id, CaseNote.kind.in_(needed)))
+    recorded = {note.kind for note in rows if notes.dated_within(note, case)}
     missing = [kind for kind in needed if kind not in recorded]
     if missing:
         raise Invalid(message, [{"field": kind, "message": f"尚未记录{CONTACT_NAMES[kind]}（{kind}）"}

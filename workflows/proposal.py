@@ -18,12 +18,18 @@ from engine.cases import runtime
 from engine.errors import Invalid
 from engine.store import Case
 
-from . import evaluation, unit_handling
-from .cases import CaseHandlers, names
+from . import arbitration, evaluation, unit_handling
+from .cases import CaseHandlers, names, task_days
 
 KEY = "proposal"
 DURATIONS = ("sign_in_working_days", "consult_working_days", "reply_months", "evaluation_working_days",
-             "rehandling_months", "max_rehandling_rounds")
+             "rehandling_months", "max_rehandling_rounds", "merged_wait_months", "max_contest_rounds",
+             "max_return_rounds")
+# the tasks whose deadline is config's task_working_days (evaluation_rehandling's included)
+TASKS = ("submit_proposal", "confirm_cosign", "verify_collective", "initial_review", "re_review", "joint_review",
+         "review_decision", "directors_second_look", "notify_rejection", "forward_rejected", "assign_proposal",
+         "choose_key_proposal", "arbitrate", "review_reply", "disclose", "take_charge", "interview_head",
+         "review_rehandled", "joint_supervision", "record_results")
 MERGED_REPLY = "merged_reply"
 REPLY_FIELDS = ("reply_doc_no", "reply_text", "result_class", "reply_signer", "replied_at", "face_reply",
                 "face_reply_by", "face_reply_date")
@@ -41,11 +47,12 @@ class ProposalHandlers(CaseHandlers):
         if not data.get("proposer"):
             raise ValueError("a proposal needs its proposer (the member's user name) in the data")
         result = {name: self.config[f"{KEY}.{name}"] for name in DURATIONS}
+        result["task_working_days"] = task_days(self.config, KEY, TASKS)
         result.update(case_type=KEY, submission_kind=data.get("submission_kind") or "individual",
                       cosigners=names(data.get("cosigners")), priority=bool(data.get("priority")),
                       # the start form's co-signers fill in the submission form's text field
                       cosigners_text=data.get("cosigners_text") or ", ".join(names(data.get("cosigners"))),
-                      merged_into=data.get("merged_into") or "", forward_as="", review_records=[],
+                      merged_into=data.get("merged_into") or "", forward_as="", review_records=[], key_chosen=False,
                       stage="待提交")
         return result
 
@@ -71,8 +78,10 @@ class ProposalHandlers(CaseHandlers):
         """proposal_cosigned: only the members who confirmed stay co-signers; none left = an individual proposal."""
         requests = data.get("cosign_requests") or {}
         confirmed = {n: r["at"] for n, r in requests.items() if r.get("decision") == "confirm"}
+        # one who did not answer by the deadline (the boundary timer ended their task: no `at`) is left off
         return {"cosigners": list(confirmed), "cosigner_confirmations": confirmed,
-                "cosigners_declined": [n for n in requests if n not in confirmed],
+                "cosigners_declined": [n for n, r in requests.items() if n not in confirmed and r.get("at")],
+                "cosigners_lapsed": [n for n, r in requests.items() if not r.get("at")],
                 "submission_kind": "joint" if confirmed else "individual"}
 
     # ------------------------------------------------------------ three-level review
@@ -100,7 +109,12 @@ class ProposalHandlers(CaseHandlers):
         records.append({"level": "decision", "outcome": outcome, "reason": data.get("review_reason") or "",
                         "reviewer": "proposal_committee"})
         result = {"review_records": records, "stage": STAGES[outcome], "reviewed_at": self.now()}
-        if outcome != "merge":
+        if outcome == "merge":
+            # waiting for the main proposal's reply has a deadline too: it escalates when none came
+            due = self.calendar.add_months(self.today(), int(data.get("merged_wait_months") or
+                                                              self.config["proposal.merged_wait_months"]))
+            result["case_deadline"] = due.isoformat()
+        else:
             result["merged_into"] = ""
         if outcome != "reject":
             result["reject_ground"] = None
@@ -133,6 +147,8 @@ class ProposalHandlers(CaseHandlers):
         due = self.calendar.add_months(today, months).isoformat()
         # the sign-in has its own due date on its task; the case's deadline is the reply's
         return {"lead_unit": lead, "assist_units": assist, "assigned_at": now, "extension_months": 0,
+                "contacts_from": now, "key_chosen": True,  # the directors choose key proposals once
+                **arbitration.assignment({**data, "lead_unit": lead}, "proposal_committee", now),
                 "reply_due": due, "case_deadline": due, "sign_ins": units, "contested": False, "stage": "待签收"}
 
     def sign_in(self, data: dict) -> dict:
@@ -145,6 +161,7 @@ class ProposalHandlers(CaseHandlers):
         contested = {u: e for u, e in (data.get("sign_ins") or {}).items() if e.get("decision") == "contest"}
         if contested:
             return {"contested": True, "contested_by": "、".join(contested), "stage": "待交办",
+                    "contest_rounds": int(data.get("contest_rounds") or 0) + 1,
                     "contest_reason": "；".join(f"{u}：{e['reason']}" for u, e in contested.items())}
         return {"contested": False, "contested_by": None, "contest_reason": None, "stage": "办理中"}
 
@@ -152,13 +169,25 @@ class ProposalHandlers(CaseHandlers):
 
     def reply_released(self, data: dict) -> dict:
         """proposal_reply_released: the reviewed reply goes to the member (and to merged proposals)."""
-        return {"reply_released_at": self.now(), "stage": "已答复",
+        returns, limit = int(data.get("handling_round") or 1) - 1, int(data.get("max_return_rounds") or 0)
+        decided = {"arbitrations": arbitration.record(data, "reply_returns", "proposal_committee", self.now(),
+                                                      rounds=returns, reason=data.get("reply_review_comment") or "")
+                   } if limit and returns >= limit else {}
+        return {**decided, "reply_released_at": self.now(), "stage": "已答复",
                 "class_changed": bool(data.get("unit_result_class")) and
                 data.get("unit_result_class") != data.get("result_class")}
 
     def merged_reply(self, data: dict) -> dict:
         """proposal_merged_reply: the main proposal's reply arrived on this merged one."""
         return {"stage": "并案办结", "reply_released_at": self.now()}
+
+    def main_ended(self, data: dict) -> dict:
+        """proposal_main_ended: the main proposal ended without a reply (rejected, withdrawn, merged on):
+        the merge is undone and the committee decides this proposal again."""
+        record = {"level": "merge_undone", "outcome": "merge_undone", "reviewer": "proposal_committee",
+                  "reason": data.get("main_case_ended") or "", "main_case": data.get("merged_into") or ""}
+        return {"merged_into": "", "review_outcome": None, "stage": "待审核", "case_deadline": None,
+                "review_records": [*(data.get("review_records") or []), record]}
 
     def closed(self, data: dict) -> dict:
         return {"stage": "已办结", "closed_at": self.now(), "case_deadline": None}
@@ -172,7 +201,7 @@ class ProposalHandlers(CaseHandlers):
             "proposal_forward_consent": self.forward_consent, "proposal_assigned": self.assigned,
             "proposal_sign_in": self.sign_in, "proposal_signed_in": self.signed_in,
             "proposal_reply_released": self.reply_released, "proposal_merged_reply": self.merged_reply,
-            "proposal_closed": self.closed,
+            "proposal_closed": self.closed, "proposal_main_ended": self.main_ended,
         }
 
 

@@ -5,8 +5,10 @@ A unit is *short* while fewer of its replied suggestions were replied face to fa
 is *warned* when short and time is running out: the earliest reply deadline among its suggestions not
 yet replied falls within the first reminder's lead time (the largest of deadlines.reminder_working_days,
 in working days), or fewer suggestions are left open than it is short (the quota can no longer be met).
-A warned unit is listed on the statistics page and in the API, and its head group gets an in-app
-notification through the outbox, once a day per unit and session, when a suggestion of the unit changes.
+A warned unit is listed on the statistics page and in the API, and its head group and the supervisors get
+an in-app notification through the outbox, once a day per unit and session, when a suggestion of the unit
+changes and in the hourly sweep; both look at the current year, as the statistics page does. Only face
+replies by the principal head (主要负责人, not a deputy head 分管负责人) count towards the quota.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy import and_, case, event, func, select
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.identity import SUPERVISORS
 from engine.store import Group, Notification, OutboxMessage, User, UserGroup
 
 from .cases import CaseFacts
@@ -26,7 +29,7 @@ from .cases import CaseFacts
 KIND = "face_reply_quota"
 # the facts a unit's quota is counted from: a save that changes none of them cannot change a warning
 FACTS = frozenset({"case_type", "year", "session_label", "lead_unit", "assigned_at", "reply_due", "replied_at",
-                   "face_reply"})
+                   "face_reply", "face_reply_by_head"})
 _PENDING = "casework_face_reply_quota"  # session.info: (ctx, units) to look at before the commit
 
 
@@ -72,7 +75,10 @@ def quotas(session: Session, quota: int, warn_by: date, year: int | None = None,
     replied = f.replied_at.is_not(None)
     stmt = select(f.lead_unit, f.session_label, func.count().label("suggestions"),
                   func.coalesce(func.sum(case((replied, 1), else_=0)), 0).label("replied"),
-                  func.coalesce(func.sum(case((and_(replied, f.face_reply.is_(True)), 1), else_=0)), 0).label("done"),
+                  # a face reply counts towards the quota when the unit's head (主要负责人) gave it; rows kept
+                  # before that was recorded fall back to whether there was a face reply at all
+                  func.coalesce(func.sum(case((and_(replied, func.coalesce(f.face_reply_by_head, f.face_reply)
+                                                    .is_(True)), 1), else_=0)), 0).label("done"),
                   func.min(case((f.replied_at.is_(None), f.reply_due), else_=None)).label("earliest_due"),
                   ).where(*where).group_by(f.lead_unit, f.session_label)
     found: dict[tuple[str, str], Quota] = {}
@@ -107,17 +113,22 @@ def warn_by(ctx: Any, today: date) -> date:
 
 def current(ctx: Any, session: Session, year: int | None = None, units: set[str] | None = None,
             with_cases: bool = True) -> list[Quota]:
+    """The quotas as of today; of `year` (None: every year, each session on its own)."""
     today = clock.now().astimezone(ctx.zone).date()
     return quotas(session, ctx.config["suggestion.face_reply_quota"], warn_by(ctx, today), year, units, with_cases)
 
 
 def notify(ctx: Any, session: Session, units: set[str] | None = None) -> int:
-    """An in-app notification to the head group of each warned unit, once a day per unit and session;
+    """An in-app notification to the head group of each warned unit and to the supervisors, once a day per
+    unit and session;
     returns how many were queued."""
     now = clock.now()
     since = datetime.combine(now.astimezone(ctx.zone).date(), time(0), ctx.zone).astimezone(UTC)
     queued = 0
-    for entry in current(ctx, session, units=units, with_cases=False):
+    # this year's sessions, as the statistics page counts them: an unlabelled (between sessions) group of
+    # several years together would be short by a different number than the page says
+    year = now.astimezone(ctx.zone).year
+    for entry in current(ctx, session, year=year, units=units, with_cases=False):
         if not entry.warning:
             continue
         unit_name = session.scalar(select(Group.display_name).where(Group.name == entry.unit)) or entry.unit
@@ -125,10 +136,11 @@ def notify(ctx: Any, session: Session, units: set[str] | None = None) -> int:
         due = f"，最早的答复期限为 {entry.earliest_due.isoformat()}" if entry.earliest_due else ""
         body = (f"本单位主办的 {entry.suggestions} 件建议中，应由主要负责人当面答复 {entry.required} 件，"
                 f"已当面答复 {entry.done} 件，尚差 {entry.short} 件；未答复的还有 {entry.open} 件{due}。")
-        heads = session.scalars(select(User.username).join(UserGroup, UserGroup.user_id == User.id)
-                                .join(Group, Group.id == UserGroup.group_id)
-                                .where(Group.name == f"{entry.unit}_head", User.active.is_(True)))
-        for username in list(heads):
+        told = session.scalars(select(User.username).join(UserGroup, UserGroup.user_id == User.id)
+                               .join(Group, Group.id == UserGroup.group_id)
+                               .where(Group.name.in_([f"{entry.unit}_head", SUPERVISORS]), User.active.is_(True))
+                               .distinct())
+        for username in list(told):
             # queued today (still in the outbox) or delivered today (the outbox row may be pruned by now)
             sent_today = session.scalar(select(OutboxMessage.id).where(
                 OutboxMessage.kind == KIND, OutboxMessage.recipient == username, OutboxMessage.subject == subject,

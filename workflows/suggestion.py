@@ -12,11 +12,15 @@ import re
 from datetime import date
 from typing import Any
 
-from . import evaluation
-from .cases import CaseHandlers, names
+from . import arbitration, evaluation
+from .cases import CaseHandlers, names, task_days
 
 SETTINGS = ("sign_in_working_days", "reply_months", "max_reply_months", "assist_opinion_months",
-            "evaluation_working_days", "rehandling_months", "max_rehandling_rounds")
+            "evaluation_working_days", "rehandling_months", "max_rehandling_rounds", "max_contest_rounds")
+# the tasks whose deadline is config's task_working_days (evaluation_rehandling's included)
+TASKS = ("confirm_cosign", "pre_review", "revise", "assign", "arbitrate", "review_reply", "disclose", "take_charge",
+         "interview_head", "review_rehandled", "joint_supervision", "plan_checklist", "list_in_plan", "acceptance",
+         "confirm_implementation")
 _DATED_LINE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*[:：、,，]?\s*(.+)$")
 
 
@@ -32,6 +36,7 @@ class SuggestionHandlers(CaseHandlers):
         cosigners = [n for n in names(data.get("cosigners")) if n != data["proposer"]]
         return {
             **{key: self.config[f"suggestion.{key}"] for key in SETTINGS},
+            "task_working_days": task_days(self.config, "suggestion", TASKS),
             "case_type": "suggestion", "submitted_at": self.now(), "stage": "待联名确认" if cosigners else "待审核",
             "proposer_name": data.get("proposer_name") or data["proposer"],
             "cosigners": cosigners, "cosign_requests": [{"cosigner": name} for name in cosigners],
@@ -47,12 +52,14 @@ class SuggestionHandlers(CaseHandlers):
         return {"cosign_request": request}
 
     def cosigned(self, data: dict) -> dict:
-        """suggestion_cosigned: co-signers who agreed stay on the suggestion, with the time they signed."""
+        """suggestion_cosigned: co-signers who agreed stay on the suggestion, with the time they signed; one
+        who did not answer by the deadline (the boundary timer ended their task: no `at`) is left off."""
         answers = data.get("cosign_requests") or []
         agreed = [a for a in answers if a.get("agreed")]
         return {"cosigners": [a["cosigner"] for a in agreed],
                 "cosigner_confirmations": {a["cosigner"]: a["at"] for a in agreed},
-                "cosigners_declined": [a["cosigner"] for a in answers if not a.get("agreed")],
+                "cosigners_declined": [a["cosigner"] for a in answers if not a.get("agreed") and a.get("at")],
+                "cosigners_lapsed": [a["cosigner"] for a in answers if not a.get("at")],
                 "stage": "待审核"}
 
     # ------------------------------------------------------------ 2 pre-review
@@ -93,6 +100,9 @@ class SuggestionHandlers(CaseHandlers):
             "sign_ins": [{"unit": lead, "role": "lead"}] + [{"unit": u, "role": "assist"} for u in assist],
             "assignments": [*(data.get("assignments") or []), assignment],
             "contested_by": "", "contest_reason": "", "stage": "待签收",
+            # the communications about the handling date from the assignment on (engine.cases.notes)
+            "contacts_from": assigned_at,
+            **arbitration.assignment({**data, "lead_unit": lead}, "liaison_office", assigned_at),
         }
 
     def sign_in(self, data: dict) -> dict:
@@ -105,7 +115,8 @@ class SuggestionHandlers(CaseHandlers):
         """suggestion_signed_in: any contest sends the case back to the assigning office with the reasons."""
         contests = [s for s in data.get("sign_ins") or [] if s.get("decision") == "contest"]
         if contests:
-            return {"sign_in_contested": True, "contested_by": ", ".join(s["unit"] for s in contests),
+            return {"sign_in_contested": True, "contest_rounds": int(data.get("contest_rounds") or 0) + 1,
+                    "contested_by": ", ".join(s["unit"] for s in contests),
                     "contest_reason": "；".join(f"{s['unit']}：{s['reason']}" for s in contests), "stage": "待交办"}
         return {"sign_in_contested": False, "signed_in_at": self.now(), "stage": "办理中"}
 
@@ -126,7 +137,9 @@ class SuggestionHandlers(CaseHandlers):
         record = {"level": "reply_review", "outcome": data.get("reply_review_outcome"),
                   "reason": data.get("reply_review_note") or "", "result_class": data.get("result_class"),
                   "at": self.now()}
+        # an approved reply goes to the deputy now: the evaluation period counts from here
         return {"reply_poor": poor, "review_records": [*(data.get("review_records") or []), record],
+                "reply_released_at": None if poor else self.now(),
                 "result_class_changed": data.get("result_class") != data.get("proposed_result_class"),
                 "stage": "已答复"}
 
@@ -158,10 +171,24 @@ class SuggestionHandlers(CaseHandlers):
         return {"checklist": items, "case_deadline": target.isoformat(), "implemented": False, "in_plan": False}
 
     def milestone(self, data: dict) -> dict:
-        """suggestion_milestone (one milestone, inside the multi-instance): closed out (销号)."""
+        """suggestion_milestone (one milestone, inside the multi-instance): closed out (销号), or delayed with
+        its reason and a new date (the task comes back, due then)."""
         item = dict(data["milestone"])
+        if data.get("milestone_status") == "delayed":
+            delay = {"reason": data.get("milestone_result") or "", "from": item.get("due"), "at": self.now(),
+                     "to": str(data.get("milestone_new_due") or "")[:10]}
+            item.update(due=delay["to"] or item.get("due"), done=False, delays=[*(item.get("delays") or []), delay])
+            return {"milestone": item}
         item.update(done=True, done_at=self.now(), result=data.get("milestone_result") or "")
         return {"milestone": item}
+
+    def rework(self, data: dict) -> dict:
+        """suggestion_rework: confirmed not implemented, the unit went on to a new milestone date; the item
+        joins the checklist, closed out with its result, and the implementation is confirmed again."""
+        item = {"milestone": data.get("rework_milestone") or "继续落实", "due": str(data.get("rework_due") or "")[:10],
+                "done": True, "done_at": self.now(), "result": data.get("rework_result") or "", "rework": True}
+        return {"checklist": [*(data.get("checklist") or []), item],
+                "rework_rounds": int(data.get("rework_rounds") or 0) + 1, "implemented": False}
 
     def close(self, data: dict) -> dict:
         """suggestion_close: 已办结. Implemented when confirmed together and every milestone is closed out."""
@@ -181,6 +208,7 @@ def register(ctx: Any) -> None:
         "suggestion_sign_in": h.sign_in, "suggestion_signed_in": h.signed_in, "suggestion_replied": h.replied,
         "suggestion_reply_reviewed": h.reply_reviewed, "suggestion_implementation": h.implementation,
         "suggestion_checklist": h.checklist, "suggestion_milestone": h.milestone, "suggestion_close": h.close,
+        "suggestion_rework": h.rework,
     }.items():
         ctx.script_engine.register_service(topic, handler)
     evaluation.register(ctx)

@@ -75,7 +75,10 @@ def init(config: Any):
             "extension_months": int(data.get("extension_months") or 0),
             "collect_assist_opinions": collect,
             "countersign_needed": data["case_type"] == "proposal" and bool(assist),
-            "countersign_agreed": False,
+            "countersign_agreed": False, "countersign_rounds": 0,
+            # objections to the draft this many times: the assigning office arbitrates (no endless redrafting)
+            "max_countersign_rounds": data.get("max_countersign_rounds")
+            or config["unit_handling.max_countersign_rounds"],
             "assist_opinion_months": data.get("assist_opinion_months") or config["suggestion.assist_opinion_months"],
             "consult_working_days": data.get("consult_working_days") or config["proposal.consult_working_days"],
         }
@@ -106,7 +109,19 @@ def record_countersign(data: dict[str, Any]) -> dict[str, Any]:
 def collect_countersigns(data: dict[str, Any]) -> dict[str, Any]:
     objections = {unit: item.get("comment", "") for unit, item in (data.get("countersigns") or {}).items()
                   if item.get("decision") != "agree"}
-    return {"countersign_agreed": not objections, "countersign_objections": objections}
+    rounds = int(data.get("countersign_rounds") or 0) + (1 if objections else 0)
+    return {"countersign_agreed": not objections, "countersign_objections": objections, "countersign_rounds": rounds}
+
+
+def record_countersign_arbitration(data: dict[str, Any]) -> dict[str, Any]:
+    """record_countersign_arbitration: the assigning office's ruling on objections that would not end. The draft
+    goes out as it is, or is revised as ruled and then goes out without another countersign round."""
+    decision = data.get("arbitration_decision")
+    record = {"kind": "countersign", "decision": decision, "reason": data.get("arbitration_reason") or "",
+              "objections": data.get("countersign_objections") or {}, "rounds": data.get("countersign_rounds"),
+              "by": data.get("assigning_office"), "at": _now()}
+    return {"arbitrations": [*(data.get("arbitrations") or []), record], "countersign_needed": False,
+            "countersign_agreed": decision == "adopt"}
 
 
 def extension_requested(data: dict[str, Any]) -> dict[str, Any]:
@@ -159,6 +174,7 @@ def register(ctx: Any) -> None:
         "prepare_countersign": prepare_countersign,
         "record_countersign": record_countersign,
         "collect_countersigns": collect_countersigns,
+        "record_countersign_arbitration": record_countersign_arbitration,
         "extension_requested": extension_requested,
         "extension_decided": extension_decided(ctx.calendar),
         "reply_submitted": reply_submitted,

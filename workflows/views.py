@@ -267,6 +267,18 @@ STAGES_EN = {
 # English labels of the form fields the timeline shows that the sections above do not declare (the models
 # give Chinese labels only)
 FIELD_EN = {
+    "face_reply_role": "Face reply given by", "disclosure": "Disclosure",
+    "disclosure_reason": "Why not published in full",
+    "joint_requested": "Hard case: ask for joint city-district supervision",
+    "joint_participants": "City and district deputies (members) taking part",
+    "joint_partner": "Form of joint supervision",
+    "onsite_date": "On-site meeting date", "onsite_meeting": "On-site meeting held",
+    "onsite_summary": "Agreed at the on-site meeting", "acceptance_date": "On-site acceptance date",
+    "acceptance_confirmed": "Implemented as the reply said", "acceptance_comment": "Acceptance comment",
+    "arbitration_decision": "Arbitration", "arbitration_reason": "Arbitration opinion",
+    "milestone_status": "Milestone status", "milestone_new_due": "New milestone date (if delayed)",
+    "rework_due": "New milestone date", "rework_milestone": "What is still to be implemented",
+    "rework_result": "Implementation result", "next_follow_up": "Next follow-up date",
     "initial_outcome": "Initial review", "initial_reason": "Reason", "re_review_outcome": "Second review",
     "re_review_reason": "Reason", "review_outcome": "Review outcome", "review_reason": "Review opinion",
     "return_ground": "Ground for returning", "reply_review": "Reply review", "reply_review_outcome": "Reply review",

@@ -223,6 +223,16 @@ class _FileChecker:
                     self.add(c, f"{label} constraint {name} needs {kind}, not '{config}'", task.get('id'))
                 else:
                     bounds[name] = value
+            elif name == 'required_if':
+                fields = {f.get('id') for f in ff.getparent().iterfind(f'{CAMUNDA}formField')}
+                for part in config.split(';'):
+                    other, _, values = part.partition('=')
+                    if not other.strip() or not values.strip():
+                        self.add(c, f"{label} constraint required_if needs 'field=value' (values split by |, "
+                                    f"conditions by ;), not '{config}'", task.get('id'))
+                    elif other.strip() not in fields:
+                        self.add(c, f"{label} constraint required_if names '{other.strip()}', which is not a field "
+                                    f"of this form", task.get('id'))
             elif name in ('required', 'readonly') and config not in ('', 'true', 'false'):
                 self.add(c, f"{label} constraint {name} takes no config (or true/false), not '{config}'",
                          task.get('id'))

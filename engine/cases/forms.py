@@ -164,6 +164,50 @@ def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "") or value == []
 
 
+def required_when(field: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """The conditions of a `required_if` constraint: config "other=value", "other=a|b" (one of the values),
+    several joined by ";" (any of them). The field is required exactly when one holds; a boolean reads
+    as true/false."""
+    conditions = []
+    for part in str((field.get("constraints") or {}).get("required_if") or "").split(";"):
+        other, _, values = part.partition("=")
+        if other.strip() and values.strip():
+            conditions.append((other.strip(), [v.strip() for v in values.split("|") if v.strip()]))
+    return conditions
+
+
+def _as_text(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value if value is not None else "")
+
+
+def _chosen(clean: dict[str, Any], submitted: dict[str, Any], current: dict[str, Any], other: str) -> str | None:
+    """The other field's value as it will be: cleaned (an unticked box is false), else the task's data."""
+    if other in clean:
+        return _as_text(clean[other])
+    if other in submitted:
+        return None  # the other field's own error is reported
+    return _as_text(current.get(other))
+
+
+def _conditional_problems(fields: list[dict[str, Any]], submitted: dict[str, Any], current: dict[str, Any],
+                          clean: dict[str, Any], already: set[str]) -> list[dict[str, Any]]:
+    """Fields required by the choice made in another field (the reason for 不满意, for withholding, ...)."""
+    problems = []
+    for field in fields:
+        fid = field["id"]
+        met = [(other, values) for other, values in required_when(field)
+               if _chosen(clean, submitted, current, other) in values]
+        if not met or fid in already:
+            continue
+        # a choice made now needs its reason now: an old reason left in the data from an earlier round is no answer
+        now_chosen = any(other in submitted or other in clean for other, _ in met)
+        value = submitted.get(fid) if fid in submitted or now_chosen else current.get(fid)
+        if _is_empty(value):
+            problems.append({"field": fid, "label": field.get("label") or fid, "message": "is required for this choice",
+                             "required_if": ";".join(f"{o}={'|'.join(v)}" for o, v in met)})
+    return problems
+
+
 def validate(fields: list[dict[str, Any]], submitted: Any, current: dict[str, Any] | None = None) -> dict[str, Any]:
     """The cleaned data to merge into the task, or Invalid with one detail per bad field.
 
@@ -206,6 +250,7 @@ def validate(fields: list[dict[str, Any]], submitted: Any, current: dict[str, An
             details.append({"field": fid, "label": label, "message": str(err)})
             continue
         clean[fid] = value
+    details += _conditional_problems(fields, submitted, current, clean, {d["field"] for d in details})
     if details:
         names = ", ".join(d["field"] for d in details)
         raise Invalid(f"some fields are not valid: {names}", details)

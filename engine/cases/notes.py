@@ -9,7 +9,7 @@ unless marked for the proposer; a communication is always shown to them, and so 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import select
@@ -30,9 +30,42 @@ ANSWERS = ("confirmed", "disputed")
 ANSWER_COMMENT_MAX = 500
 
 
+# the case variables that set the earliest date a communication may bear: `<kind>_from`, else `contacts_from`
+# (the domain sets contacts_from at the assignment: nobody talked about the handling before it)
+CONTACTS_FROM = "contacts_from"
+
+
+def _local_date(value: Any, zone: tzinfo | None) -> date | None:
+    try:
+        text = str(value or "")
+        if len(text) <= 10:
+            return date.fromisoformat(text)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return moment.astimezone(zone).date() if zone and moment.tzinfo else moment.date()
+    except ValueError:
+        return None
+
+
+def contact_window(case: Case, kind: str, zone: tzinfo | None = None) -> tuple[date | None, date]:
+    """The dates a communication of `kind` may bear on this case: from the case's `<kind>_from` or
+    `contacts_from` (if set) to today in `zone` (without one, the latest today anywhere: UTC+14)."""
+    data = case.data or {}
+    earliest = _local_date(data.get(f"{kind}_from") or data.get(CONTACTS_FROM), zone)
+    now = clock.now()
+    today = now.astimezone(zone).date() if zone else (now + timedelta(hours=14)).date()
+    return earliest, today
+
+
+def dated_within(note: CaseNote, case: Case, zone: tzinfo | None = None) -> bool:
+    """Whether a recorded communication's date lies in its window (records made before the rule count only then)."""
+    day = _local_date((note.data or {}).get("date"), None)
+    earliest, today = contact_window(case, note.kind, zone)
+    return day is not None and (earliest is None or day >= earliest) and day <= today
+
+
 def add_note(session: Session, declarations: Declarations, user: User, case: Case, kind: str, body: str,
              data: dict[str, Any] | None = None, kinds: Iterable[str] | None = None,
-             public: bool = False) -> CaseNote:
+             public: bool = False, zone: tzinfo | None = None) -> CaseNote:
     """Add a comment or a communication record; the caller has checked the user may see the case.
 
     `kinds` narrows the kinds accepted (a form for communications only); when they are all
@@ -57,7 +90,14 @@ def add_note(session: Session, declarations: Declarations, user: User, case: Cas
         if data.get("method") not in CONTACT_METHODS:
             details.append({"field": "method", "message": f"must be one of {', '.join(CONTACT_METHODS)}"})
         try:
-            data["date"] = date.fromisoformat(str(data.get("date") or "")).isoformat()
+            day = date.fromisoformat(str(data.get("date") or ""))
+            data["date"] = day.isoformat()
+            earliest, today = contact_window(case, kind, zone)
+            if day > today:
+                details.append({"field": "date", "message": "must not be in the future"})
+            elif earliest is not None and day < earliest:
+                details.append({"field": "date", "message": f"must be on or after {earliest.isoformat()} "
+                                                            f"(the assignment)", "min": earliest.isoformat()})
         except ValueError:
             details.append({"field": "date", "message": "must be a date like 2026-12-01"})
         data["participants"] = str(data.get("participants") or "").strip()[:500]

@@ -108,6 +108,10 @@ def _save(ctx: EngineContext, session: Session, case: Case, workflow: Any, befor
     case.data = projections.case_data(workflow)
     case.stage = _stage(workflow, case.data)
     case.updated_at = clock.now()
+    # the overdue mark follows the open deadlines: it clears once none is past (the task done, the deadline
+    # extended); the escalation itself stays on the history
+    if case.overdue and (case.due_at is None or case.due_at > case.updated_at):
+        case.overdue = False
     with session.no_autoflush:
         roles.sync(session, case, ctx.declarations.for_case(case))  # the participants follow the data
     if error:
@@ -210,6 +214,13 @@ def send_message(ctx: EngineContext, session: Session, user: User, name: str, ca
     return deliver_message(ctx, session, case, name, data, user.username)
 
 
+def _waits_for(definition: Any, name: str) -> bool:
+    """A message catch event of that name, or an event-based gateway one of whose events it is."""
+    if isinstance(definition, MessageEventDefinition):
+        return definition.name == name
+    return any(_waits_for(d, name) for d in getattr(definition, "event_definitions", None) or [])
+
+
 def deliver_message(ctx: EngineContext, session: Session, case: Case, name: str, data: dict[str, Any] | None = None,
                     actor: str | None = None) -> Case:
     """send_message without the permission check, for the domain's messages from one case to another."""
@@ -217,9 +228,7 @@ def deliver_message(ctx: EngineContext, session: Session, case: Case, name: str,
         raise Invalid("data must be a JSON object")
     workflow = instances.load(ctx, case)
     before = projections.snapshot(workflow)
-    waiting = [t for t in workflow.event_manager.tasks.values()
-               if getattr(t.task_spec.event_definition, "name", None) == name
-               and isinstance(t.task_spec.event_definition, MessageEventDefinition)]
+    waiting = [t for t in workflow.event_manager.tasks.values() if _waits_for(t.task_spec.event_definition, name)]
     if not waiting:
         raise NotFound(f"case {case.number} is not waiting for a message named {name!r}")
     for task in waiting:

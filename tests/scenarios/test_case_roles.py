@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine import identity
+from engine import clock, identity
 from engine.cases import attachments, notes, queries, roles, runtime
 from engine.errors import CaseworkError, Forbidden, Invalid
 from engine.store import Case, CaseNote
@@ -68,7 +69,10 @@ EXPECTED: dict[str, dict[str, tuple[str, str]]] = {
                  "start": (F, F)},
 }
 
-CONTACT = {"method": "phone", "date": "2026-03-20", "participants": "代表"}
+def contact_today() -> dict:
+    """A communication dated today (a date before the assignment or in the future is refused)."""
+    return {"method": "phone", "date": clock.now().astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat(),
+            "participants": "代表"}
 
 
 def suggestion_in_handling(district: District) -> int:
@@ -92,7 +96,7 @@ def entries(district: District, case_id: int, author: str, name: str) -> tuple[i
         declared = ctx.declarations.for_case(case)
         note = notes.add_note(session, declared, user, case, notes.COMMENT, f"内部意见（{name}）")
         row = attachments.store(session, ctx.config, user, case, f"内部-{name}.txt", io.BytesIO("内部材料".encode()))
-        contact = notes.add_note(session, declared, user, case, "contact_before", f"办前沟通（{name}）", CONTACT)
+        contact = notes.add_note(session, declared, user, case, "contact_before", f"办前沟通（{name}）", contact_today())
         session.flush()
         return note.id, row.id, contact.id
 
@@ -121,7 +125,7 @@ def actions(district: District, case_id: int, internal: tuple[int, int, int]) ->
 
     def record(session, user):
         case = queries.get_case(session, user, case_id)
-        notes.add_note(session, ctx.declarations.for_case(case), user, case, "contact_during", "办中沟通", CONTACT)
+        notes.add_note(session, ctx.declarations.for_case(case), user, case, "contact_during", "办中沟通", contact_today())
 
     def answer(session, user):
         case = queries.get_case(session, user, case_id)
@@ -250,7 +254,7 @@ def test_the_proposer_confirms_or_disputes_a_communication_but_cannot_record_one
         with district.ctx.db.session() as session, pytest.raises(Forbidden):
             row = session.get(Case, case)
             notes.add_note(session, district.ctx.declarations.for_case(row), identity.get_user(session, "deputy_wang"),
-                           row, kind, "我自己记的沟通", CONTACT)
+                           row, kind, "我自己记的沟通", contact_today())
     district.complete(f"{ASSIST}_clerk", case, "assist_opinion", {"assist_opinion_text": "建议配备志愿者协管"})
     district.complete(f"{LEAD}_clerk", case, "handle_suggestion", {"handling_summary": "现场调研"})
     with pytest.raises(Invalid):  # the gate stays closed

@@ -4,13 +4,18 @@ with derived values, the proposer recording the unit's communications, designers
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
-from engine import identity
+from engine import clock, identity
 from engine.store import Case, CaseNote
 
 from .conftest import PASSWORD, District
 from .test_case_roles import ASSIST, suggestion_in_handling
 from .test_suggestion import LEAD, SUGGESTION
+
+
+def TODAY() -> str:  # noqa: N802 (read as a constant: a communication is dated today, not before the assignment)
+    return clock.now().astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
 
 
 def csrf(page: str) -> str:
@@ -80,7 +85,7 @@ def test_the_proposer_confirms_communications_on_the_case_page_but_cannot_record
     page = deputy.get(f"/cases/{case}").get_data(as_text=True)
     assert 'id="contact-form"' not in page  # no form to record one
     answer = deputy.post(f"/cases/{case}/contacts", data={
-        "csrf_token": csrf(page), "kind": "contact_before", "date": "2026-03-05", "method": "visit", "body": "自己记的"})
+        "csrf_token": csrf(page), "kind": "contact_before", "date": TODAY(), "method": "visit", "body": "自己记的"})
     assert answer.status_code == 403
     with district.ctx.db.session() as session:
         assert session.query(CaseNote).filter_by(case_id=case).count() == 0
@@ -88,7 +93,7 @@ def test_the_proposer_confirms_communications_on_the_case_page_but_cannot_record
     page = clerk.get(f"/cases/{case}").get_data(as_text=True)
     assert 'id="contact-form"' in page and "confirm-contact" not in page
     answer = clerk.post(f"/cases/{case}/contacts", data={
-        "csrf_token": csrf(page), "kind": "contact_during", "date": "2026-03-05", "method": "phone",
+        "csrf_token": csrf(page), "kind": "contact_during", "date": TODAY(), "method": "phone",
         "body": "协办单位电话沟通"})
     assert answer.status_code == 302
     page = deputy.get(f"/cases/{case}").get_data(as_text=True)

@@ -34,8 +34,9 @@ def review(district: District, case: int, units: tuple[str, ...] = (LEAD,), **de
 def assign(district: District, case: int, assist: tuple[str, ...] = (), key: bool = False) -> None:
     district.complete("committee_clerk", case, "assign_proposal", {
         "category": "经济", "lead_unit": LEAD, "assist_unit_ids": "，".join(assist), "responsible_person": "王科长"})
-    district.complete("committee_director", case, "choose_key_proposal",
-                      {"priority": key, "supervising_leader": "cppcc_leader" if key else ""})
+    if "choose_key_proposal" in district.open_elements(case):  # once: not again after a contest
+        district.complete("committee_director", case, "choose_key_proposal",
+                          {"priority": key, "supervising_leader": "cppcc_leader" if key else ""})
 
 
 def sign_in(district: District, case: int, units: tuple[str, ...]) -> None:
@@ -130,6 +131,8 @@ def test_accepted_handled_replied_satisfied_and_results_adopted(district: Distri
     assert district.case(case).stage == "待测评"
     district.complete("member_chen", case, "evaluate", {"satisfaction_work": "satisfied",
                                                         "satisfaction_result": "satisfied"})
+    # the final reply is disclosed after the evaluation, as for suggestions
+    district.complete("committee_clerk", case, "disclose", {"disclosure": "full"})
     district.complete("committee_clerk", case, "record_results", {
         "adopted_results": "纳入区工业上楼指导标准", "outstanding": True})
     closed = district.case(case)
@@ -166,7 +169,9 @@ def test_a_unit_contesting_the_assignment_sends_it_back_to_the_committee(distric
     data = district.data(case)
     assert data["contested_by"] == "unit_civil" and "不属于本单位职责" in data["contest_reason"]
     assert district.case(case).stage == "待交办"
-    assign(district, case)
+    district.complete("committee_clerk", case, "assign_proposal", {
+        "category": "经济", "lead_unit": LEAD, "assist_unit_ids": "", "responsible_person": "王科长"})
+    assert district.open_elements(case) == ["sign_in_or_contest"]  # the directors are not asked again
     sign_in(district, case, (LEAD,))
     assert district.open_elements(case) == ["consult"]
 

@@ -62,18 +62,24 @@ def reply(district: District, case: int, result_class: str = "A", unit: str = LE
 
 
 def replied(district: District, result_class: str = "A", **changes) -> int:
-    """Replied, reviewed as good and disclosed in full: the deputy evaluates."""
+    """Replied and reviewed as good: the deputy evaluates (the final reply is disclosed after that)."""
     case = signed_in(district, **changes)
     reply(district, case, result_class)
     district.complete("liaison_clerk", case, "review_reply",
                       {"result_class": result_class, "reply_review_outcome": "approve"})
-    district.complete("liaison_clerk", case, "disclose", {"disclosure": "full"})
     return case
 
 
 def evaluate(district: District, case: int, work: str, result: str | None = None) -> None:
+    """The deputy rates; when that ends the evaluation, the office discloses the final reply in full."""
     district.complete("deputy_wang", case, "evaluate", {"satisfaction_work": work, "satisfaction_result": result or work,
                                                        "evaluation_comment": "评价意见"})
+    disclose(district, case)
+
+
+def disclose(district: District, case: int, **choice) -> None:
+    if "disclose" in district.open_elements(case):
+        district.complete("liaison_clerk", case, "disclose", choice or {"disclosure": "full"})
 
 
 def rehandle(district: District, case: int, leader: str = "congress_leader", interview: bool = False) -> None:
@@ -87,11 +93,14 @@ def rehandle(district: District, case: int, leader: str = "congress_leader", int
 
 
 def close_out(district: District, case: int) -> None:
-    """A/B result: the unit schedules milestones back from the target date and closes them out; the
-    communication after handling is recorded and the implementation confirmed together."""
-    district.complete(f"{LEAD}_clerk", case, "plan_checklist", {
-        "target_date": "2026-10-31", "milestones": "2026-07-15 完成设计\n完成施工\n组织验收"})
-    assert district.complete_each(f"{LEAD}_clerk", case, "close_milestone", {"milestone_result": "已完成"}) == 3
+    """A/B result: for B the unit schedules milestones back from the target date and closes them out (A is
+    solved already); the deputy accepts on site; the communication after handling is recorded and the
+    implementation confirmed together."""
+    if "plan_checklist" in district.open_elements(case):
+        district.complete(f"{LEAD}_clerk", case, "plan_checklist", {
+            "target_date": "2026-10-31", "milestones": "2026-07-15 完成设计\n完成施工\n组织验收"})
+        assert district.complete_each(f"{LEAD}_clerk", case, "close_milestone", {"milestone_result": "已完成"}) == 3
+    district.complete("deputy_wang", case, "acceptance", {"acceptance_date": "2026-10-20", "acceptance_confirmed": True})
     district.note(f"{LEAD}_clerk", case, "contact_after", "与代表、区人大分管领导共同确认")
     district.complete("liaison_clerk", case, "confirm_implementation", {
         "confirm_leader": "区人大常委会副主任", "confirm_summary": "信号灯已投入使用", "implemented": True})
@@ -128,7 +137,6 @@ def test_accepted_and_satisfied_runs_to_closed(district: District):
     reply(district, case, "A")
     assert district.case(case).stage == "待审核答复"
     district.complete("liaison_clerk", case, "review_reply", {"result_class": "A", "reply_review_outcome": "approve"})
-    district.complete("liaison_clerk", case, "disclose", {"disclosure": "full"})
     assert district.case(case).stage == "待测评"
     evaluation = district.task(case, "evaluate")
     assert evaluation.candidate_users == ["deputy_wang"]
@@ -143,7 +151,8 @@ def test_accepted_and_satisfied_runs_to_closed(district: District):
     data = closed.data
     assert (data["satisfaction_work"], data["satisfaction_result"]) == ("satisfied", "basically_satisfied")
     assert data["implemented"] is True and data["rehandling_rounds"] == 0 and data["flagged"] is False
-    assert [m["due"] for m in data["checklist"]][0] == "2026-07-15" and all(m["done"] for m in data["checklist"])
+    # class A is solved already: no milestones to plan, the deputy accepted it on site
+    assert not data.get("checklist") and data["acceptance_confirmed"] is True
     assert data["replied_on_time"] is True and data["disclosure"] == "full"
 
 
@@ -174,7 +183,8 @@ def test_returned_for_revision_then_accepted(district: District):
 
 def test_withdrawn_by_the_deputy(district: District):
     case = submit(district, cosigners=[])
-    district.complete("liaison_clerk", case, "pre_review", {"review_outcome": "return", "review_reason": "属个人事务"})
+    district.complete("liaison_clerk", case, "pre_review", {"review_outcome": "return", "return_ground": "personal",
+                                                            "review_reason": "属个人事务"})
     district.complete("deputy_wang", case, "revise", {"revise_action": "withdraw", "withdraw_reason": "另行反映"})
     withdrawn = district.case(case)
     assert (withdrawn.status, withdrawn.stage) == ("completed", "已撤回")
@@ -281,7 +291,6 @@ def test_poor_reply_and_rounds_used_up_end_in_joint_supervision(district: Distri
     reply(district, case, "C")
     district.complete("liaison_clerk", case, "review_reply", {
         "result_class": "D", "reply_review_outcome": "poor", "reply_review_note": "答复敷衍"})
-    district.complete("liaison_clerk", case, "disclose", {"disclosure": "summary", "disclosure_reason": "涉及规划"})
     # a poor reply opens the second round straight away, without asking the deputy first
     assert district.open_elements(case) == ["take_charge"]
     assert district.data(case)["rehandling_reason"] == "答复质量不高"
@@ -295,10 +304,14 @@ def test_poor_reply_and_rounds_used_up_end_in_joint_supervision(district: Distri
     assert joint.candidate_groups == ["congress_leaders"]
     assert district.case(case).stage == "联合督办"
     district.complete("congress_leader", case, "joint_supervision", {
-        "inspection_date": "2026-07-01", "joint_findings": "纳入市级道路改造计划"})
+        "inspection_date": "2026-07-01", "joint_findings": "纳入市级道路改造计划", "joint_participants": "市人大代表刘某"})
+    # the deputy is asked again after the joint supervision; still unsatisfied, the evaluation ends there
+    assert district.open_elements(case) == ["evaluate"]
+    evaluate(district, case, "unsatisfied")
+    disclose(district, case, disclosure="summary", disclosure_reason="涉及规划")
     data = district.data(case)
     assert data["joint_supervision"] is True and data["flagged"] is True and data["rehandling_rounds"] == 2
-    assert data["satisfaction_result"] == "unsatisfied"
+    assert data["satisfaction_result"] == "unsatisfied" and len(data["joint_records"]) == 1
     assert district.open_elements(case) == ["plan_checklist"]  # B after the re-handling: milestones
 
 
@@ -313,10 +326,12 @@ def test_evaluation_not_answered_in_time_is_not_evaluated(district: District):
     district.fire_timers()
     data = district.data(case)
     assert (data["satisfaction_work"], data["satisfaction_result"]) == ("not_evaluated", "not_evaluated")
+    disclose(district, case)
     assert district.open_elements(case) == ["list_in_plan"]  # C: listed in the plan and followed up
     district.complete(f"{LEAD}_clerk", case, "list_in_plan", {"plan_name": "2027年度道路改造计划", "plan_due": "2027-06-30"})
-    district.complete(f"{LEAD}_clerk", case, "follow_up_plan", {"progress_note": "已立项"})
     assert district.task(case, "follow_up_plan").due_at.date().isoformat() == "2027-06-30"
+    district.complete(f"{LEAD}_clerk", case, "follow_up_plan", {"progress_note": "已立项", "next_follow_up": "2027-03-31"})
+    assert district.task(case, "follow_up_plan").due_at.date().isoformat() == "2027-03-31"  # its own due date
     district.complete(f"{LEAD}_clerk", case, "follow_up_plan", {"progress_note": "已建成", "plan_solved": True})
     district.note(f"{LEAD}_clerk", case, "contact_after", "共同确认")
     district.complete("liaison_clerk", case, "confirm_implementation", {
