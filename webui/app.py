@@ -14,8 +14,9 @@ from flask_babel import Babel, format_datetime
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.routing import IntegerConverter
 
-from engine import clock
+from engine import bounds, clock
 from engine import config as config_module
 from engine.config import Config
 from engine.context import EngineContext
@@ -39,6 +40,15 @@ class JSONProvider(DefaultJSONProvider):
 
 class CaseworkFlask(Flask):
     json_provider_class = JSONProvider
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` in every route: a number past the database's 64-bit ids matches no route (404),
+    instead of reaching the database as an integer it cannot hold (500)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", bounds.MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def _locale() -> str:
@@ -97,6 +107,7 @@ def create_app(config: Config | None = None, ctx: EngineContext | None = None) -
         workflows.install(ctx)
     logging.basicConfig(level=config["logging.level"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = CaseworkFlask(__name__)
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
     app.config.update(
         SECRET_KEY=config["server.secret_key"],
         # the larger upload limit plus room for the multipart envelope; each route gives the precise message

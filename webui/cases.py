@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from engine import clock
+from engine import bounds, clock
 from engine.cases import attachments, instances, notes, queries, supervision, tasks, timeline
 from engine.cases.inbox import active_users, due_mark
 from engine.draw.render import RenderError, render_svg
@@ -209,10 +209,7 @@ def index() -> Any:
     if status not in LISTED_STATUSES:
         status = ""
     process_key = request.args.get("type") or ""
-    try:
-        page = max(1, int(request.args.get("page") or 1))
-    except ValueError:
-        page = 1
+    page = bounds.page_number(request.args.get("page"))
     rows = queries.list_cases(db(), me(), status=status or None, q=q or None, process_key=process_key or None,
                               limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE)
     has_next = len(rows) > PER_PAGE

@@ -12,7 +12,7 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import clock
+from engine import bounds, clock
 from engine.cases import permissions, projections
 from engine.config import Config
 from engine.errors import Invalid, NotFound, TooLarge
@@ -116,7 +116,7 @@ def list_for_case(session: Session, case_id: int) -> list[Attachment]:
 
 def open_for(session: Session, config: Config, user: User, attachment_id: int) -> tuple[Attachment, Path]:
     """The attachment and where its bytes are, if the user may see its case; otherwise it does not exist."""
-    row = session.get(Attachment, attachment_id)
+    row = session.get(Attachment, bounds.parse_id(attachment_id, "attachment"))
     if row is None:
         raise NotFound(f"no attachment {attachment_id}")
     case = session.get(Case, row.case_id)

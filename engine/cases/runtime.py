@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import clock, identity
+from engine import bounds, clock, identity
 from engine.bpmn import library
 from engine.cases import cycles, deadlines, forms, instances, permissions, projections, startforms
 from engine.errors import Conflict, Invalid, NotFound
@@ -199,7 +199,7 @@ def complete_task(ctx: EngineContext, session: Session, user: User, task_id: str
 
 def send_message(ctx: EngineContext, session: Session, user: User, name: str, case_id: int,
                  data: dict[str, Any] | None = None) -> Case:
-    case = session.get(Case, case_id)
+    case = session.get(Case, bounds.parse_id(case_id, "case"))
     if case is None or not permissions.may_see_case(session, user, case):
         raise NotFound(f"no case {case_id}")
     return deliver_message(ctx, session, case, name, data, user.username)

@@ -63,13 +63,14 @@ def unclaim(session: Session, user: User, task_id: str) -> TaskRow:
 
 def assign(session: Session, user: User, task_id: str, username: str) -> TaskRow:
     row, case = _load(session, user, task_id)
+    # permission first: someone who may not assign must not learn which user names exist
+    permissions.check_may_assign(user, row)
     if not isinstance(username, str) or not username:
         raise Invalid("say whom to assign the task to", [{"field": "user", "message": "is required"}])
-    target = get_user(session, username)
+    target = get_user(session, username[:200])
     if target is None or not target.active:
-        raise Invalid(f"there is no active user named {username!r}",
+        raise Invalid(f"there is no active user named {username[:200]!r}",
                       [{"field": "user", "message": "no such user"}])
-    permissions.check_may_assign(user, row)
     if not permissions.is_candidate(target, row) and (row.candidate_groups or row.candidate_users) \
             and not permissions.is_supervisor(user):
         raise Invalid(f"{username} is not in this task's candidate groups; hand it to a colleague of the group",
