@@ -19,6 +19,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from engine.bpmn.formdata import BPMN_NS, CAMUNDA
 from engine.bpmn.parser import BpmnFileError, CaseworkParser, original_id, parse_xml, service_implementation
+from engine.scripting.durations import timer_text_problem
 
 B = f'{{{BPMN_NS}}}'
 FORM_TYPES = ('string', 'long', 'boolean', 'date', 'enum')
@@ -297,7 +298,9 @@ def timer_problem(kind: str, text: str) -> str | None:
     check, example = ISO_CHECKS[kind]
     if not text:
         return 'empty timer expression'
-    if check(text) or JUEL.fullmatch(text):
+    if check(text):
+        return timer_text_problem(text)  # well-formed, but maybe a hundred billion years
+    if JUEL.fullmatch(text):
         return None
     if '${' in text or '#{' in text:
         return f"malformed JUEL expression '{text}'"
