@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from engine import clock
-from engine.cases import supervision
+from engine.cases import runtime, supervision
 from engine.cases.inbox import due_mark
 from workflows import quota
 
-from .web import ctx, db, supervisors_only
+from .web import ctx, db, local_path, me, supervisors_only
 
 bp = Blueprint("supervise", __name__)
 
@@ -46,3 +47,18 @@ def index() -> Any:
         unit_names=supervision.group_names(session, units), types=types, type_names=dict(types), unit=unit,
         process_key=process_key, holders=supervision.open_units(session, case_ids), due_soon_days=days,
         mark=lambda due: due_mark(due, days), next_url=request.full_path.rstrip("?"))
+
+
+@bp.post("/cases/<int:case_id>/retry")
+@login_required
+@supervisors_only
+def retry(case_id: int) -> Any:
+    """Run a case stopped on a model error again once the model is fixed (engine.cases.runtime.retry_case)."""
+    session = db()
+    case = runtime.retry_case(ctx(), session, me(), case_id)
+    session.commit()
+    if case.status == "error":
+        flash(_("Case %(number)s stopped again: %(reason)s", number=case.number, reason=case.error_message), "error")
+    else:
+        flash(_("Case %(number)s runs again.", number=case.number), "info")
+    return redirect(local_path(request.form.get("next"), url_for("supervise.index") + "#error"))

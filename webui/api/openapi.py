@@ -162,6 +162,12 @@ def document() -> dict[str, Any]:
                                   **_errors(400, 401)}}},
         "/cases/{case_id}": {"get": {"summary": "One case with its open tasks and history", "parameters": _CASE_ID,
                                      "responses": {"200": case_ok, **_errors(401, 404)}}},
+        "/cases/{case_id}/retry": {"post": {
+            "summary": "Run a case stopped on a model error again (supervisors, admins): the failed tasks are "
+                       "reset and run, on the newest version of its process if one was deployed since",
+            "parameters": _CASE_ID,
+            "responses": {"200": case_ok, **_errors(401, 403, 404),
+                          "409": _json(_ref("Error"), "The case has not stopped on an error")}}},
         "/cases/{case_id}/diagram.svg": {"get": {
             "summary": "The process diagram with the case's state marked", "parameters": _CASE_ID,
             "responses": {"200": {"description": "SVG", "content": {"image/svg+xml": {"schema": {"type": "string"}}}},

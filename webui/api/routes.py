@@ -118,6 +118,15 @@ def get_case(case_id: str) -> Any:
     return _case_answer(queries.get_case(db(), user, case_id))
 
 
+@api.post("/cases/<case_id>/retry")
+def retry_case(case_id: str) -> Any:
+    user = current_user()
+    session = db()
+    case = runtime.retry_case(ctx(), session, user, case_id)
+    session.commit()
+    return _case_answer(case)
+
+
 @api.get("/cases/<case_id>/diagram.svg")
 def case_diagram(case_id: str) -> Any:
     user = current_user()
