@@ -17,6 +17,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import XSD_PATH
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
+from engine.bpmn import lintexpr
 from engine.bpmn.formdata import BPMN_NS, CAMUNDA
 from engine.bpmn.parser import BpmnFileError, CaseworkParser, original_id, parse_xml, service_implementation
 from engine.scripting.durations import timer_text_problem
@@ -90,6 +91,8 @@ class _FileChecker:
             self.check_service(node)
         for node in self.root.iter(B + 'dataStore'):
             self.add(node, 'data stores are not supported; keep case data in task data')
+        for line, element_id, message in lintexpr.problems(self.root):  # compiled as they will run
+            self.problems.append(Problem(self.name, line, element_id, message))
         return self.problems
 
     def check_schema(self):

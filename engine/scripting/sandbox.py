@@ -219,6 +219,11 @@ def _compile(script: str):
     raise ScriptError(f"Script refused: {listed}", next(iter(problems.values())), with_line=False)
 
 
+def compile_script(script: str):
+    """Compile a BPMN script as run_script would (ScriptError with its line when refused): for lint."""
+    return _compile(textwrap.dedent(script))
+
+
 _RESTRICTED_PYTHON_DIR = os.path.dirname(RestrictedPython.__file__)
 
 
