@@ -165,7 +165,8 @@ def test_the_supervision_page_lists_the_stopped_case_and_retries_it_once_the_mod
     # the step completes and the case ends as the fixed model says
     done = api.post(f"/tasks/{task['id']}/complete", "clerk", {"data": {}}).get_json()
     assert done["status"] == "completed"
-    assert 'data-case-id="%d"' % case["id"] not in web.get("/supervise").get_data(as_text=True).split('id="error"')[1]
+    stopped = web.get("/supervise").get_data(as_text=True).split('id="error"')[1]
+    assert f'data-case-id="{case["id"]}"' not in stopped
 
 
 def test_a_failed_script_runs_again_after_the_fix(people):

@@ -189,6 +189,12 @@ def _open_task(session: Session, task_id: str) -> tuple[TaskRow, Case]:
 def complete_task(ctx: EngineContext, session: Session, user: User, task_id: str,
                   data: dict[str, Any] | None = None) -> Case:
     row, case = _open_task(session, task_id)
+    offered = user.username in (row.assignee, row.completed_by) or permissions.is_candidate(user, row)
+    if row.state != "open" and offered:
+        # a lost race: the winner's completion may have closed the case, which the loser can then no longer
+        # see; they were offered the task, so they hear that it is done (409), not that it never was (404)
+        who = f" by {row.completed_by}" if row.completed_by else ""
+        raise Conflict(f"this task is no longer open: it was {row.state}{who}")
     permissions.check_may_see_task(session, user, row, case)
     if row.state != "open":
         who = f" by {row.completed_by}" if row.completed_by else ""

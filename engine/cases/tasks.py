@@ -15,8 +15,15 @@ from engine.store import Attachment, Case, TaskRow, User
 
 
 def _load(session: Session, user: User, task_id: str) -> tuple[TaskRow, Case]:
-    """An open task the user may see, and its case."""
-    row, case = get_task(session, user, task_id)
+    """An open task the user may see, and its case. Someone who was offered a task that has closed since
+    (and with it, maybe, its case) hears that it is done (409), not that it never was (404)."""
+    try:
+        row, case = get_task(session, user, task_id)
+    except NotFound:
+        closed = closed_task_of(session, user, task_id)
+        if closed is None:
+            raise
+        row, case = closed, session.get(Case, closed.case_id)
     if row.state != "open":
         raise Conflict(f"this task is no longer open: it was {row.state}"
                        + (f" by {row.completed_by}" if row.completed_by else ""))
