@@ -16,12 +16,11 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.routing import IntegerConverter
 
-from engine import bounds, clock
+from engine import bounds, clock, identity
 from engine import config as config_module
 from engine.config import Config
 from engine.context import EngineContext
 from engine.errors import CaseworkError
-from engine.store import User
 
 from .web import WebUser, db
 
@@ -109,7 +108,7 @@ def create_app(config: Config | None = None, ctx: EngineContext | None = None) -
     app = CaseworkFlask(__name__)
     app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
     app.config.update(
-        SECRET_KEY=config["server.secret_key"],
+        SECRET_KEY=config_module.secret_key(config),
         # the larger upload limit plus room for the multipart envelope; each route gives the precise message
         MAX_CONTENT_LENGTH=max(config["uploads.max_bpmn_bytes"], config["uploads.max_attachment_bytes"]) + 64 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
@@ -128,8 +127,11 @@ def create_app(config: Config | None = None, ctx: EngineContext | None = None) -
 
     @login.user_loader
     def load_user(user_id: str) -> WebUser | None:
-        user = db().get(User, int(user_id)) if user_id.isdigit() else None
-        return WebUser(user) if user is not None and user.active else None
+        # the signed cookie names a server-side session; signing out deleted it
+        if not user_id.isdigit() or len(user_id) > 18:
+            return None
+        user = identity.web_session_user(db(), session.get("sid"), int(user_id))
+        return WebUser(user) if user is not None else None
 
     from . import auth, cases, designer, inbox, notifications, startcase, statistics, supervise
     from .api import api

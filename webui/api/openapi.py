@@ -126,7 +126,8 @@ def document() -> dict[str, Any]:
             "responses": {"200": _json({"type": "object", "required": ["token", "expires_at"], "properties": {
                 "token": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"}}}, "A token"),
                 **_errors(400, 401, 422),
-                "429": _json(_ref("Error"), "Too many failed attempts for this user name; wait and try again")}}},
+                "429": _json(_ref("Error"), "Too many failed attempts for this user name or from this address; "
+                                            "wait the Retry-After seconds and try again")}}},
         "/process-definitions": {
             "get": {"summary": "The newest version of each deployed process",
                     "responses": {"200": _json({"type": "array", "items": _ref("ProcessDefinition")}, "Definitions"),

@@ -13,6 +13,7 @@ from engine.draw.render import render_svg
 from engine.errors import BadRequest, Invalid, TooLarge
 from engine.store import Case
 
+from ..web import identity_throttle
 from . import api, ctx, current_user, db, json_body
 from . import serialize as out
 from .openapi import document
@@ -45,7 +46,7 @@ def issue_token() -> Any:
     session = db()
     config = ctx().config
     user = identity.authenticate(session, username, password, request.remote_addr or "",
-                                 config["auth.max_failed_sign_ins"], config["auth.sign_in_lockout_minutes"])
+                                 **identity_throttle(config))
     token, expires_at = identity.issue_token(session, user, ctx().config["auth.token_ttl_hours"])
     session.commit()
     return jsonify({"token": token, "expires_at": out.iso(expires_at)})
