@@ -32,9 +32,10 @@ def parse_id(value: Any, what: str = "record") -> int:
 
 def _whole(value: Any, field: str, low: int, high: int) -> int:
     text = str(value).strip()
-    if not (text.lstrip("-").isascii() and text.lstrip("-").isdigit()) or len(text) > 30:
+    digits = text[1:] if text[:1] in "+-" else text
+    if not (digits.isascii() and digits.isdigit()):
         raise Invalid(f"{field} must be a whole number", [{"field": field, "message": "must be a whole number"}])
-    number = int(text)
+    number = int(text) if len(digits) <= 30 else (high + 1 if text[:1] != "-" else low - 1)  # no huge int()
     if not low <= number <= high:
         raise Invalid(f"{field} must be between {low} and {high}",
                       [{"field": field, "message": f"must be between {low} and {high}"}])
