@@ -191,6 +191,10 @@ def cmd_render(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from engine.bench import engine as bench
 
+    if args.name == "sandbox":
+        from engine.bench import sandbox as bench_sandbox
+
+        return bench_sandbox.run(baseline=not args.no_baseline)
     if args.name == "timers":
         from engine.bench import timers as bench_timers
 
@@ -241,7 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("bench", help="benchmarks; the last line is JSON")
-    p.add_argument("name", choices=["engine", "timers"])
+    p.add_argument("name", choices=["engine", "timers", "sandbox"])
+    p.add_argument("--no-baseline", action="store_true", help="sandbox: skip the plain-Python baseline")
     p.add_argument("--completions", type=int, default=1000, help="engine: task completions to time")
     p.add_argument("--cases", type=int, default=10000, help="timers: cases, each with a timer due at one moment")
     p.add_argument("--lone", type=int, default=20, help="timers: runs of a lone timer, for its lag")
