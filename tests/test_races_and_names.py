@@ -69,6 +69,7 @@ def test_a_long_attachment_name_keeps_its_extension(api, app, ctx, tmp_path, mon
     web = app.test_client()
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', web.get("/sign-in").get_data(as_text=True)).group(1)
     web.post("/sign-in", data={"username": "uploader", "password": "secret-pw", "csrf_token": csrf})
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', web.get(f"/cases/{case['id']}").get_data(as_text=True)).group(1)
     name = "关于加装电梯的调研报告" * 40 + ".pdf"  # 400 characters and more
     answer = web.post(f"/cases/{case['id']}/attachments", content_type="multipart/form-data",
                       data={"csrf_token": csrf, "file": (io.BytesIO(b"%PDF-1.4\n%fake but well-formed enough\n"), name)})
