@@ -3,7 +3,7 @@
 Layers, lowest first; each imports only from those before it, never from a later one or from
 workflows/ or webui/ (tests/test_layering.py keeps this true):
 
-    foundation   errors clock config store identity workdays migrate   (top-level modules)
+    foundation   errors clock config store identity workdays bounds migrate   (top-level modules)
     scripting    draw                                                   (expressions; DI -> SVG)
     bpmn         notify                                                 (parse, lint, deploy; telling people)
     cases                                                               (the runtime and what pages read)

@@ -114,6 +114,10 @@ SETTINGS: tuple[Setting, ...] = (
             "a comma-separated list of file extensions", lambda v: all(x.strip().isalnum() for x in v.split(","))),
     Setting("auth.max_failed_sign_ins", int, 5, "a positive whole number", _positive),
     Setting("auth.sign_in_lockout_minutes", int, 15, "a positive whole number of minutes", _positive),
+    Setting("auth.max_sign_in_delay_seconds", float, 30.0, "a positive number of seconds", _positive),
+    Setting("auth.max_failed_sign_ins_per_address", int, 20, "a positive whole number", _positive),
+    Setting("server.instance_dir", str, "var", "a folder path (the generated secret key is kept there)",
+            lambda v: bool(v)),
     Setting("supervise.due_soon_days", int, 3, "a positive whole number of days", _positive),
     Setting("api.default_limit", int, 100, "a whole number from 1 to 1000", lambda v: 1 <= v <= 1000),
     Setting("api.max_limit", int, 1000, "a whole number from 1 to 10000", lambda v: 1 <= v <= 10000),
@@ -309,3 +313,38 @@ def load(path: Path | str | None = None, environ: dict[str, str] | None = None) 
         if name in environ:
             values[setting.key] = _coerce(setting, environ[name], name)
     return Config(values, path)
+
+
+# -- the key that signs web sessions ------------------------------------------------------------
+
+SHIPPED_SECRET_KEY = "dev-only-change-me"  # in config.yaml: everyone who has the code has it
+
+
+def secret_key_file(config: Config) -> Path:
+    return Path(config["server.instance_dir"]) / "secret_key"
+
+
+def secret_key(config: Config) -> str:
+    """The configured key; left at the shipped value, the one `casework init` generated, if there is one."""
+    key = config["server.secret_key"]
+    if key != SHIPPED_SECRET_KEY:
+        return key
+    try:
+        generated = secret_key_file(config).read_text(encoding="utf-8").strip()
+    except OSError:
+        return key
+    return generated if len(generated) >= 32 else key
+
+
+def ensure_secret_key(config: Config) -> Path | None:
+    """Generate a random key into the instance folder when none is configured; the file made, or None."""
+    if config["server.secret_key"] != SHIPPED_SECRET_KEY or secret_key(config) != SHIPPED_SECRET_KEY:
+        return None
+    import secrets
+
+    path = secret_key_file(config)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # readable by the owner only
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(secrets.token_urlsafe(48) + "\n")
+    return path

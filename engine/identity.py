@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.errors import Conflict, Invalid, Unauthorized
-from engine.store import ApiToken, Group, LoginFailure, User
+from engine.store import ApiToken, Group, LoginFailure, User, WebSession
 
 ADMINS, DESIGNERS, SUPERVISORS = "admins", "designers", "supervisors"
 
@@ -103,17 +103,44 @@ def add_user(session: Session, username: str, password: str, groups: list[str] |
     return user
 
 
+def _failures(session: Session, column, value: str, since: datetime) -> tuple[int, datetime | None]:
+    count, last = session.execute(select(func.count(), func.max(LoginFailure.at)).where(
+        column == value, LoginFailure.at > since)).one()
+    return count or 0, clock.as_utc(last)
+
+
+def sign_in_delay(failures: int, allowed: int, cap_seconds: float) -> float:
+    """Seconds to wait after the last failure: none up to `allowed` failures, then doubling to the cap."""
+    if failures < allowed:
+        return 0.0
+    return min(float(2 ** min(failures - allowed, 16)), cap_seconds)
+
+
 def authenticate(session: Session, username: str, password: str, address: str = "",
-                 max_failures: int | None = None, lockout_minutes: int = 15) -> User:
-    """The user, or Unauthorized. With `max_failures`, repeated failures for one name lock it for a while
-    (TooManyAttempts), so that passwords cannot be guessed at speed."""
+                 max_failures: int | None = None, window_minutes: int = 15, max_delay_seconds: float = 30.0,
+                 max_address_failures: int | None = None) -> User:
+    """The user, or Unauthorized. With `max_failures`, failed sign-ins slow the next attempt down instead
+    of locking the name: past `max_failures` failures for one user name (or `max_address_failures` from one
+    address, whatever the names) within the window, an attempt sooner than a delay after the last failure
+    is refused with TooManyAttempts (the password is not even looked at). The delay doubles with each
+    failure up to `max_delay_seconds`, so a guesser gets a handful of tries a minute while the real owner,
+    who knows the password, gets in at the first attempt after the delay."""
     if max_failures is not None:
-        since = clock.now() - timedelta(minutes=lockout_minutes)
-        recent = session.scalar(select(func.count()).select_from(LoginFailure).where(
-            LoginFailure.username == username, LoginFailure.at > since))
-        if recent >= max_failures:
-            raise TooManyAttempts(f"too many failed sign-ins for {username}; try again in {lockout_minutes} minutes")
-    user = get_user(session, username)
+        now = clock.now()
+        since = now - timedelta(minutes=window_minutes)
+        waits = []
+        for column, value, allowed in ((LoginFailure.username, username[:64], max_failures),
+                                       (LoginFailure.address, address[:64], max_address_failures or 4 * max_failures)):
+            if not value:
+                continue
+            count, last = _failures(session, column, value, since)
+            delay = sign_in_delay(count, allowed, max_delay_seconds)
+            if last is not None and delay and now < last + timedelta(seconds=delay):
+                waits.append((last + timedelta(seconds=delay) - now).total_seconds())
+        if waits:
+            raise TooManyAttempts(f"too many failed sign-ins; try again in {max(1, round(max(waits)))} seconds",
+                                  retry_after=max(1, round(max(waits))))
+    user = get_user(session, username[:64])
     if not verify_password(user, password) or not user.active:
         if max_failures is not None:
             session.add(LoginFailure(username=username[:64], address=address[:64], at=clock.now()))
@@ -126,6 +153,35 @@ def authenticate(session: Session, username: str, password: str, address: str = 
 
 class TooManyAttempts(Unauthorized):
     status, code = 429, "too_many_attempts"
+
+    def __init__(self, message: str, retry_after: int = 1):
+        super().__init__(message, [{"retry_after_seconds": retry_after}])
+        self.retry_after = retry_after
+
+
+# -- browser sessions: a random id in the signed cookie, its hash in web_sessions --------------
+
+def open_web_session(session: Session, user: User) -> str:
+    """A new session id for the cookie; the row is what makes the cookie worth anything."""
+    sid = secrets.token_urlsafe(32)
+    session.add(WebSession(id_hash=_digest(sid), user_id=user.id, created_at=clock.now()))
+    return sid
+
+
+def web_session_user(session: Session, sid: str | None, user_id: int) -> User | None:
+    """The active user of a live session id, or None (signed out, never issued, another user's)."""
+    if not sid or not isinstance(sid, str):
+        return None
+    row = session.get(WebSession, _digest(sid))
+    if row is None or row.user_id != user_id:
+        return None
+    user = session.get(User, user_id)
+    return user if user is not None and user.active else None
+
+
+def close_web_session(session: Session, sid: str | None) -> None:
+    if sid and isinstance(sid, str):
+        session.execute(delete(WebSession).where(WebSession.id_hash == _digest(sid)))
 
 
 def _digest(token: str) -> str:

@@ -124,6 +124,16 @@ class ApiToken(Base):
     expires_at: Mapped[datetime]
 
 
+class WebSession(Base):
+    """A signed-in browser session: the cookie names it, signing out deletes it, so a cookie copied
+    before the sign-out opens nothing afterwards (the cookie alone is only a signed claim)."""
+
+    __tablename__ = "web_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the id in the cookie
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
 # -- process library -----------------------------------------------------------------------
 
 class ProcessDefinition(Base):

@@ -78,6 +78,8 @@ def test_each_route_answers_as_documented(api):
     call("/cases/{case_id}", "get", "clerk", real_path=f"/cases/{case['id']}")
     call("/cases/{case_id}", "get", "designer", real_path=f"/cases/{case['id']}")
     call("/cases/{case_id}/diagram.svg", "get", "clerk", real_path=f"/cases/{case['id']}/diagram.svg")
+    call("/cases/{case_id}/retry", "post", "clerk", real_path=f"/cases/{case['id']}/retry")
+    call("/cases/{case_id}/retry", "post", "boss", real_path=f"/cases/{case['id']}/retry")
     call("/tasks", "get", "clerk", real_path="/tasks?scope=groups")
     call("/tasks", "get", "clerk", real_path="/tasks?scope=everything")
     tid = case["active_tasks"][0]["id"]

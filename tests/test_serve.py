@@ -61,7 +61,8 @@ def _request(base: str, method: str, path: str, token: str | None = None, body: 
 def test_serve_answers_and_fires_a_boundary_timer_on_time(tmp_path):
     port = _free_port()
     env = {**os.environ, "CASEWORK_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
-           "CASEWORK_SERVER_PORT": str(port), "CASEWORK_CONFIG": str(ROOT / "config.yaml")}
+           "CASEWORK_SERVER_PORT": str(port), "CASEWORK_CONFIG": str(ROOT / "config.yaml"),
+           "CASEWORK_SERVER_SECRET_KEY": "a-key-for-this-test-only-0123456789abcdef"}  # serve refuses the shipped one
     (tmp_path / "timed.bpmn").write_text(TIMED, encoding="utf-8")
     assert _casework(env, "users", "add", "clerk", "--password", "secret-pw", "--groups", "clerks").returncode == 0
     assert _casework(env, "users", "add", "boss", "--password", "secret-pw", "--groups", "supervisors").returncode == 0

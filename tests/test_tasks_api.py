@@ -110,7 +110,7 @@ def test_visibility_of_cases(api):
     assert [c["id"] for c in api.get("/cases", "sue").get_json()] == [case["id"]]
     assert api.get("/cases?q=zzz", "sue").get_json() == []
     assert api.get("/cases?status=bogus", "sue").status_code == 400
-    assert api.get("/cases?limit=5000", "sue").status_code == 400
+    assert api.get("/cases?limit=5000", "sue").status_code == 422
 
 
 def test_authentication_errors(api):

@@ -54,13 +54,14 @@ def test_next_never_leaves_the_site(web):
     assert "evil.example" not in answer.headers["Location"]
 
 
-def test_repeated_failures_lock_the_name_for_a_while(web, ctx):
+def test_repeated_failures_slow_the_name_down(web, ctx):
+    # issue 10: a delay, no longer a lock-out (tests/test_sessions.py: the owner gets in after it)
     limit = ctx.config["auth.max_failed_sign_ins"]
     for _ in range(limit):
         web.post("/sign-in", data={"username": "ann", "password": "nope", "csrf_token": _token(web)})
     answer = web.post("/sign-in", data={"username": "ann", "password": "secret-pw", "csrf_token": _token(web)})
     assert answer.status_code == 401
-    assert str(ctx.config["auth.sign_in_lockout_minutes"]) in answer.get_data(as_text=True)
+    assert "seconds" in answer.get_data(as_text=True) or "秒" in answer.get_data(as_text=True)
     # the API is throttled the same way
     assert web.post("/api/v1/auth/token", json={"username": "ann", "password": "secret-pw"}).status_code == 429
 

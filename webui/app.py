@@ -14,13 +14,13 @@ from flask_babel import Babel, format_datetime
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.routing import IntegerConverter
 
-from engine import clock
+from engine import bounds, clock, identity
 from engine import config as config_module
 from engine.config import Config
 from engine.context import EngineContext
 from engine.errors import CaseworkError
-from engine.store import User
 
 from .nav import home_url, nav_links
 from .web import WebUser, db
@@ -40,6 +40,15 @@ class JSONProvider(DefaultJSONProvider):
 
 class CaseworkFlask(Flask):
     json_provider_class = JSONProvider
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` in every route: a number past the database's 64-bit ids matches no route (404),
+    instead of reaching the database as an integer it cannot hold (500)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", bounds.MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def _locale() -> str:
@@ -73,8 +82,9 @@ def create_app(config: Config | None = None, ctx: EngineContext | None = None) -
         # SpiffWorkflow logs every task state change at INFO: a line per step of every request
         logging.getLogger("spiff").setLevel(logging.WARNING)
     app = CaseworkFlask(__name__)
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
     app.config.update(
-        SECRET_KEY=config["server.secret_key"],
+        SECRET_KEY=config_module.secret_key(config),
         # the larger upload limit plus room for the multipart envelope; each route gives the precise message
         MAX_CONTENT_LENGTH=max(config["uploads.max_bpmn_bytes"], config["uploads.max_attachment_bytes"]) + 64 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
@@ -93,8 +103,11 @@ def create_app(config: Config | None = None, ctx: EngineContext | None = None) -
 
     @login.user_loader
     def load_user(user_id: str) -> WebUser | None:
-        user = db().get(User, int(user_id)) if user_id.isdigit() else None
-        return WebUser(user) if user is not None and user.active else None
+        # the signed cookie names a server-side session; signing out deleted it
+        if not user_id.isdigit() or len(user_id) > 18:
+            return None
+        user = identity.web_session_user(db(), session.get("sid"), int(user_id))
+        return WebUser(user) if user is not None else None
 
     from . import auth, cases, designer, inbox, notifications, startcase, statistics, supervise
     from .api import api

@@ -15,7 +15,7 @@ from engine import identity
 from engine.errors import Invalid, Unauthorized
 
 from .nav import home_url
-from .web import WebUser, ctx, db, local_path, me
+from .web import WebUser, ctx, db, identity_throttle, local_path, me
 
 bp = Blueprint("auth", __name__)
 
@@ -40,13 +40,14 @@ def sign_in() -> Any:
         config = ctx().config
         try:
             user = identity.authenticate(db(), username, password, request.remote_addr or "",
-                                         config["auth.max_failed_sign_ins"], config["auth.sign_in_lockout_minutes"])
-        except identity.TooManyAttempts:
-            error = _("Too many failed sign-ins for this user name. Try again in %(minutes)d minutes.",
-                      minutes=config["auth.sign_in_lockout_minutes"])
+                                         **identity_throttle(config))
+        except identity.TooManyAttempts as err:
+            error = _("Too many failed sign-ins. Try again in %(seconds)d seconds.", seconds=err.retry_after)
         except Unauthorized:
             error = _("Wrong user name or password. Check both and try again.")
         else:
+            session.clear()  # nothing from before the sign-in carries over (session fixation)
+            session["sid"] = identity.open_web_session(db(), user)
             db().commit()
             login_user(WebUser(user))
             session["lang"] = user.language
@@ -58,7 +59,10 @@ def sign_in() -> Any:
 @bp.post("/sign-out")
 @login_required
 def sign_out() -> Any:
+    identity.close_web_session(db(), session.get("sid"))  # a copy of the cookie opens nothing any more
+    db().commit()
     logout_user()
+    session.pop("sid", None)
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.sign_in"))
 

@@ -8,6 +8,7 @@ from typing import Any
 from flask import render_template, request, url_for
 from flask_login import current_user
 
+from engine import bounds
 from engine.cases import supervision
 from engine.cases.inbox import due_mark
 from engine.errors import BadRequest
@@ -43,10 +44,7 @@ def page(statuses: dict[str, Any], listed_statuses: tuple[str, ...], type_names:
 
     session = db()
     filters, problem = filters_or_default()
-    try:
-        number = max(1, int(request.args.get("page") or 1))
-    except ValueError:
-        number = 1
+    number = bounds.page_number(request.args.get("page"))  # bounded: a huge page number is the last page, not a 500
     rows = caselist.find(session, me(), filters, limit=PER_PAGE + 1, offset=(number - 1) * PER_PAGE)
     has_next = len(rows) > PER_PAGE
     rows = rows[:PER_PAGE]

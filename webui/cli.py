@@ -82,6 +82,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     ctx = _context()
     migrate.upgrade(ctx.db)
     print(f"schema ready at {ctx.db.url}")
+    generated = config_module.ensure_secret_key(ctx.config)
+    if generated:
+        print(f"generated the key that signs web sessions into {generated}")
     models = sorted(str(p) for p in (Path(args.bpmn_dir)).glob("*.bpmn"))
     if models and _deploy(ctx, library.read_files(models), "init") != 0:
         return 1
@@ -138,6 +141,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .app import create_app
 
     ctx = _context()
+    if config_module.secret_key(ctx.config) == config_module.SHIPPED_SECRET_KEY and not args.dev:
+        print("casework: the key that signs web sessions is the shipped one (server.secret_key: "
+              f"{config_module.SHIPPED_SECRET_KEY}); anyone could forge a session with it. Run `casework init` "
+              "to generate one, set CASEWORK_SERVER_SECRET_KEY, or pass --dev on a development machine.",
+              file=sys.stderr)
+        return 2
     migrate.upgrade(ctx.db)
     app = create_app(ctx=ctx)
     host, port = args.host or ctx.config["server.host"], args.port or ctx.config["server.port"]
@@ -192,6 +201,10 @@ def cmd_render(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from engine.bench import engine as bench
 
+    if args.name == "sandbox":
+        from engine.bench import sandbox as bench_sandbox
+
+        return bench_sandbox.run(baseline=not args.no_baseline)
     if args.name == "timers":
         from engine.bench import timers as bench_timers
 
@@ -218,6 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="the web app and the embedded timer scheduler")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
+    p.add_argument("--dev", action="store_true",
+                   help="allow the shipped session key (a development machine; never on a server)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("scheduler", help="the timer scheduler alone")
@@ -249,7 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("bench", help="benchmarks; the last line is JSON")
-    p.add_argument("name", choices=["engine", "timers", "scale"])
+    p.add_argument("name", choices=["engine", "timers", "scale", "sandbox"])
+    p.add_argument("--no-baseline", action="store_true", help="sandbox: skip the plain-Python baseline")
     p.add_argument("--completions", type=int, default=1000, help="engine: task completions to time")
     p.add_argument("--cases", type=int, default=10000,
                    help="timers: cases, each with a timer due at one moment; scale: cases in the database")

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from engine import bounds
 from engine.cases import attachments, roles, runtime, supervision, tasks, timeline
 from engine.cases import inbox as inbox_queries
 from engine.errors import CaseworkError, Conflict, Forbidden, Invalid, NotFound, TooLarge
@@ -60,10 +61,7 @@ def _view_args() -> dict[str, Any]:
         "q": (args.get("q") or "").strip()[:200],
         "sort": args.get("sort") if args.get("sort") in dict(SORTS) else "due",
     }
-    try:
-        view["page"] = max(1, int(args.get("page", 1)))
-    except ValueError:
-        view["page"] = 1
+    view["page"] = bounds.page_number(args.get("page"))
     return view
 
 

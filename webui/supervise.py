@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
-from engine import clock
-from engine.cases import supervision
+from engine import bounds, clock
+from engine.cases import runtime, supervision
 from engine.cases.inbox import due_mark
 from workflows import battlemap, quota, statistics, yearly
 
-from .web import ctx, db, supervisors_only
+from .web import ctx, db, local_path, me, supervisors_only
 
 bp = Blueprint("supervise", __name__)
 
@@ -43,10 +44,7 @@ def index() -> Any:
     process_key = (request.args.get("type") or "").strip()
     pages = {}
     for name in supervision.LISTS:
-        try:
-            pages[name] = max(1, int(request.args.get(f"{name}_page") or 1))
-        except ValueError:
-            pages[name] = 1
+        pages[name] = bounds.page_number(request.args.get(f"{name}_page"))
     watch = supervision.watchlist(session, unit=unit or None, process_key=process_key or None, due_soon_days=days,
                                   pages=pages)
     case_ids = sorted({c.id for cases in watch.lists.values() for c in cases})
@@ -78,3 +76,18 @@ def dashboard(case_type: str | None) -> dict[str, Any]:
     cats = yearly.categories(session, year, case_type)
     return {"comparison": yearly.compare(ctx(), session, report), "rate_names": RATE_NAMES, "report": report,
             "trend": trend, "categories": cats, "charts": chart_set(report, trend, cats), "year": year}
+
+
+@bp.post("/cases/<int:case_id>/retry")
+@login_required
+@supervisors_only
+def retry(case_id: int) -> Any:
+    """Run a case stopped on a model error again once the model is fixed (engine.cases.runtime.retry_case)."""
+    session = db()
+    case = runtime.retry_case(ctx(), session, me(), case_id)
+    session.commit()
+    if case.status == "error":
+        flash(_("Case %(number)s stopped again: %(reason)s", number=case.number, reason=case.error_message), "error")
+    else:
+        flash(_("Case %(number)s runs again.", number=case.number), "info")
+    return redirect(local_path(request.form.get("next"), url_for("supervise.index") + "#error"))

@@ -80,6 +80,14 @@ def db() -> Session:
     return g.db_session
 
 
+def identity_throttle(config: Any) -> dict[str, Any]:
+    """The sign-in throttle's settings, as identity.authenticate takes them."""
+    return {"max_failures": config["auth.max_failed_sign_ins"],
+            "window_minutes": config["auth.sign_in_lockout_minutes"],
+            "max_delay_seconds": config["auth.max_sign_in_delay_seconds"],
+            "max_address_failures": config["auth.max_failed_sign_ins_per_address"]}
+
+
 def me() -> User:
     """The signed-in user's row (pages are behind login_required)."""
     return current_user.user

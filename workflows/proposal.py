@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine.cases import runtime
 from engine.errors import Invalid
-from engine.store import Case
+from engine.store import Case, Group
 
 from . import arbitration, evaluation, unit_handling
 from .cases import CaseHandlers, names, task_days
@@ -221,6 +221,8 @@ def check_forms(session: Session, case: Case, task: Any, submitted: dict[str, An
             problems.append({"field": "cosigners_text", "message": "联名提案须填写联名委员"})
         if kind == "collective" and not str(data.get("collective_org") or "").strip():
             problems.append({"field": "collective_org", "message": "集体提案须填写提案单位"})
+    elif task.element_id == "re_review":
+        problems.extend(_unit_problems(session, names(data.get("review_units"))))
     elif task.element_id == "review_decision":
         outcome = data.get("review_outcome")
         if outcome == "reject" and not data.get("reject_ground"):
@@ -229,6 +231,18 @@ def check_forms(session: Session, case: Case, task: Any, submitted: dict[str, An
             problems.extend(_merge_problems(session, case, str(data.get("merged_into") or "").strip()))
     if problems:
         raise Invalid("；".join(p["message"] for p in problems), problems)
+
+
+def _unit_problems(session: Session, units: list[str]) -> list[dict]:
+    """会后再审's joint-review departments: each a unit's code the service knows (a group name)."""
+    too_long = [u for u in units if len(u) > 100]
+    if too_long:
+        return [{"field": "review_units", "message": f"单位编码过长（{len(too_long[0])} 个字符，至多 100）"}]
+    known = set(session.scalars(select(Group.name).where(Group.name.in_(units)))) if units else set()
+    unknown = [u for u in units if u not in known]
+    if unknown:
+        return [{"field": "review_units", "message": f"没有编码为 {'、'.join(unknown[:5])} 的单位"}]
+    return []
 
 
 def _merge_problems(session: Session, case: Case, number: str) -> list[dict]:

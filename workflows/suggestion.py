@@ -12,6 +12,8 @@ import re
 from datetime import date
 from typing import Any
 
+from engine.errors import Invalid
+
 from . import arbitration, evaluation
 from .cases import CaseHandlers, names, task_days
 
@@ -199,6 +201,27 @@ class SuggestionHandlers(CaseHandlers):
                 "case_deadline": None, "stage": "已办结"}
 
 
+def check_checklist(session: Any, case: Any, task: Any, submitted: dict[str, Any]) -> None:
+    """制定落实清单: every dated milestone line names a real day (2027-02-30 is refused beside the field,
+    not left for the checklist's deadlines to trip over)."""
+    if task.element_id != "plan_checklist":
+        return
+    problems = []
+    for number, line in enumerate(str(submitted.get("milestones") or "").splitlines(), start=1):
+        match = _DATED_LINE.match(line)
+        if not match:
+            continue
+        try:
+            day = date.fromisoformat(match.group(1))
+        except ValueError:
+            problems.append(f"第{number}行的日期 {match.group(1)} 不存在")
+            continue
+        if not 2000 <= day.year <= 2100:
+            problems.append(f"第{number}行的日期 {match.group(1)} 不在 2000 至 2100 年之间")
+    if problems:
+        raise Invalid("；".join(problems), [{"field": "milestones", "message": "；".join(problems)}])
+
+
 def register(ctx: Any) -> None:
     """Register the suggestion handlers (and the shared evaluation ones) on the context's script engine."""
     h = SuggestionHandlers(ctx)
@@ -211,4 +234,5 @@ def register(ctx: Any) -> None:
         "suggestion_rework": h.rework,
     }.items():
         ctx.script_engine.register_service(topic, handler)
+    ctx.completion_checks.append(check_checklist)
     evaluation.register(ctx)

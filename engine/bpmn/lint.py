@@ -17,9 +17,10 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import XSD_PATH
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
-from engine.bpmn import declarations
+from engine.bpmn import declarations, lintexpr
 from engine.bpmn.formdata import BPMN_NS, CAMUNDA
 from engine.bpmn.parser import BpmnFileError, CaseworkParser, original_id, parse_xml, service_implementation
+from engine.scripting.durations import timer_text_problem
 
 B = f'{{{BPMN_NS}}}'
 FORM_TYPES = ('string', 'long', 'boolean', 'date', 'enum')
@@ -92,6 +93,8 @@ class _FileChecker:
             self.add(node, 'data stores are not supported; keep case data in task data')
         for node, message, element_id in declarations.lint(self.root):  # roles, start data, message senders
             self.add(node, message, element_id)
+        for line, element_id, message in lintexpr.problems(self.root):  # compiled as they will run
+            self.problems.append(Problem(self.name, line, element_id, message))
         return self.problems
 
     def check_schema(self):
@@ -310,7 +313,9 @@ def timer_problem(kind: str, text: str) -> str | None:
     check, example = ISO_CHECKS[kind]
     if not text:
         return 'empty timer expression'
-    if check(text) or JUEL.fullmatch(text):
+    if check(text):
+        return timer_text_problem(text)  # well-formed, but maybe a hundred billion years
+    if JUEL.fullmatch(text):
         return None
     if '${' in text or '#{' in text:
         return f"malformed JUEL expression '{text}'"

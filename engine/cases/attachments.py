@@ -13,7 +13,7 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import clock
+from engine import bounds, clock
 from engine.cases import permissions, projections, roles
 from engine.config import Config
 from engine.errors import Invalid, NotFound, TooLarge
@@ -65,15 +65,26 @@ def _looks_right(extension: str, head: bytes, sample: bytes) -> bool:
     return any(head.startswith(sig) for sig in _SIGNATURES.get(extension, ()))
 
 
+NAME_MAX = 200  # characters of a stored file name (the column holds 255)
+
+
 def _clean_name(file_name: str) -> str:
+    """The name without folders and characters a file system or a download header chokes on, at most
+    NAME_MAX characters: a long name is shortened before its extension, which decides the type."""
     name = Path(file_name.replace("\\", "/")).name.strip()
-    return "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*')[:200] or "file"
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*') or "file"
+    if len(name) <= NAME_MAX:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem or len(extension) > 16:  # no extension worth keeping
+        return name[:NAME_MAX]
+    return stem[:NAME_MAX - len(extension) - 1].rstrip() + "." + extension
 
 
 def storage_path(config: Config, sha256: str) -> Path:
-    # absolute: a relative folder (the default var/attachments) would otherwise be read against
-    # whatever the web framework takes as its root, not the folder the file was written to
-    return (Path(config["uploads.attachments_dir"]) / sha256[:2] / sha256).absolute()
+    # absolute: Flask's send_file reads a relative path against the application's folder, not the
+    # working directory the file was stored under
+    return Path(config["uploads.attachments_dir"]).resolve() / sha256[:2] / sha256
 
 
 def store(session: Session, config: Config, user: User, case: Case, file_name: str, stream: BinaryIO,
@@ -135,7 +146,7 @@ def open_for(session: Session, config: Config, user: User, attachment_id: int,
              declarations: roles.DeclarationCache) -> tuple[Attachment, Path]:
     """The attachment and where its bytes are, if the user may see its case (and, when they see only the
     proposer's entries, it is one of them); otherwise it does not exist."""
-    row = session.get(Attachment, attachment_id)
+    row = session.get(Attachment, bounds.parse_id(attachment_id, "attachment"))
     if row is None:
         raise NotFound(f"no attachment {attachment_id}")
     case = session.get(Case, row.case_id)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from engine import clock
+from engine import bounds, clock
 from engine.errors import BadRequest
 from engine.store import Case, Group, ProcessDefinition, TaskCandidate, TaskRow, User, UserGroup
 
@@ -83,7 +83,7 @@ def inbox(session: Session, user: User, tab: str = "mine", filters: InboxFilter 
     filters = filters or InboxFilter()
     if sort not in SORTS:
         raise BadRequest(f"sort must be one of {', '.join(SORTS)}")
-    page, now = max(1, page), clock.now()
+    page, now = min(max(1, page), bounds.MAX_PAGE), clock.now()
     base = select(TaskRow, Case).join(Case, Case.id == TaskRow.case_id).where(TaskRow.state == "open")
     counts = {}
     for name in TABS:  # the counts follow the filters, so a tab's badge matches what it lists

@@ -22,7 +22,7 @@ from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.scripting import expressions
+from engine.scripting import durations, expressions
 from engine.store import Case, EventRow, TaskCandidate, TaskRow, TimerRow
 
 log = logging.getLogger(__name__)
@@ -122,30 +122,79 @@ def _spec_attr(spec: Any, name: str) -> Any:
     return getattr(spec, name, None)
 
 
-def _evaluate(text: str | None, data: dict[str, Any], functions: dict[str, Any], many: bool = False) -> Any:
+class TaskFault(Exception):
+    """A new task's attributes cannot be worked out from the model (a dueDate of ${1/0}, an assignee
+    longer than a user name): the task is stopped in error, the case with it, and nothing is written."""
+
+    def __init__(self, task: Any, message: str):
+        super().__init__(message)
+        self.task, self.message = task, message
+
+
+# the columns' sizes (engine.store): a longer value is the model's fault, not the database's (a 500 on PostgreSQL)
+_NAME_MAX = {"assignee": 64, "candidateGroups": 100, "candidateUsers": 64}
+_ATTRIBUTES = {"assignee": "assignee", "priority": "priority", "candidate_groups": "candidateGroups",
+               "candidate_users": "candidateUsers", "due_date": "dueDate", "follow_up_date": "followUpDate"}
+
+
+def _evaluate(task: Any, attr: str, functions: dict[str, Any], zone: ZoneInfo | None = None) -> Any:
+    """One attribute of the task's spec evaluated against its data; TaskFault naming it when it cannot be."""
+    text, label = _spec_attr(task.task_spec, attr), _ATTRIBUTES[attr]
     if not text:
-        return [] if many else None
-    if many:
-        return expressions.render_list(text, data, functions)
-    return expressions.render_value(text, data, functions)
+        return [] if attr.startswith("candidate") else None
+    try:
+        if attr.startswith("candidate"):
+            value = expressions.render_list(text, task.data, functions)
+        else:
+            value = expressions.render_value(text, task.data, functions)
+        if attr in ("due_date", "follow_up_date"):
+            return _due_value(value, zone)
+    except Exception as err:  # noqa: BLE001 - whatever the model does wrong, the case stops, not the request
+        raise TaskFault(task, _fault(task, label, str(err))) from err
+    names = value if isinstance(value, list) else [value] if value not in (None, "") else []
+    limit = _NAME_MAX.get(label)
+    if limit and any(len(str(name)) > limit for name in names):
+        raise TaskFault(task, _fault(task, label, f"a name longer than {limit} characters"))
+    return value
+
+
+def _due_value(value: Any, zone: ZoneInfo | None) -> datetime | None:
+    if isinstance(value, str) and value.strip()[:1] in ("P", "p", "-"):
+        problem = durations.timer_text_problem(value)  # SpiffWorkflow's month loop: P99999999Y never ends
+        if problem:
+            raise ValueError(problem)
+    try:
+        due = to_due_time(value, zone)
+    except ValueError as err:
+        raise ValueError(f"{value!r} is not a date or date-time: {err}") from None
+    if due is not None and not 1900 <= due.year <= 2999:
+        raise ValueError(f"{value!r} lies outside the years 1900 to 2999")
+    return due
+
+
+def _fault(task: Any, label: str, reason: str) -> str:
+    spec = task.task_spec
+    return f"{spec.bpmn_name or spec.bpmn_id} ({spec.bpmn_id}): {label}: {reason[:500]}"
 
 
 def new_task_values(case: Case, task: Any, functions: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
-    """A task row's columns: assignee, candidates and dates evaluated against the data it starts with."""
-    spec, data = task.task_spec, task.data
-    assignee = _evaluate(_spec_attr(spec, "assignee"), data, functions)
-    priority = _evaluate(_spec_attr(spec, "priority"), data, functions)
+    """A task row's columns: assignee, candidates and dates evaluated against the data it starts with.
+    Raises TaskFault when the model's attributes cannot be evaluated or do not fit."""
+    spec = task.task_spec
+    assignee = _evaluate(task, "assignee", functions)
+    priority = _evaluate(task, "priority", functions)
     form_fields = spec.form_fields() if hasattr(spec, "form_fields") else []
+    priority_text = str(priority or "").strip()
     return dict(
         id=str(task.id), case_id=case.id, element_id=spec.bpmn_id or spec.name,
         name=spec.bpmn_name or spec.bpmn_id or spec.name, lane=spec.lane,
         assignee=str(assignee) if assignee else None,
-        candidate_groups=_evaluate(_spec_attr(spec, "candidate_groups"), data, functions, many=True),
-        candidate_users=_evaluate(_spec_attr(spec, "candidate_users"), data, functions, many=True),
+        candidate_groups=_evaluate(task, "candidate_groups", functions),
+        candidate_users=_evaluate(task, "candidate_users", functions),
         state="open", created_at=clock.now(),
-        due_at=to_due_time(_evaluate(_spec_attr(spec, "due_date"), data, functions), zone),
-        follow_up_at=to_due_time(_evaluate(_spec_attr(spec, "follow_up_date"), data, functions), zone),
-        priority=int(priority) if str(priority or "").strip().lstrip("-").isdigit() else 50,
+        due_at=_evaluate(task, "due_date", functions, zone),
+        follow_up_at=_evaluate(task, "follow_up_date", functions, zone),
+        priority=int(priority_text) if priority_text.lstrip("-").isdigit() and len(priority_text) < 10 else 50,
         form=form_fields, assignment="model" if assignee else None,
     )
 
@@ -185,6 +234,9 @@ def sync(session: Session, case: Case, workflow: Any, before: Snapshot, function
     """
     ready = {str(t.id): t for t in human_tasks(workflow)}
     now = clock.now()
+    # first the new tasks' rows, which evaluate the model's expressions: a TaskFault leaves nothing written
+    new_rows = [(task, new_task_values(case, task, functions, zone)) for tid, task in ready.items()
+                if tid not in before.tasks]
     gone = [tid for tid in before.tasks if tid not in ready and tid not in done_tasks]
     if gone:  # cancelled by a boundary event, a terminate end, or the case ending
         session.execute(update(TaskRow).where(TaskRow.id.in_(gone), TaskRow.state == "open")
@@ -194,10 +246,7 @@ def sync(session: Session, case: Case, workflow: Any, before: Snapshot, function
             record_event(session, case, "task_cancelled", actor, spec.bpmn_name or spec.bpmn_id or "",
                          element_id=spec.bpmn_id, task_id=tid)
     created = []
-    for tid, task in ready.items():
-        if tid in before.tasks:
-            continue
-        row = new_task_values(case, task, functions, zone)
+    for task, row in new_rows:
         due = row["due_at"].isoformat() if row["due_at"] else None
         # kept with the task so the case's due time is known later without a query
         task.internal_data["casework_due"] = due

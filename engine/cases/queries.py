@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from engine import bounds
 from engine.cases import permissions
 from engine.errors import BadRequest, NotFound
 from engine.store import Case, EventRow, TaskCandidate, TaskRow, TimerRow, User
@@ -14,24 +15,11 @@ from engine.store import Case, EventRow, TaskCandidate, TaskRow, TimerRow, User
 CASE_STATUSES = ("running", "completed", "cancelled", "error")
 
 
-def page(limit: Any, offset: Any, default: int, maximum: int) -> tuple[int, int]:
-    try:
-        limit = default if limit in (None, "") else int(limit)
-        offset = 0 if offset in (None, "") else int(offset)
-    except (TypeError, ValueError):
-        raise BadRequest("limit and offset must be whole numbers") from None
-    if limit < 1 or limit > maximum:
-        raise BadRequest(f"limit must be between 1 and {maximum}")
-    if offset < 0:
-        raise BadRequest("offset must not be negative")
-    return limit, offset
+page = bounds.page  # limit and offset of a list request, bounded (engine.bounds)
 
 
 def get_case(session: Session, user: User, case_id: Any) -> Case:
-    try:
-        case = session.get(Case, int(case_id))
-    except (TypeError, ValueError):
-        case = None
+    case = session.get(Case, bounds.parse_id(case_id, "case"))
     if case is None or not permissions.may_see_case(session, user, case):
         raise NotFound(f"no case {case_id}")
     return case

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import clock
+from engine import bounds, clock, identity
 from engine.bpmn import library
 from engine.cases import cycles, deadlines, forms, instances, permissions, projections, roles, startforms
-from engine.errors import Conflict, Invalid, NotFound
+from engine.errors import CaseworkError, Conflict, Forbidden, Invalid, NotFound
 from engine.store import Case, TaskRow, TimerRow, User
 
 if TYPE_CHECKING:  # the context is built above the cases (engine.context composes them)
@@ -47,16 +47,26 @@ def _advance(workflow: Any, step: Callable[[], Any] | None = None) -> str | None
         workflow.do_engine_steps()
     except SpiffWorkflowException as err:
         log.warning("case stopped on a model error: %s", err)
+        _stop_task(getattr(err, "task", None))
         return _describe(err)
-    except (TypeError, ValueError, KeyError, AttributeError, LookupError) as err:
-        # SpiffWorkflow's own code tripping over a model it cannot run (e.g. a loopCardinality that gives
-        # a list): the case stops for supervisors instead of the request failing with a 500
+    except CaseworkError:
+        raise
+    except Exception as err:  # noqa: BLE001
+        # SpiffWorkflow's own code tripping over a model it cannot run (a loopCardinality that gives a
+        # list, a bare Exception for an invalid duration, a date past 9999): the case stops for
+        # supervisors instead of the request failing with a 500
         log.exception("case stopped inside the engine")
         failed = [t for t in workflow.get_tasks(state=TaskState.ERROR)]
         where = f"{failed[0].task_spec.bpmn_name or failed[0].task_spec.bpmn_id} ({failed[0].task_spec.bpmn_id}): " \
             if failed and failed[0].task_spec.bpmn_id else ""
-        return f"{where}the engine could not run this step ({type(err).__name__}: {err})"
+        return f"{where}the engine could not run this step ({type(err).__name__}: {str(err)[:500]})"
     return None
+
+
+def _stop_task(task: Any) -> None:
+    """Leave the task that failed in ERROR, so that a retry knows where to start again."""
+    if task is not None and task.state not in (TaskState.ERROR, TaskState.COMPLETED, TaskState.CANCELLED):
+        task._set_state(TaskState.ERROR)
 
 
 def _describe(err: SpiffWorkflowException) -> str:
@@ -101,9 +111,16 @@ def _save(ctx: EngineContext, session: Session, case: Case, workflow: Any, befor
     if claim:
         _claim(session, case)
     with session.no_autoflush:  # one flush below, so the case's UPDATE ... WHERE lock_version = ? runs once
-        case.due_at = projections.sync(session, case, workflow, before, ctx.functions, ctx.zone, actor,
-                                       done_tasks, done_timers, ctx.calendar,
-                                       ctx.config["deadlines.reminder_working_days"])
+        while True:
+            try:
+                case.due_at = projections.sync(session, case, workflow, before, ctx.functions, ctx.zone, actor,
+                                               done_tasks, done_timers, ctx.calendar,
+                                               ctx.config["deadlines.reminder_working_days"])
+                break
+            except projections.TaskFault as fault:  # raised before sync wrote anything
+                log.warning("case %s stopped: %s", case.id, fault.message)
+                fault.task._set_state(TaskState.ERROR)  # no longer READY: no row, and a retry starts here
+                error = error or fault.message
     case.state = instances.dump(workflow)  # after sync: it keeps the tasks' due times in the state
     case.data = projections.case_data(workflow)
     case.stage = _stage(workflow, case.data)
@@ -179,6 +196,12 @@ def _open_task(session: Session, task_id: str) -> tuple[TaskRow, Case]:
 def complete_task(ctx: EngineContext, session: Session, user: User, task_id: str,
                   data: dict[str, Any] | None = None) -> Case:
     row, case = _open_task(session, task_id)
+    offered = user.username in (row.assignee, row.completed_by) or permissions.is_candidate(user, row)
+    if row.state != "open" and offered:
+        # a lost race: the winner's completion may have closed the case, which the loser can then no longer
+        # see; they were offered the task, so they hear that it is done (409), not that it never was (404)
+        who = f" by {row.completed_by}" if row.completed_by else ""
+        raise Conflict(f"this task is no longer open: it was {row.state}{who}")
     permissions.check_may_see_task(session, user, row, case)
     if row.state != "open":
         who = f" by {row.completed_by}" if row.completed_by else ""
@@ -206,7 +229,7 @@ def complete_task(ctx: EngineContext, session: Session, user: User, task_id: str
 
 def send_message(ctx: EngineContext, session: Session, user: User, name: str, case_id: int,
                  data: dict[str, Any] | None = None) -> Case:
-    case = session.get(Case, case_id)
+    case = session.get(Case, bounds.parse_id(case_id, "case"))
     if case is None or not permissions.may_see_case(session, user, case):
         raise NotFound(f"no case {case_id}")
     # seeing a case is not sending its messages: the process names who may, else only the engine does
@@ -300,3 +323,42 @@ def _fire_bpmn_timers(ctx: EngineContext, session: Session, case: Case, due_rows
     # mid-pass) stops there as a Conflict
     _save(ctx, session, case, workflow, before, error, None, done_timers=fired)
     return len(fired)
+
+
+def retry_case(ctx: EngineContext, session: Session, user: User, case_id: Any) -> Case:
+    """Run a case stopped on a model error again, from the task that failed (supervisors and admins).
+
+    When a newer version of its process has been deployed since (the model was fixed), the case moves
+    to it first; its tasks are found again by their element ids. The failed tasks are reset
+    (SpiffWorkflow's reset_from_task_id: they run again with the data they started with) and the
+    engine runs on. Failing again leaves the case in error with the new reason."""
+    if not identity.is_supervisor(user):  # supervisors and admins
+        raise Forbidden("only supervisors and administrators can retry a stopped case")
+    case = session.get(Case, bounds.parse_id(case_id, "case"))
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    if case.status != "error":
+        raise Conflict(f"case {case.number} has not stopped on an error; there is nothing to retry")
+    latest = library.latest(session, case.process_key)
+    moved_from = None
+    if latest is not None and latest.id != case.definition_id:
+        moved_from, case.definition = case.definition.version, latest
+        case.definition_id = latest.id  # the spec cache is keyed by it, before any flush
+    try:
+        workflow = instances.load(ctx, case)
+    except Exception as err:  # noqa: BLE001 - a new version that no longer has this case's elements
+        raise Conflict(f"case {case.number} cannot move to version {latest.version} of {case.process_key}: "
+                       f"{type(err).__name__}: {str(err)[:300]}") from None
+    before = projections.snapshot(workflow)
+    failed = [t for t in projections.all_tasks(workflow) if t.state == TaskState.ERROR]
+
+    def rerun() -> None:
+        for task in failed:
+            workflow.reset_from_task_id(task.id)
+
+    error = _advance(workflow, rerun)
+    projections.record_event(session, case, "case_retried", user.username,
+                             f"version {moved_from} -> {case.definition.version}" if moved_from else "",
+                             data={"failed": [t.task_spec.bpmn_id for t in failed]})
+    _save(ctx, session, case, workflow, before, error, user.username)
+    return case

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import Select, func, select, true
 from sqlalchemy.orm import Session, defer
 
-from engine import clock
+from engine import bounds, clock
 from engine.cases import projections
 from engine.errors import Forbidden, NotFound
 from engine.identity import is_supervisor
@@ -77,7 +77,7 @@ def set_flag(session: Session, user: User, case_id: int, flagged: bool, reason: 
     """Put a case on the supervision list (挂牌督办) or take it off; supervisors only."""
     if not is_supervisor(user):
         raise Forbidden("only supervisors can flag cases")
-    case = session.get(Case, case_id)
+    case = session.get(Case, bounds.parse_id(case_id, "case"))
     if case is None:
         raise NotFound(f"no case {case_id}")
     if case.flagged != flagged:

@@ -15,8 +15,15 @@ from engine.store import Attachment, Case, TaskRow, User
 
 
 def _load(session: Session, user: User, task_id: str) -> tuple[TaskRow, Case]:
-    """An open task the user may see, and its case."""
-    row, case = get_task(session, user, task_id)
+    """An open task the user may see, and its case. Someone who was offered a task that has closed since
+    (and with it, maybe, its case) hears that it is done (409), not that it never was (404)."""
+    try:
+        row, case = get_task(session, user, task_id)
+    except NotFound:
+        closed = closed_task_of(session, user, task_id)
+        if closed is None:
+            raise
+        row, case = closed, session.get(Case, closed.case_id)
     if row.state != "open":
         raise Conflict(f"this task is no longer open: it was {row.state}"
                        + (f" by {row.completed_by}" if row.completed_by else ""))
@@ -63,13 +70,14 @@ def unclaim(session: Session, user: User, task_id: str) -> TaskRow:
 
 def assign(session: Session, user: User, task_id: str, username: str) -> TaskRow:
     row, case = _load(session, user, task_id)
+    # permission first: someone who may not assign must not learn which user names exist
+    permissions.check_may_assign(user, row)
     if not isinstance(username, str) or not username:
         raise Invalid("say whom to assign the task to", [{"field": "user", "message": "is required"}])
-    target = get_user(session, username)
+    target = get_user(session, username[:200])
     if target is None or not target.active:
-        raise Invalid(f"there is no active user named {username!r}",
+        raise Invalid(f"there is no active user named {username[:200]!r}",
                       [{"field": "user", "message": "no such user"}])
-    permissions.check_may_assign(user, row)
     if not permissions.is_candidate(target, row) and (row.candidate_groups or row.candidate_users) \
             and not permissions.is_supervisor(user):
         raise Invalid(f"{username} is not in this task's candidate groups; hand it to a colleague of the group",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from engine import clock
+from engine import bounds, clock
 from engine.errors import NotFound
 from engine.store import Notification
 
@@ -31,11 +31,7 @@ def unread_count(session: Session, username: str) -> int:
 
 def mark_read(session: Session, username: str, notification_id: int | str) -> Notification:
     """Mark one read (again is harmless: the first reading time is kept)."""
-    try:
-        key = int(notification_id)
-    except (TypeError, ValueError):
-        raise NotFound(f"no notification {notification_id}") from None
-    row = session.get(Notification, key)
+    row = session.get(Notification, bounds.parse_id(notification_id, "notification"))
     if row is None or row.username != username:
         raise NotFound(f"no notification {notification_id}")
     if row.read_at is None:

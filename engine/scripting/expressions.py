@@ -26,12 +26,25 @@ from simpleeval import (
 )
 
 from engine.scripting import limits
-from engine.scripting.limits import BINARY_GUARDS, BudgetExceeded, LineBudget, TooLarge, guard_method
+from engine.scripting.limits import (
+    _CHECK_EVERY,
+    BINARY_GUARDS,
+    BudgetExceeded,
+    Limits,
+    LineBudget,
+    TooLarge,
+    checked_format,
+    checked_repr,
+    checked_str,
+    checked_sum,
+    guard_method,
+)
 from engine.scripting.sandbox import FORBIDDEN_ATTRIBUTES, FORBIDDEN_CALLS
 
 DEFAULT_LINE_BUDGET = 100_000
-SAFE_FUNCTIONS = {f.__name__: f for f in (len, str, int, float, bool, min, max, abs, round, sorted, any, all, sum,
-                                          list, dict, set, tuple)}
+SAFE_FUNCTIONS = {**{f.__name__: f for f in (len, int, float, bool, min, max, abs, round, sorted, any, all,
+                                             list, dict, set, tuple)},
+                  "str": checked_str, "sum": checked_sum, "repr": checked_repr}
 _EMPTY = "_juel_empty"
 # Expressions only read task data: these would change it behind the engine's back.
 _MUTATORS = frozenset({"append", "extend", "insert", "remove", "pop", "popitem", "clear", "update", "setdefault",
@@ -228,9 +241,16 @@ def _juel_empty(value: Any) -> bool:
 class _Evaluator(EvalWithCompoundTypes):
     """simpleeval with JUEL property access on dicts, read-only data and the shared size limits."""
 
-    def __init__(self, functions: dict, names: dict):
+    def __init__(self, functions: dict, names: dict, limits: Limits):
         super().__init__(functions=functions, names=names)
         self.operators.update(BINARY_GUARDS)
+        self.limits, self._node_count = limits, 0
+
+    def _eval(self, node):
+        self._node_count += 1
+        if self._node_count % _CHECK_EVERY == 0:
+            self.limits.check()
+        return super()._eval(node)
 
     def _eval_name(self, node):
         if node.id.startswith("__"):
@@ -258,9 +278,7 @@ class _Evaluator(EvalWithCompoundTypes):
 
     def _eval_formattedvalue(self, node):
         spec = self._eval(node.format_spec) if node.format_spec else ""
-        if re.search(r"\d{7,}", spec):
-            raise TooLarge("an f-string format would build a value that is too large")
-        return format(self._eval(node.value), spec)
+        return checked_format(self._eval(node.value), spec, node.conversion)
 
 
 def _parse(python: str, expression: str) -> ast.AST:
@@ -291,17 +309,20 @@ def evaluate(expression: str, context: dict, functions: dict | None = None, *,
     """
     tree = parse(expression)
     limit = line_budget if line_budget is not None else (DEFAULT_LINE_BUDGET if functions else None)
+    limits = Limits()
     try:
-        evaluator = _Evaluator({**SAFE_FUNCTIONS, _EMPTY: _juel_empty, **(functions or {})}, context)
+        evaluator = _Evaluator({**SAFE_FUNCTIONS, _EMPTY: _juel_empty, **(functions or {})}, context, limits)
         if limit is None:
-            return evaluator.eval(expression, previously_parsed=tree)
-        with LineBudget(limit, count_frame=_is_foreign):
+            with limits:
+                return evaluator.eval(expression, previously_parsed=tree)
+        with LineBudget(limit, count_frame=_is_foreign, limits=limits):
             return evaluator.eval(expression, previously_parsed=tree)
     except ExpressionError:
         raise
-    except BudgetExceeded:
-        raise ExpressionError(f"Expression {expression!r} stopped: it ran longer than its budget of {limit} lines "
-                              "(endless loop?)", expression) from None
+    except BudgetExceeded as err:
+        raise ExpressionError(f"Expression {expression[:200]!r} stopped: {err}", expression) from None
+    except MemoryError:
+        raise ExpressionError(f"Expression {expression[:200]!r} stopped: it ran out of memory", expression) from None
     except NameNotDefined as err:
         raise ExpressionError(f"Unknown name '{err.name}' in expression {expression!r}", expression,
                               name=err.name) from None

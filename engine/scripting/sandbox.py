@@ -32,10 +32,14 @@ from engine.scripting.limits import (
     LineBudget,
     TooLarge,
     checked_add,
+    checked_format,
     checked_lshift,
     checked_mod,
     checked_mul,
     checked_pow,
+    checked_repr,
+    checked_str,
+    checked_sum,
     guard_method,
     json_problem,
     too_large,
@@ -104,6 +108,15 @@ class _Policy(RestrictingNodeTransformer):
 
     # Once the budget's exception is raised CPython switches tracing off, so no script code may run
     # while it propagates: no bare/BaseException handlers, no calls in 'except (...)', no 'finally'.
+    def visit_FormattedValue(self, node):
+        # f'{1:>999999999}' would allocate a gigabyte inside FORMAT_VALUE: format through a guard
+        node = self.node_contents_visit(node)
+        spec = node.format_spec or ast.Constant("")
+        call = ast.Call(func=ast.Name("_format_", ast.Load()), args=[node.value, spec, ast.Constant(node.conversion)],
+                        keywords=[])
+        value = ast.FormattedValue(value=call, conversion=-1, format_spec=None)
+        return ast.fix_missing_locations(ast.copy_location(value, node))
+
     def visit_ExceptHandler(self, node):
         if node.type is None:
             self.error(node, "a bare 'except:' is not allowed (name the exceptions, e.g. 'except ValueError:')")
@@ -151,6 +164,21 @@ def _apply(func, *args, **kwargs):
     return func(*args, **kwargs)
 
 
+class _GuardedStrType(type):
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, str)
+
+    def __subclasscheck__(cls, sub: Any) -> bool:
+        return issubclass(sub, str)
+
+
+class GuardedStr(metaclass=_GuardedStrType):
+    """`str` for scripts: str(x) refuses to print a huge value; isinstance(x, str) still works."""
+
+    def __new__(cls, value: Any = "", *args: Any) -> str:  # type: ignore[misc]
+        return checked_str(value, *args)
+
+
 def _limited_range(*args: int) -> range:
     result = range(*args)
     if len(result) > MAX_LENGTH:
@@ -160,11 +188,12 @@ def _limited_range(*args: int) -> range:
 
 _BUILTINS = {name: value for name, value in safe_builtins.items()
              if name not in _UNCATCHABLE | {"__build_class__", "setattr", "delattr", "_getattr_"}}
-_BUILTINS.update(sorted=sorted, min=min, max=max, sum=sum, any=any, all=all, enumerate=enumerate, zip=zip,
+_BUILTINS.update(sorted=sorted, min=min, max=max, any=any, all=all, enumerate=enumerate, zip=zip,
                  len=len, list=list, dict=dict, set=set, tuple=tuple, reversed=reversed, map=map, filter=filter,
-                 range=_limited_range, pow=checked_pow)
+                 range=_limited_range, pow=checked_pow, sum=checked_sum, str=GuardedStr, repr=checked_repr)
 _GUARDS = {"_getattr_": _guarded_getattr, "_getitem_": default_guarded_getitem, "_getiter_": default_guarded_getiter,
            "_write_": full_write_guard, "_inplacevar_": _inplacevar, "_apply_": _apply, "_print_": PrintCollector,
+           "_format_": checked_format,
            "_iter_unpack_sequence_": guarded_iter_unpack_sequence, "_unpack_sequence_": guarded_unpack_sequence,
            **{"_binop_" + guard.__name__: guard for guard in BINARY_GUARDS.values()}}
 
@@ -188,6 +217,11 @@ def _compile(script: str):
         raise ScriptError(f"Script refused: {problem}", line)
     listed = "; ".join(f"{what} (line {line})" if line else what for what, line in problems.items())
     raise ScriptError(f"Script refused: {listed}", next(iter(problems.values())), with_line=False)
+
+
+def compile_script(script: str):
+    """Compile a BPMN script as run_script would (ScriptError with its line when refused): for lint."""
+    return _compile(textwrap.dedent(script))
 
 
 _RESTRICTED_PYTHON_DIR = os.path.dirname(RestrictedPython.__file__)
@@ -227,15 +261,17 @@ def run_script(script: str, context: dict, functions: dict | None = None, *, lin
     try:
         with budget:
             exec(code, namespace)  # noqa: S102 - compiled by RestrictedPython, guarded namespace
-    except BudgetExceeded as err:
-        raise ScriptError(f"Script stopped: it ran longer than its budget of {line_budget} lines (endless loop?)",
-                          _script_line(err.__traceback__)) from None
+    except BudgetExceeded as err:  # the line budget, or the limits of time and memory
+        raise ScriptError(f"Script stopped: {err}", _script_line(err.__traceback__)) from None
     except ScriptError as err:
         raise ScriptError(err.reason, err.line_number or _script_line(err.__traceback__)) from None
     except TooLarge as err:
         raise ScriptError(f"Script refused: {err}", _script_line(err.__traceback__)) from None
+    except MemoryError:
+        raise ScriptError("Script stopped: it ran out of memory") from None
     except Exception as err:
-        raise ScriptError(f"Script failed: {type(err).__name__}: {err}", _script_line(err.__traceback__)) from err
+        raise ScriptError(f"Script failed: {type(err).__name__}: {str(err)[:500]}",
+                          _script_line(err.__traceback__)) from err
     if budget.exceeded:  # the script somehow swallowed the budget's exception
         raise ScriptError(f"Script stopped: it ran longer than its budget of {line_budget} lines (endless loop?)")
     _write_back(namespace, context, functions)

@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine.scripting import expressions, sandbox
+from engine.scripting import durations, expressions, sandbox
 from engine.scripting.expressions import ExpressionError
 from engine.scripting.sandbox import ScriptError
 
@@ -78,10 +78,14 @@ class SandboxedScriptEngine(PythonScriptEngine):
     def evaluate(self, task, expression, external_context=None):
         context = {**task.data, **(external_context or {})}
         try:
-            if _is_timer_expression(task, expression):
-                return expressions.evaluate_timer(expression, context, self.functions, zone=self.zone)
-            if expressions.is_iso8601_timer(expression):
-                return expression.strip()
+            timer = _is_timer_expression(task, expression)
+            if timer or expressions.is_iso8601_timer(expression):
+                text = expressions.evaluate_timer(expression, context, self.functions, zone=self.zone) if timer \
+                    else expression.strip()
+                problem = durations.timer_text_problem(text)
+                if problem:  # SpiffWorkflow would loop for ever on P99999999999Y, or raise a bare Exception
+                    raise ExpressionError(f"Timer refused: {problem}", expression)
+                return text
             return self.evaluate_in(expression, context)
         except ExpressionError as err:
             wte = WorkflowTaskException(str(err), task=task, exception=err)

@@ -44,7 +44,9 @@ def error_response(err: CaseworkError) -> Any:
 @api.errorhandler(CaseworkError)
 def handle_casework_error(err: CaseworkError) -> Any:
     db().rollback()
-    return error_response(err)
+    body, status = error_response(err)
+    retry_after = getattr(err, "retry_after", None)
+    return (body, status, {"Retry-After": str(retry_after)}) if retry_after else (body, status)
 
 
 @api.errorhandler(StaleDataError)

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import jsonify, request
 
+from engine.bounds import MAX_ID
 from engine.cases import queries
 from engine.notify import notifications
 from engine.store import Notification
@@ -80,12 +81,15 @@ PATHS: dict[str, Any] = {
              "description": "only those not yet marked read"},
             {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000,
                                                         "default": 100}},
-            {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}],
+            {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID,
+                                                         "default": 0}}],
         "responses": {"200": _json({"type": "array", "items": _ONE}, "Notifications"),
-                      "400": _error("Bad request"), "401": _NOT_SIGNED_IN}}},
+                      "400": _error("Bad request"), "401": _NOT_SIGNED_IN,
+                      "422": _error("limit or offset out of range (details name the field)")}}},
     "/notifications/{notification_id}/read": {"post": {
         "summary": "Mark one of the caller's notifications read",
-        "parameters": [{"name": "notification_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "parameters": [{"name": "notification_id", "in": "path", "required": True,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}],
         "responses": {"200": _json(_ONE, "The notification"), "401": _NOT_SIGNED_IN,
                       "404": _error("Not found (or not yours)")}}},
     "/notifications/read-all": {"post": {

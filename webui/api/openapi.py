@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.bounds import MAX_ID
+
 from . import notifications, yearwork
 
 
@@ -23,11 +25,15 @@ def _errors(*codes: int) -> dict[str, Any]:
 
 
 _LIST_PARAMS = [
-    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
-    {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
+     "description": "at most api.max_limit; anything else is a 422 naming the field"},
+    {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID, "default": 0},
+     "description": "a value out of range is a 422 naming the field; past the end, an empty list"},
 ]
 _TASK_ID = [{"name": "task_id", "in": "path", "required": True, "schema": {"type": "string"}}]
-_CASE_ID = [{"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+_CASE_ID = [{"name": "case_id", "in": "path", "required": True,
+             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+             "description": "a number out of range (or not a number) names no case: 404"}]
 _NULLABLE_TIME = {"type": "string", "format": "date-time", "nullable": True}
 
 _RATE = {"type": "number", "minimum": 0, "maximum": 1, "nullable": True}
@@ -126,7 +132,8 @@ def document() -> dict[str, Any]:
             "responses": {"200": _json({"type": "object", "required": ["token", "expires_at"], "properties": {
                 "token": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"}}}, "A token"),
                 **_errors(400, 401, 422),
-                "429": _json(_ref("Error"), "Too many failed attempts for this user name; wait and try again")}}},
+                "429": _json(_ref("Error"), "Too many failed attempts for this user name or from this address; "
+                                            "wait the Retry-After seconds and try again")}}},
         "/process-definitions": {
             "get": {"summary": "The newest version of each deployed process",
                     "responses": {"200": _json({"type": "array", "items": _ref("ProcessDefinition")}, "Definitions"),
@@ -162,9 +169,15 @@ def document() -> dict[str, Any]:
             "get": {"summary": "Cases visible to the caller, newest first",
                     "parameters": [*yearwork.CASE_FILTERS, *_LIST_PARAMS],
                     "responses": {"200": _json({"type": "array", "items": _ref("CaseSummary")}, "Cases"),
-                                  **_errors(400, 401)}}},
+                                  **_errors(400, 401, 422)}}},
         "/cases/{case_id}": {"get": {"summary": "One case with its open tasks and history", "parameters": _CASE_ID,
                                      "responses": {"200": case_ok, **_errors(401, 404)}}},
+        "/cases/{case_id}/retry": {"post": {
+            "summary": "Run a case stopped on a model error again (supervisors, admins): the failed tasks are "
+                       "reset and run, on the newest version of its process if one was deployed since",
+            "parameters": _CASE_ID,
+            "responses": {"200": case_ok, **_errors(401, 403, 404),
+                          "409": _json(_ref("Error"), "The case has not stopped on an error")}}},
         "/cases/{case_id}/diagram.svg": {"get": {
             "summary": "The process diagram with the case's state marked", "parameters": _CASE_ID,
             "responses": {"200": {"description": "SVG", "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
@@ -174,7 +187,7 @@ def document() -> dict[str, Any]:
                            "parameters": [{"name": "scope", "in": "query", "schema": {
                                "type": "string", "enum": ["mine", "groups"], "default": "mine"}}, *_LIST_PARAMS],
                            "responses": {"200": _json({"type": "array", "items": _ref("Task")}, "Tasks"),
-                                         **_errors(400, 401)}}},
+                                         **_errors(400, 401, 422)}}},
         "/tasks/{task_id}/claim": {"post": {"summary": "Take the task", "parameters": _TASK_ID,
                                             "responses": {"200": task_ok, **_errors(401, 403, 404, 409)}}},
         "/tasks/{task_id}/unclaim": {"post": {"summary": "Give the task back to its groups", "parameters": _TASK_ID,

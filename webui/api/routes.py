@@ -14,6 +14,7 @@ from engine.errors import BadRequest, Invalid, TooLarge
 from engine.store import Case, User
 from workflows import caselist
 
+from ..web import identity_throttle
 from . import serialize as out
 from .blueprint import api, ctx, current_user, db, json_body
 from .openapi import document
@@ -49,7 +50,7 @@ def issue_token() -> Any:
     session = db()
     config = ctx().config
     user = identity.authenticate(session, username, password, request.remote_addr or "",
-                                 config["auth.max_failed_sign_ins"], config["auth.sign_in_lockout_minutes"])
+                                 **identity_throttle(config))
     token, expires_at = identity.issue_token(session, user, ctx().config["auth.token_ttl_hours"])
     session.commit()
     return jsonify({"token": token, "expires_at": out.iso(expires_at)})
@@ -121,6 +122,15 @@ def list_cases() -> Any:
 def get_case(case_id: str) -> Any:
     user = current_user()
     return _case_answer(queries.get_case(db(), user, case_id), user)
+
+
+@api.post("/cases/<case_id>/retry")
+def retry_case(case_id: str) -> Any:
+    user = current_user()
+    session = db()
+    case = runtime.retry_case(ctx(), session, user, case_id)
+    session.commit()
+    return _case_answer(case, user)
 
 
 @api.get("/cases/<case_id>/diagram.svg")

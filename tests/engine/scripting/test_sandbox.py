@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import threading
-import time
 from datetime import date
 from xml.sax.saxutils import escape
 
@@ -81,12 +80,12 @@ def test_refusal_reports_the_line():
     assert str(caught.value) == "Script refused: import is not allowed (line 2)"
 
 
-def test_endless_loop_is_stopped_quickly_and_tracer_restored():
+def test_endless_loop_is_stopped_by_its_budget_and_tracer_restored():
+    """Stopped by the line budget, not by a clock (how fast is `casework bench sandbox`'s business: a
+    wall-clock limit here failed whenever the machine was busy)."""
     previous = sys.gettrace()
-    started = time.monotonic()
     with pytest.raises(ScriptError) as caught:
         run_script("n = 0\nwhile True:\n    n += 1", {})
-    assert time.monotonic() - started < 0.5
     assert str(caught.value).startswith("Script stopped: it ran longer than its budget of 100000 lines (endless loop?)")
     assert caught.value.line_number in (2, 3)
     assert sys.gettrace() is previous
