@@ -13,7 +13,7 @@ from typing import Any
 
 from engine.context import PeriodicJob
 
-from . import cases, handlers, quota
+from . import cases, cosigners, handlers, milestones, quota
 
 _MODULES = ("suggestion", "proposal")  # each registers its handlers: module.register(ctx)
 
@@ -44,6 +44,10 @@ def install(ctx: Any) -> None:
             quota.mark(ctx, session, str(lead))
 
     ctx.save_listeners.append(keep_facts)
+    ctx.save_listeners.append(milestones.listener(ctx))  # the proposer hears of each step once
+    ctx.start_checks.append(cosigners.start_check)
+    ctx.completion_checks.append(cosigners.completion_check)
+    ctx.completion_checks.append(handlers.evaluation_reason)
     ctx.completion_checks.append(handlers.communications_gate)
     ctx.completion_checks.append(handlers.handling_check(ctx.calendar, ctx.config))
     # a unit that is short of face replies is warned as its deadline nears, even when nothing happens

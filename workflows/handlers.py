@@ -119,3 +119,13 @@ def _extension_problems(calendar: Any, data: dict[str, Any], field: str) -> list
         after = f"延期 {months} 个月后答复期限为 {wanted.isoformat()}，" if wanted else f"延期 {months} 个月"
         message = f"{after}超过自交办之日起 {limit} 个月的最长期限，最晚只能延至 {latest.isoformat()}"
     return [{"field": field, "message": message}]
+
+
+def evaluation_reason(session: Session, case: Case, task: Any, data: dict[str, Any]) -> None:
+    """An unsatisfied rating of the work or of the result needs the reason (DOMAIN.md, suggestions step 8):
+    it is what the re-handling round starts from."""
+    if task.element_id != "evaluate" or case.process_key not in CASE_TYPES:
+        return
+    if "unsatisfied" in (data.get("satisfaction_work"), data.get("satisfaction_result")) \
+            and _empty(data.get("evaluation_comment")):
+        raise Invalid("不满意时请写明理由", [{"field": "evaluation_comment", "message": "不满意时请写明理由"}])
