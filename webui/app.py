@@ -96,11 +96,11 @@ def create_app(config: Config | None = None, ctx: EngineContext | None = None) -
         user = db().get(User, int(user_id)) if user_id.isdigit() else None
         return WebUser(user) if user is not None and user.active else None
 
-    from . import auth, cases, designer, inbox, notifications, startcase, statistics, supervise
+    from . import auth, cases, designer, inbox, notifications, portal, startcase, statistics, supervise
     from .api import api
 
-    for blueprint in (auth.bp, inbox.bp, cases.bp, startcase.bp, notifications.bp, supervise.bp, statistics.bp,
-                      designer.bp):
+    for blueprint in (auth.bp, portal.bp, inbox.bp, cases.bp, startcase.bp, notifications.bp, supervise.bp,
+                      statistics.bp, designer.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api)
     csrf.exempt(api)  # the API authenticates every call with a bearer token, not a cookie

@@ -31,7 +31,8 @@ REJECT_GROUNDS = {"state_secret": "涉及国家秘密", "personal": "涉及个�
                   "academic": "属于学术探讨", "promotion": "宣传推介具体产品", "accusation": "指名控告",
                   "party_internal": "属于党派团体内部事务", "empty": "内容空泛、无具体建议"}
 FORWARD_AS = {"social_conditions": "社情民意信息", "letter": "来信"}
-CONTACTS = {"contact_before": ("办前沟通", "before the handling"), "contact_during": ("办中沟通", "during the handling"),
+CONTACTS = {"contact_before": ("办前沟通", "before the handling"),
+            "contact_during": ("办中沟通", "during the handling"),
             "contact_at_reply": ("答复时沟通", "at the reply"), "contact_after": ("办后沟通", "after the handling")}
 
 
@@ -78,7 +79,8 @@ def reached(session: Session, case: Case) -> list[Notice]:
             who = isinstance(request, dict) and (request.get("cosigner") or request.get("user"))
             if who and not request.get("at"):
                 found.append(Notice(f"cosign:{who}:{_day(data.get('submitted_at'))}",
-                                    (f"请确认联名：{title}", f"{proposer}邀请您联名{ref}，请在“我的建议/我的提案”中确认。"),
+                                    (f"请确认联名：{title}",
+                                     f"{proposer}邀请您联名{ref}，请在“我的建议/我的提案”中确认。"),
                                     (f"Please confirm co-signing: {title}",
                                      f"{proposer} asks you to co-sign {ref}; confirm it on your portal."), (who,)))
     if stage == "退回修改":
@@ -90,7 +92,8 @@ def reached(session: Session, case: Case) -> list[Notice]:
                             (f"Returned for revision: {title}", f"{ref} was returned to you. Reason: {reason or '—'}")))
     accepted = bool(data.get("assigned_at")) or data.get("review_outcome") == "accept" or stage == "待交办"
     if accepted and stage not in ("退回修改", "不立案", "已并案", "已撤回"):
-        found.append(Notice("accepted", (f"已受理：{title}", f"{ref}经审查予以{'立案' if case.process_key == 'proposal' else '受理'}，即将交办。"),
+        word = "立案" if case.process_key == "proposal" else "受理"
+        found.append(Notice("accepted", (f"已受理：{title}", f"{ref}经审查予以{word}，即将交办。"),
                             (f"Accepted: {title}", f"{ref} was accepted and will be assigned to the units.")))
     if stage == "不立案":
         ground = REJECT_GROUNDS.get(str(data.get("reject_ground") or ""), str(data.get("reject_ground") or "—"))
@@ -106,7 +109,8 @@ def reached(session: Session, case: Case) -> list[Notice]:
         found.append(Notice("merged", (f"已并案：{title}", f"{ref}与提案 {into} 并案办理，答复时您同样会收到。"),
                             (f"Merged: {title}", f"{ref} is handled together with {into}; you get its reply too.")))
     if stage == "已撤回":
-        found.append(Notice("withdrawn", (f"已撤回：{title}", f"{ref}已撤回。"), (f"Withdrawn: {title}", f"{ref} was withdrawn.")))
+        found.append(Notice("withdrawn", (f"已撤回：{title}", f"{ref}已撤回。"),
+                            (f"Withdrawn: {title}", f"{ref} was withdrawn.")))
     if data.get("assigned_at"):
         units = _units(session, data)
         person = data.get("responsible_person") or "—"
@@ -130,7 +134,8 @@ def reached(session: Session, case: Case) -> list[Notice]:
     if released and data.get("replied_at") and stage != "二次办理":
         klass = OPTIONS["result_class"].get(str(data.get("result_class") or ""), ("", ""))
         if rounds:
-            found.append(Notice(f"reply:{rounds}", (f"二次办理结果：{title}", f"{ref}第{rounds}轮二次办理已答复（{klass[0]}）。"),
+            found.append(Notice(f"reply:{rounds}",
+                                (f"二次办理结果：{title}", f"{ref}第{rounds}轮二次办理已答复（{klass[0]}）。"),
                                 (f"Result of handling again: {title}", f"{ref} has a new reply ({klass[1]}).")))
         else:
             found.append(Notice("reply:0", (f"答复已发出：{title}", f"{ref}已答复（{klass[0]}），文号 "
@@ -138,7 +143,8 @@ def reached(session: Session, case: Case) -> list[Notice]:
                                 (f"Replied: {title}", f"{ref} has its reply ({klass[1]}).")))
     if stage == "待测评" and data.get("evaluation_due"):
         due = _day(data["evaluation_due"])
-        found.append(Notice(f"evaluate:{rounds}", (f"请测评：{title}", f"请在 {due} 前对{ref}的办理工作和办理结果分别测评。"),
+        found.append(Notice(f"evaluate:{rounds}",
+                            (f"请测评：{title}", f"请在 {due} 前对{ref}的办理工作和办理结果分别测评。"),
                             (f"Please evaluate: {title}", f"Please rate the work and the result of {ref} by {due}.")))
     if stage in ("已办结", "并案办结"):
         found.append(Notice("closed", (f"已办结：{title}", f"{ref}已办结，感谢您的履职。"),

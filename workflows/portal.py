@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.cases import attachments, notes, queries
+from engine.cases import attachments, notes, queries, runtime
 from engine.errors import NotFound
 from engine.store import Attachment, Case, CaseNote, CaseParticipant, TaskCandidate, TaskRow, User
 
@@ -34,7 +34,7 @@ CLOSED_STAGES = {"已办结", "并案办结"}
 # the tasks a proposer or co-signer does, as they would name them
 TASK_NAMES = {"evaluate": ("请对办理情况进行测评", "Evaluate the handling"),
               "revise": ("修改后重新提交或撤回", "Revise and resubmit, or withdraw"),
-              "submit_proposal": ("修改后重新提交", "Revise and resubmit"),
+              "submit_proposal": ("填写并提交提案", "Fill in and submit the proposal"),
               "confirm_cosign": ("确认联名", "Confirm co-signing"),
               "notify_rejection": ("知悉不立案并决定是否转送", "Note the rejection, agree to forwarding")}
 
@@ -206,3 +206,23 @@ def case_page(session: Session, user: User, case_id: Any, english: bool = False)
 def is_proposer(user: User) -> bool:
     """A member of a group that proposes a case type (deputies, members): their first page is the portal."""
     return bool(user.group_names & {t.proposers for t in CASE_TYPES.values()})
+
+
+def submit(ctx: Any, session: Session, user: User, process_key: str, values: dict[str, Any]) -> Case:
+    """A proposer's own new case from the portal: started in their name with the co-signers they picked (a
+    proposal is then also submitted, which its model asks for as a task of its own)."""
+    chosen = [n for n in values.pop("cosigners", []) or [] if n != user.username]
+    data = {k: v for k, v in values.items() if k != "proposer"}
+    if process_key == "proposal":
+        data.update(submission_kind="joint" if chosen else "individual", cosigners=chosen)
+    else:
+        data["cosigners"] = chosen
+    case = runtime.start_case(ctx, session, user, process_key, str(data.get("title") or ""), data)
+    if process_key == "proposal":
+        task = next((t for t in my_tasks(session, user, [case.id]) if t.element_id == "submit_proposal"), None)
+        if task is not None:
+            case = runtime.complete_task(ctx, session, user, task.id, {
+                "title": data.get("title"), "body": data.get("body"), "category": data.get("category"),
+                "submission_kind": data["submission_kind"], "cosigners_text": ", ".join(chosen),
+                "in_session": bool(data.get("in_session"))})
+    return case
