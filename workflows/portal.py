@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.cases import attachments, notes, queries, runtime
-from engine.errors import NotFound
+from engine.errors import Conflict, Forbidden, Invalid, NotFound
 from engine.store import Attachment, Case, CaseNote, CaseParticipant, TaskCandidate, TaskRow, User
 
 from .cases import CASE_TYPES
@@ -226,3 +226,32 @@ def submit(ctx: Any, session: Session, user: User, process_key: str, values: dic
                 "submission_kind": data["submission_kind"], "cosigners_text": ", ".join(chosen),
                 "in_session": bool(data.get("in_session"))})
     return case
+
+
+WITHDRAW_MESSAGE = "withdraw"  # bpmn/suggestion.bpmn: a boundary event on the pre-review waits for it
+WITHDRAWABLE_STAGES = ("待审核",)
+WITHDRAW_REASON_MAX = 500
+
+
+def may_withdraw(case: Case, role: str) -> bool:
+    """The proposer (not a co-signer) may withdraw their own case while it waits for the review."""
+    return role == "proposer" and case.status == "running" and case.stage in WITHDRAWABLE_STAGES
+
+
+def withdraw(ctx: Any, session: Session, user: User, case_id: Any, reason: str) -> Case:
+    """Withdraw my own case before it is accepted: the engine delivers the model's message once the role and
+    the stage are checked (a person never sends engine messages themselves)."""
+    case, role = my_case(session, user, case_id)
+    if role != "proposer":
+        raise Forbidden("only the lead proposer withdraws a case; a co-signer may not")
+    if not may_withdraw(case, role):
+        raise Conflict("this case can no longer be withdrawn: it was reviewed already")
+    reason = (reason or "").strip()
+    if len(reason) > WITHDRAW_REASON_MAX:
+        raise Invalid("the reason is too long", [{"field": "withdraw_reason",
+                                                  "message": f"at most {WITHDRAW_REASON_MAX} characters"}])
+    try:
+        return runtime.deliver_message(ctx, session, case, WITHDRAW_MESSAGE,
+                                       {"revise_action": "withdraw", "withdraw_reason": reason}, user.username)
+    except NotFound:
+        raise Conflict("this case's process does not let a proposer withdraw it at this step") from None

@@ -151,3 +151,30 @@ def test_submit_from_the_portal_with_cosigners_picked_by_name(district: District
     case_id = int(answer.headers["Location"].rsplit("/", 1)[1])
     assert district.case(case_id).stage == "待审核"
     assert district.data(case_id)["cosigners"] == ["deputy_li"]
+
+
+def test_withdraw_my_own_case_before_it_is_accepted(district: District, app):
+    case = district.start("deputy_wang", "suggestion", SUGGESTION)
+    li = signed_in(app, "deputy_li")
+    page = li.get(f"/portal/cases/{case}").get_data(as_text=True)
+    assert "p-withdraw" not in page  # a co-signer sees no such button
+    district.complete("deputy_li", case, "confirm_cosign", {"cosign_agree": True})
+    # a co-signer may not withdraw the lead deputy's case
+    li.post(f"/portal/cases/{case}/withdraw", data={"csrf_token": csrf(page)})
+    assert district.case(case).stage == "待审核"
+    wang = signed_in(app, "deputy_wang")
+    page = wang.get(f"/portal/cases/{case}").get_data(as_text=True)
+    assert "p-withdraw" in page
+    answer = wang.post(f"/portal/cases/{case}/withdraw", data={"withdraw_reason": "已另行反映",
+                                                                "csrf_token": csrf(page)})
+    assert answer.status_code == 302
+    withdrawn = district.case(case)
+    assert withdrawn.stage == "已撤回" and withdrawn.status == "completed"
+    assert withdrawn.data["withdraw_reason"] == "已另行反映"
+    assert prefixes(milestones_of(district, "deputy_li"))[-1] == "已撤回"
+    # after acceptance it is too late
+    other = accepted(district)
+    page = wang.get(f"/portal/cases/{other}").get_data(as_text=True)
+    assert "p-withdraw" not in page
+    wang.post(f"/portal/cases/{other}/withdraw", data={"csrf_token": csrf(page)})
+    assert district.case(other).stage == "待交办"

@@ -61,7 +61,8 @@ def _case_page(case_id: int, status: int = 200, answer_error: str = "") -> Any:
                            stage=views.stage_name(page.case.stage, english),
                            task_name=lambda t: portal.task_name(t, english),
                            klass=lambda v: views.option_name("result_class", v, english) or v,
-                           contact_kinds=CONTACT_KINDS, me=me().username), status
+                           contact_kinds=CONTACT_KINDS, me=me().username,
+                           may_withdraw=portal.may_withdraw(page.case, page.role)), status
 
 
 CONTACT_KINDS = {"contact_before": ("办前沟通", "Before handling"), "contact_during": ("办中沟通", "During handling"),
@@ -92,6 +93,21 @@ def answer(case_id: int, note_id: int) -> Any:
         return _case_page(case_id, 422, message)
     flash(_("Your answer is recorded."), "info")
     return redirect(url_for("portal.case", case_id=case_id) + "#communications")
+
+
+@bp.post("/cases/<int:case_id>/withdraw")
+@login_required
+def withdraw(case_id: int) -> Any:
+    session = db()
+    try:
+        case = portal.withdraw(ctx(), session, me(), case_id, request.form.get("withdraw_reason") or "")
+    except (Conflict, Forbidden, Invalid) as err:
+        session.rollback()
+        flash(_("The case was not withdrawn: %(reason)s", reason=err.message), "error")
+        return redirect(url_for("portal.case", case_id=case_id))
+    session.commit()
+    flash(_("Case %(number)s is withdrawn.", number=case.number or case.id), "info")
+    return redirect(url_for("portal.case", case_id=case_id))
 
 
 # -- my tasks: evaluate, revise, confirm co-signing ------------------------------------------------
