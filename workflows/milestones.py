@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -22,7 +23,8 @@ from engine import clock
 from engine.notify import channels
 from engine.store import Base, Case, CaseNote, Group, User
 
-from .cases import CASE_TYPES, names
+from .cases import CASE_TYPES, names, to_date
+from .portal import ZONE
 from .views import OPTIONS
 
 _CASE_ID = BigInteger().with_variant(Integer, "sqlite")
@@ -53,8 +55,10 @@ class Notice:
     to: tuple[str, ...] = ()  # only these people (a co-signer asked to confirm); empty: proposer and co-signers
 
 
-def _day(value: Any) -> str:
-    return str(value or "")[:10]
+def _day(value: Any, zone: ZoneInfo = ZONE) -> str:
+    """The day of a date or time of the case data, in the district's zone."""
+    found = to_date(value, zone)
+    return found.isoformat() if found else ""
 
 
 def _units(session: Session, data: dict[str, Any]) -> str:
@@ -65,8 +69,11 @@ def _units(session: Session, data: dict[str, Any]) -> str:
     return lead + (f"（协办：{'、'.join(assist)}）" if assist else "")
 
 
-def reached(session: Session, case: Case) -> list[Notice]:
+def reached(session: Session, case: Case, zone: ZoneInfo = ZONE) -> list[Notice]:
     """Every milestone the case has reached by its stage and data (told or not)."""
+    def day(value: Any) -> str:
+        return _day(value, zone)
+
     data, stage, title = case.data or {}, case.stage or "", case.title
     rounds = int(data.get("rehandling_rounds") or 0)
     ref = f"{case.number or case.id}《{title}》"
@@ -78,7 +85,7 @@ def reached(session: Session, case: Case) -> list[Notice]:
         for request in requests:
             who = isinstance(request, dict) and (request.get("cosigner") or request.get("user"))
             if who and not request.get("at"):
-                found.append(Notice(f"cosign:{who}:{_day(data.get('submitted_at'))}",
+                found.append(Notice(f"cosign:{who}:{day(data.get('submitted_at'))}",
                                     (f"请确认联名：{title}",
                                      f"{proposer}邀请您联名{ref}，请在“我的建议/我的提案”中确认。"),
                                     (f"Please confirm co-signing: {title}",
@@ -117,9 +124,9 @@ def reached(session: Session, case: Case) -> list[Notice]:
         contact = data.get("responsible_contact") or "—"
         found.append(Notice(f"assigned:{data['assigned_at']}",
                             (f"已交办：{title}", f"{ref}已交{units}办理，责任人：{person}，联系电话：{contact}，"
-                                                f"答复期限：{_day(data.get('reply_due'))}。"),
+                                                f"答复期限：{day(data.get('reply_due'))}。"),
                             (f"Assigned: {title}", f"{ref} was assigned to {units}; responsible: {person}, "
-                                                  f"contact: {contact}; reply due {_day(data.get('reply_due'))}.")))
+                                                  f"contact: {contact}; reply due {day(data.get('reply_due'))}.")))
         if stage not in ("待签收", "待交办"):  # every unit signed in (a contest sends it back to 待交办)
             found.append(Notice(f"signed_in:{data['assigned_at']}",
                                 (f"承办单位已签收：{title}", f"{units}已签收{ref}，开始办理。"),
@@ -142,7 +149,7 @@ def reached(session: Session, case: Case) -> list[Notice]:
                                                                f"{data.get('reply_doc_no') or '—'}。"),
                                 (f"Replied: {title}", f"{ref} has its reply ({klass[1]}).")))
     if stage == "待测评" and data.get("evaluation_due"):
-        due = _day(data["evaluation_due"])
+        due = day(data["evaluation_due"])
         found.append(Notice(f"evaluate:{rounds}",
                             (f"请测评：{title}", f"请在 {due} 前对{ref}的办理工作和办理结果分别测评。"),
                             (f"Please evaluate: {title}", f"Please rate the work and the result of {ref} by {due}.")))
@@ -176,7 +183,7 @@ def tell(ctx: Any, session: Session, case: Case) -> list[str]:
     if case.process_key not in CASE_TYPES:
         return []
     with session.no_autoflush:  # the engine flushes the case (under its lock) once, after the listeners
-        notices = {n.key: n for n in reached(session, case)}
+        notices = {n.key: n for n in reached(session, case, ctx.zone)}
         if not notices:
             return []
         told = set(session.scalars(select(CaseMilestone.key).where(CaseMilestone.case_id == case.id,

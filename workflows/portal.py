@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from engine.cases import attachments, notes, queries, runtime
 from engine.errors import Conflict, Forbidden, Invalid, NotFound
 from engine.store import Attachment, Case, CaseNote, CaseParticipant, TaskCandidate, TaskRow, User
 
-from .cases import CASE_TYPES
+from .cases import CASE_TYPES, to_date
 
 MY_ROLES = ("proposer", "co_signer")  # the roles bpmn/suggestion.bpmn and bpmn/proposal.bpmn declare
 LIST_LIMIT = 200
@@ -57,34 +58,42 @@ class MyCase:
     tasks: list[TaskRow] = field(default_factory=list)
 
 
-def _day(value: Any) -> str:
-    return str(value)[:10] if value else ""
+ZONE = ZoneInfo("Asia/Shanghai")
 
 
-def _last_at(records: Any, **match: Any) -> str:
+def _day(value: Any, zone: ZoneInfo | None = None) -> str:
+    """The day (YYYY-MM-DD) of a date or time of the case data, in the district's zone."""
+    found = to_date(value, zone or ZONE)
+    return found.isoformat() if found else ""
+
+
+def _last_at(records: Any, zone: ZoneInfo, **match: Any) -> str:
     found = [r.get("at") for r in records or [] if isinstance(r, dict) and r.get("at")
              and all(r.get(k) == v for k, v in match.items())]
-    return _day(found[-1]) if found else ""
+    return _day(found[-1], zone) if found else ""
 
 
-def progress(case: Case, english: bool = False) -> tuple[list[Step], str]:
+def progress(case: Case, english: bool = False, zone: ZoneInfo | None = None) -> tuple[list[Step], str]:
     """The steps of the case as a proposer sees them, and a word on how it stands when it left the usual way."""
+    zone = zone or ZONE
     data, stage = case.data or {}, case.stage or ""
     rounds = int(data.get("rehandling_rounds") or 0)
     closed = stage in CLOSED_STAGES or (case.status == "completed" and stage not in ENDED)
     released = bool(data.get("reply_released_at") or data.get("evaluation_due")) or stage in REPLIED_STAGES
     evaluations = [e for e in data.get("evaluations") or [] if isinstance(e, dict)]
     reached = {
-        "submit": (bool(data.get("submitted_at")), _day(data.get("submitted_at"))),
+        "submit": (bool(data.get("submitted_at")), _day(data.get("submitted_at"), zone)),
         "review": (bool(data.get("assigned_at")) or data.get("review_outcome") == "accept" or stage == "待交办",
-                   _last_at(data.get("review_records"), outcome="accept") or _day(data.get("reviewed_at"))),
-        "assign": (bool(data.get("assigned_at")), _day(data.get("assigned_at"))),
+                   _last_at(data.get("review_records"), zone, outcome="accept")
+                   or _day(data.get("reviewed_at"), zone)),
+        "assign": (bool(data.get("assigned_at")), _day(data.get("assigned_at"), zone)),
         "handle": (bool(data.get("first_replied_at") or data.get("replied_at")) and stage != "二次办理",
-                   _day(data.get("signed_in_at")) if not data.get("replied_at") else _day(data.get("replied_at"))),
-        "reply": (released and stage != "二次办理", _day(data.get("reply_released_at") or data.get("replied_at"))),
+                   _day(data.get("replied_at") or data.get("signed_in_at"), zone)),
+        "reply": (released and stage != "二次办理",
+                  _day(data.get("reply_released_at") or data.get("replied_at"), zone)),
         "evaluate": (bool(evaluations) and stage not in ("待测评", "二次办理"),
-                     _day(evaluations[-1].get("at")) if evaluations else ""),
-        "close": (closed, _day(data.get("closed_at") or case.completed_at)),
+                     _day(evaluations[-1].get("at"), zone) if evaluations else ""),
+        "close": (closed, _day(data.get("closed_at") or case.completed_at, zone)),
     }
     current = {"待提交": "submit", "待联名确认": "review", "待审核": "review", RETURNED: "review", "待交办": "assign",
                "待签收": "handle", "办理中": "handle", "延期审批中": "handle", "二次办理": "handle",
@@ -99,7 +108,7 @@ def progress(case: Case, english: bool = False) -> tuple[list[Step], str]:
         if stopped:
             step.state, step.on = "skipped", ""
         elif ended and key == "review":
-            step.state, step.on = "ended", _day(data.get("reviewed_at") or data.get("withdrawn_at"))
+            step.state, step.on = "ended", _day(data.get("reviewed_at") or data.get("withdrawn_at"), zone)
             step.note = ended[1 if english else 0]
             outcome, stopped = step.note, True
         elif not done and key == current and case.status == "running":
@@ -108,7 +117,7 @@ def progress(case: Case, english: bool = False) -> tuple[list[Step], str]:
                 step.note = "Returned for revision" if english else "已退回修改"
                 outcome = step.note
             if key == "evaluate" and data.get("evaluation_due"):
-                step.on = _day(data["evaluation_due"])
+                step.on = _day(data["evaluation_due"], zone)
                 step.note = f"by {step.on}" if english else f"请于 {step.on} 前测评"
         if key == "handle" and rounds:
             step.note = (f"handled again, round {rounds}" if english else f"二次办理（第{rounds}轮）")
@@ -123,7 +132,8 @@ def _mine(user: User):
         & CaseParticipant.role.in_(MY_ROLES)
 
 
-def my_cases(session: Session, user: User, english: bool = False) -> list[MyCase]:
+def my_cases(session: Session, user: User, english: bool = False,
+             zone: ZoneInfo | None = None) -> list[MyCase]:
     """Every case where the person is the proposer or a co-signer (also those an office registered for them),
     newest first, each with its steps and the tasks that are the person's own."""
     rows = session.execute(select(Case, CaseParticipant.role).join(CaseParticipant, CaseParticipant.case_id == Case.id)
@@ -135,7 +145,7 @@ def my_cases(session: Session, user: User, english: bool = False) -> list[MyCase
             if role == "proposer":
                 found[case.id].role = role
             continue
-        steps, outcome = progress(case, english)
+        steps, outcome = progress(case, english, zone)
         found[case.id] = MyCase(case, role, steps, outcome)
     for task in my_tasks(session, user, list(found)):
         found[task.case_id].tasks.append(task)
@@ -187,10 +197,11 @@ class CasePage:
     tasks: list[TaskRow]
 
 
-def case_page(session: Session, user: User, case_id: Any, english: bool = False) -> CasePage:
+def case_page(session: Session, user: User, case_id: Any, english: bool = False,
+              zone: ZoneInfo | None = None) -> CasePage:
     """What the proposer's page of a case shows: only entries marked for the proposer."""
     case, role = my_case(session, user, case_id)
-    steps, outcome = progress(case, english)
+    steps, outcome = progress(case, english, zone)
     data = case.data or {}
     released = next(s for s in steps if s.key == "reply").state == "done"
     reply = {k: data.get(k) for k in REPLY_KEYS if data.get(k) not in (None, "")} if released else {}

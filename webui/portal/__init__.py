@@ -48,7 +48,7 @@ def _heading() -> str:
 @login_required
 def index() -> Any:
     english = _english()
-    cases = portal.my_cases(db(), me(), english)
+    cases = portal.my_cases(db(), me(), english, ctx().zone)
     return render_template("portal/index.html", cases=cases, heading=_heading(), kind=_kind(),
                            task_name=lambda t: portal.task_name(t, english),
                            stage=lambda c: views.stage_name(c.stage, english))
@@ -56,7 +56,7 @@ def index() -> Any:
 
 def _case_page(case_id: int, status: int = 200, answer_error: str = "") -> Any:
     english = _english()
-    page = portal.case_page(db(), me(), case_id, english)
+    page = portal.case_page(db(), me(), case_id, english, ctx().zone)
     return render_template("portal/case.html", page=page, heading=_heading(), answer_error=answer_error,
                            stage=views.stage_name(page.case.stage, english),
                            task_name=lambda t: portal.task_name(t, english),
