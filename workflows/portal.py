@@ -118,7 +118,7 @@ def progress(case: Case, english: bool = False, zone: ZoneInfo | None = None) ->
                 outcome = step.note
             if key == "evaluate" and data.get("evaluation_due"):
                 step.on = _day(data["evaluation_due"], zone)
-                step.note = f"by {step.on}" if english else f"请于 {step.on} 前测评"
+                step.note = "due" if english else "截止"
         if key == "handle" and rounds:
             step.note = (f"handled again, round {rounds}" if english else f"二次办理（第{rounds}轮）")
             if stage == "二次办理":
@@ -205,6 +205,8 @@ def case_page(session: Session, user: User, case_id: Any, english: bool = False,
     data = case.data or {}
     released = next(s for s in steps if s.key == "reply").state == "done"
     reply = {k: data.get(k) for k in REPLY_KEYS if data.get(k) not in (None, "")} if released else {}
+    if reply.get("replied_at"):
+        reply["replied_at"] = _day(reply["replied_at"], zone)
     face = {k: data.get(k) for k in FACE_KEYS if data.get(k) not in (None, "")} if released and data.get(
         "face_reply") else {}
     return CasePage(case, role, steps, outcome, reply, face,
