@@ -50,6 +50,8 @@ class EngineContext:
     save_listeners: list[Callable[[Any, Any, Any], None]] = field(default_factory=list)
     # called before a task completes with (session, case, task_row, submitted data); may raise Invalid
     completion_checks: list[Callable[[Any, Any, Any, dict], None]] = field(default_factory=list)
+    # called before a case starts with (session, process_key, starting user, start data); may raise Invalid
+    start_checks: list[Callable[[Any, str, Any, dict], None]] = field(default_factory=list)
     # run by the scheduler that holds the lease (engine.schedule.timers), idempotent
     periodic_jobs: list[PeriodicJob] = field(default_factory=list)
 

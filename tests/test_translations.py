@@ -14,7 +14,8 @@ CATALOG = ROOT / "webui" / "translations" / "zh" / "LC_MESSAGES"
 
 
 def _extracted() -> set[str]:
-    method_map = [("webui/**.py", "python"), ("webui/templates/**.html", "jinja2")]
+    method_map = [("webui/**.py", "python"), ("webui/templates/**.html", "jinja2"),
+                  ("webui/portal/templates/**.html", "jinja2")]
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
             str(ROOT), method_map, keywords={"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}):

@@ -109,12 +109,12 @@ def create_app(config: Config | None = None, ctx: EngineContext | None = None) -
         user = identity.web_session_user(db(), session.get("sid"), int(user_id))
         return WebUser(user) if user is not None else None
 
-    from . import auth, cases, designer, inbox, notifications, startcase, statistics, supervise
+    from . import auth, cases, designer, inbox, notifications, portal, startcase, statistics, supervise
     from .api import api
     from .yearwork import BLUEPRINTS as YEARWORK  # battle map, exports, printing
 
-    for blueprint in (auth.bp, inbox.bp, cases.bp, startcase.bp, notifications.bp, supervise.bp, statistics.bp,
-                      designer.bp, *YEARWORK):
+    for blueprint in (auth.bp, portal.bp, inbox.bp, cases.bp, startcase.bp, notifications.bp, supervise.bp,
+                      statistics.bp, designer.bp, *YEARWORK):
         app.register_blueprint(blueprint)
     app.register_blueprint(api)
     csrf.exempt(api)  # the API authenticates every call with a bearer token, not a cookie

@@ -18,7 +18,7 @@ from engine.cases.inbox import active_users, due_mark
 from engine.draw.render import RenderError, render_svg
 from engine.errors import Invalid, NotFound, TooLarge
 from engine.store import Case
-from workflows import views
+from workflows import milestones, views
 
 from . import casedoc
 from .diagrams import DiagramView, diagram_view
@@ -295,9 +295,10 @@ def add_contact(case_id: int) -> Any:
     case = queries.get_case(db(), me(), case_id)
     values = {k: (request.form.get(k) or "").strip() for k in ("kind", "date", "method", "participants", "body")}
     try:
-        notes.add_note(db(), ctx().declarations.for_case(case), me(), case, values["kind"], values["body"],
-                       {"date": values["date"], "method": values["method"], "participants": values["participants"]},
-                       kinds=notes.CONTACT_KINDS, zone=ctx().zone)
+        note = notes.add_note(db(), ctx().declarations.for_case(case), me(), case, values["kind"], values["body"],
+                              {"date": values["date"], "method": values["method"],
+                               "participants": values["participants"]}, kinds=notes.CONTACT_KINDS, zone=ctx().zone)
+        milestones.communication_recorded(ctx(), db(), case, note)  # the proposer is asked to confirm it
         db().commit()
     except Invalid as err:
         db().rollback()

@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 # (endpoint, label, who sees it): the main navigation, each audience its own page
-NAV = (("inbox.index", "Inbox", None), ("cases.index", "Cases", None),
+NAV = (("portal.index", "My cases", "is_proposer"), ("inbox.index", "Inbox", None), ("cases.index", "Cases", None),
        ("startcase.index", "New case", "may_start_cases"), ("notifications.index", "Notifications", None),
        ("supervise.index", "Supervision", "is_supervisor"), ("statistics.index", "Statistics", "is_supervisor"),
        ("battlemap.index", "Battle map", "sees_battle_map"), ("appraisal.index", "Appraisal", "is_supervisor"),
        ("designer.index", "Processes", "is_designer"))
-HOME_ROLES = ("is_supervisor", "is_designer")  # roles whose own page is their first page
+HOME_ROLES = ("is_supervisor", "is_designer", "is_proposer")  # roles whose own page is their first page
 
 
 def nav_links(app: Flask) -> list[tuple[str, str]]:
@@ -23,7 +23,8 @@ def nav_links(app: Flask) -> list[tuple[str, str]]:
 
 
 def home_url() -> str:
-    """The first page of the signed-in person: supervisors and designers start on their own page."""
+    """The first page of the signed-in person: supervisors, designers and proposers (the portal) start on
+    their own page."""
     links = nav_links(current_app)
     for endpoint, _label, role in NAV:
         if role in HOME_ROLES and current_user.is_authenticated and getattr(current_user, role) \

@@ -17,6 +17,7 @@ from engine.cases import startforms
 from engine.context import EngineContext
 from engine.errors import CaseworkError
 from engine.store import User
+from workflows import portal
 
 
 class WebUser(UserMixin):
@@ -60,6 +61,11 @@ class WebUser(UserMixin):
 
             self._sees_battle_map = units_for(db(), self.user) != set()
         return self._sees_battle_map
+
+    @property
+    def is_proposer(self) -> bool:
+        """A deputy or member: the portal (掌上提案) is their first page."""
+        return portal.is_proposer(self.user)
 
     @property
     def may_start_cases(self) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 
 from engine.context import PeriodicJob
 
-from . import arbitration, battlemap, cases, handlers, notices, quota, search, units
+from . import arbitration, battlemap, cases, cosigners, handlers, milestones, notices, quota, search, units
 
 _MODULES = ("suggestion", "proposal", "selection")  # each registers its handlers: module.register(ctx)
 
@@ -47,6 +47,9 @@ def install(ctx: Any) -> None:
     ctx.save_listeners.append(search.keep_index(zone))  # the search box's index (workflows/search.py)
     ctx.save_listeners.append(battlemap.keep_milestones(zone))  # the battle map's rows
     ctx.save_listeners.append(notices.listener(ctx))
+    ctx.save_listeners.append(milestones.listener(ctx))  # the proposer hears of each step once
+    ctx.start_checks.append(cosigners.start_check)
+    ctx.completion_checks.append(cosigners.completion_check)
     ctx.completion_checks.append(handlers.communications_gate)
     ctx.completion_checks.append(arbitration.loops_check)
     ctx.completion_checks.append(units.check_units)

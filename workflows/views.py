@@ -114,6 +114,7 @@ _ASSIGNED = (
     Item("lead_unit", "Lead unit", GROUP, zh="主办单位"),
     Item("assist_units", "Assisting units", GROUPS, zh="协办单位"),
     Item("responsible_person", "Responsible person", zh="责任人"),
+    Item("responsible_contact", "Contact", zh="联系电话"),
     Item("assign_note", "Assignment note", LONG),
     Item("assigned_at", "Assigned", WHEN, zh="交办时间"),
     Item("reply_due", "Reply due", DATE, zh="答复期限"),

@@ -163,6 +163,8 @@ def start_case(ctx: EngineContext, session: Session, user: User, process_key: st
     # the start form checks the data, names the initiator and may give the title (engine.cases.startforms)
     title, initial = startforms.prepare(ctx.start_forms.get(definition), session, user, title or "", data or {},
                                         ctx.declarations.get(definition))
+    for check in ctx.start_checks:
+        check(session, definition.key, user, initial)
     title = title.strip()
     if len(title) > TITLE_MAX:
         raise Invalid(f"the title is too long ({len(title)} characters, at most {TITLE_MAX})",

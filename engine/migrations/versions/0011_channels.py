@@ -1,7 +1,7 @@
 """a person's phone number and the notification channels they keep on; idempotency keys of case starts
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0014
 Create Date: 2026-12-07 17:40:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import engine.store
 
 
 revision = '0011'
-down_revision = '0006'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
