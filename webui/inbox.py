@@ -85,7 +85,8 @@ def index() -> Any:
     task_rows = [row for row, _case in result.rows]
     held = [row for row in task_rows if row.assignee == user.username]
     people = inbox_queries.display_names(session, {row.assignee for row in task_rows if row.assignee})
-    everyone = inbox_queries.active_users(session) if current_user.is_supervisor and result.rows else []
+    # a supervisor reassigns to those who can hold each task: its groups' members and its named people
+    everyone = inbox_queries.colleagues(session, task_rows) if current_user.is_supervisor and task_rows else {}
     kept = {k: v for k, v in view.items() if v and k not in ("page",) and not (k == "sort" and v == "due")}
 
     def link(**changes: Any) -> str:

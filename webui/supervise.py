@@ -12,7 +12,7 @@ from flask_login import login_required
 from engine import clock
 from engine.cases import supervision
 from engine.cases.inbox import due_mark
-from workflows import quota
+from workflows import quota, supervising
 
 from .web import ctx, db, supervisors_only
 
@@ -47,10 +47,11 @@ def index() -> Any:
             pages[name] = max(1, int(request.args.get(f"{name}_page") or 1))
         except ValueError:
             pages[name] = 1
-    watch = supervision.watchlist(session, unit=unit or None, process_key=process_key or None, due_soon_days=days,
+    watch = supervision.watchlist(session, unit=supervising.unit_groups(unit) if unit else None,
+                                  process_key=process_key or None, due_soon_days=days,
                                   pages=pages)
     case_ids = sorted({c.id for cases in watch.lists.values() for c in cases})
-    units = sorted(set(watch.units) | ({unit} if unit else set()))
+    units = supervising.filter_units(watch.units + ([unit] if unit else []))  # units, not leaders' or heads' groups
     types = supervision.case_types(session)
     calendar = ctx().calendar
     short = [q for q in quota.current(ctx(), session, with_cases=False) if q.warning]  # face-reply quota (面复) at risk

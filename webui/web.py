@@ -49,6 +49,10 @@ class WebUser(UserMixin):
         return identity.is_supervisor(self.user)
 
     @property
+    def is_admin(self) -> bool:
+        return identity.ADMINS in self.user.group_names
+
+    @property
     def is_designer(self) -> bool:
         return identity.is_designer(self.user)
 
