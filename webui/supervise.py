@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from engine import clock
 from engine.cases import supervision
 from engine.cases.inbox import due_mark
-from workflows import quota, supervising
+from workflows import quota, supervising, views
 
 from .web import ctx, db, supervisors_only
 
@@ -38,6 +39,7 @@ def page_link(name: str, page: int) -> str:
 @supervisors_only
 def index() -> Any:
     session = db()
+    english = str(get_locale() or "").startswith("en")
     days = ctx().config["supervise.due_soon_days"]
     unit = (request.args.get("unit") or "").strip()
     process_key = (request.args.get("type") or "").strip()
@@ -61,4 +63,5 @@ def index() -> Any:
         sections=SECTIONS, empty=EMPTY, lists=watch.lists, watch=watch, units=units, page_link=page_link,
         unit_names=supervision.group_names(session, units), types=types, type_names=dict(types), unit=unit,
         process_key=process_key, holders=supervision.open_units(session, case_ids), due_soon_days=days,
-        mark=lambda due: due_mark(due, days), next_url=request.full_path.rstrip("?"))
+        mark=lambda due: due_mark(due, days), stage=lambda name: views.stage_name(name, english),
+        next_url=request.full_path.rstrip("?"))
