@@ -107,7 +107,8 @@ def test_the_refused_reply_names_what_is_missing_links_to_it_and_is_kept_as_a_dr
     answer = client.post(f"/tasks/{task['id']}", data={"field.reply_text": "经研究，拟于年内完成改造。"})
     assert answer.status_code == 422
     html = answer.get_data(as_text=True)
-    refusal = html[html.index('id="gate-refusal"'):html.index("</div>", html.index('id="gate-refusal"'))]
+    start = html.index(">", html.index('id="gate-refusal"')) + 1
+    refusal = html[start:html.index("</div>", start)]
     assert "办中沟通" in refusal and "办前沟通" not in refusal  # what is missing, in Chinese
     assert not re.search(r"[A-Za-z]{3,}", re.sub(r"<[^>]+>", "", refusal)), refusal  # and no English
     assert f'href="/cases/{case["id"]}#communications"' in refusal  # where to record it
