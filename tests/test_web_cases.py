@@ -394,3 +394,14 @@ def test_attachments_in_a_relative_folder_download_and_preview(db_url, tmp_path,
     assert 'data-max-bytes="20971520"' in html and "20.0 MB" in html  # refused in the browser, limit named
     assert signed_in(app, "transport_clerk").get(f"/attachments/{rows['现场.png']}?inline=1").status_code == 404
     context.db.dispose()
+
+
+def test_a_missing_case_is_told_in_the_readers_language(app, ctx):
+    boss = signed_in(app, "supervisor")
+    answer = boss.get("/cases/99999")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 404 and "没有编号为 99999 的案件" in page
+    assert "no case" not in page.split('<details class="technical">')[0]  # the engine's words only folded away
+    speak_english(ctx, "supervisor")
+    page = boss.get("/cases/99999").get_data(as_text=True)
+    assert "There is no case 99999" in page and "没有" not in page

@@ -33,7 +33,8 @@ def get_case(session: Session, user: User, case_id: Any) -> Case:
     except (TypeError, ValueError):
         case = None
     if case is None or not permissions.may_see_case(session, user, case):
-        raise NotFound(f"no case {case_id}")
+        # the code and the number let a page say it in its reader's language
+        raise NotFound(f"no case {case_id}", [{"code": "no_case", "case": str(case_id)[:20]}])
     return case
 
 
