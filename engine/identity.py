@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.errors import Conflict, Invalid, Unauthorized
-from engine.store import ApiToken, Group, LoginFailure, User, WebSession
+from engine.store import ApiToken, Group, LoginFailure, User, UserGroup, WebSession
 
 ADMINS, DESIGNERS, SUPERVISORS = "admins", "designers", "supervisors"
 
@@ -207,6 +207,15 @@ def user_for_token(session: Session, token: str) -> User:
     if not user.active:
         raise Unauthorized("the token's user is no longer active")
     return user
+
+
+def group_members(session: Session, groups: list[str]) -> list[User]:
+    """The active members of any of these groups, by user name."""
+    if not groups:
+        return []
+    members = select(UserGroup.user_id).join(Group, Group.id == UserGroup.group_id).where(Group.name.in_(groups))
+    return list(session.scalars(select(User).where(User.id.in_(members), User.active.is_(True))
+                                .order_by(User.username)))
 
 
 def is_supervisor(user: User) -> bool:

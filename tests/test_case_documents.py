@@ -31,7 +31,8 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 def district(tmp_path_factory):
     postgres = os.environ.get("CASEWORK_TEST_BACKEND") == "postgresql"
     url = _postgres_database() if postgres else f"sqlite:///{tmp_path_factory.mktemp('docs') / 'demo.db'}"
-    ctx = EngineContext.create(make_config(url))
+    files = tmp_path_factory.mktemp('files')  # the demo's reply letters and site photos
+    ctx = EngineContext.create(make_config(url, uploads__attachments_dir=str(files)))
     workflows.install(ctx)
     migrate.upgrade(ctx.db)
     with ctx.db.session() as session:

@@ -3,12 +3,14 @@ the handling are on record, nor confirm what was implemented before the talk aft
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import workflows
 from engine import identity
 from engine.cases import notes
-from engine.store import Case
+from engine.store import Case, TaskRow
 
 from .bpmn_util import bpmn
 from .conftest import deploy_xml
@@ -86,3 +88,34 @@ def test_a_comment_is_no_communication_and_other_processes_are_not_gated(api, ct
     assert complete(api, clerk, case, "draft_reply").status_code == 422
     other = api.start(clerk, "other").get_json()
     assert complete(api, clerk, other, "draft_reply").status_code == 200
+
+
+WITH_A_REPLY = TWO_STEPS.replace(
+    '<bpmn:userTask id="draft_reply" name="起草答复" camunda:candidateGroups="unit_education">',
+    '<bpmn:userTask id="draft_reply" name="起草答复" camunda:candidateGroups="unit_education">'
+    '<bpmn:extensionElements><camunda:formData><camunda:formField id="reply_text" label="答复正文" type="string"/>'
+    '</camunda:formData></bpmn:extensionElements>')
+
+
+def test_the_refused_reply_names_what_is_missing_links_to_it_and_is_kept_as_a_draft(api, ctx, clerk, app, client):
+    app.config["WTF_CSRF_ENABLED"] = False
+    deploy_xml(ctx, bpmn(WITH_A_REPLY, "suggestion"), "suggestion.bpmn")
+    case = api.start(clerk, "suggestion").get_json()
+    contact(ctx, case["id"], "contact_before")
+    task = api.get(f"/cases/{case['id']}", clerk).get_json()["active_tasks"][0]
+    assert client.post("/sign-in", data={"username": "edu_clerk", "password": "secret-pw"}).status_code == 302
+    answer = client.post(f"/tasks/{task['id']}", data={"field.reply_text": "经研究，拟于年内完成改造。"})
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    start = html.index(">", html.index('id="gate-refusal"')) + 1
+    refusal = html[start:html.index("</div>", start)]
+    assert "办中沟通" in refusal and "办前沟通" not in refusal  # what is missing, in Chinese
+    assert not re.search(r"[A-Za-z]{3,}", re.sub(r"<[^>]+>", "", refusal)), refusal  # and no English
+    assert f'href="/cases/{case["id"]}#communications"' in refusal  # where to record it
+    assert "contact_during" not in refusal, refusal
+    assert "经研究，拟于年内完成改造。" in html
+    with ctx.db.session() as session:
+        row = session.get(TaskRow, task["id"])
+        assert row.state == "open" and row.draft == {"reply_text": "经研究，拟于年内完成改造。"}
+    # the next day the clerk comes back to the task: the reply is there
+    assert "经研究，拟于年内完成改造。" in client.get(f"/tasks/{task['id']}").get_data(as_text=True)

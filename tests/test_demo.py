@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 import workflows
 from engine import identity, migrate
 from engine.bpmn import library
-from engine.cases import inbox
+from engine.cases import attachments, inbox, roles
 from engine.context import EngineContext
-from engine.store import Case, Notification
+from engine.store import Attachment, Case, Notification
 from workflows import demo, quota, statistics
 from workflows.cases import CaseFacts
 from workflows.demo_plans import PLANS
@@ -32,7 +32,8 @@ def district(tmp_path_factory):
     """One load for the whole module: it plays a year of work and takes a while."""
     postgres = os.environ.get("CASEWORK_TEST_BACKEND") == "postgresql"
     url = _postgres_database() if postgres else f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
-    ctx = EngineContext.create(make_config(url))
+    files = tmp_path_factory.mktemp('files')  # the demo's reply letters and site photos
+    ctx = EngineContext.create(make_config(url, uploads__attachments_dir=str(files)))
     workflows.install(ctx)
     migrate.upgrade(ctx.db)
     with ctx.db.session() as session:  # as `casework init` does before loading the demo
@@ -137,6 +138,35 @@ def test_the_readme_lists_demo_logins_that_exist(district):
         for name in sorted(listed):
             user = identity.get_user(session, name)
             assert user is not None and identity.verify_password(user, demo.DEMO_PASSWORD), name
+
+
+def test_replied_cases_carry_their_reply_letter_and_some_site_photos(district):
+    ctx, _lines = district
+    with ctx.db.session() as session:
+        cases = session.scalars(select(Case).where(Case.process_key.in_(("suggestion", "proposal")))).all()
+        files = session.scalars(select(Attachment)).all()
+        by_case: dict[int, list[Attachment]] = {}
+        for row in files:
+            by_case.setdefault(row.case_id, []).append(row)
+        # a merged proposal (并案) is answered by its main proposal's letter
+        replied = [c for c in cases if (c.data or {}).get("replied_at") and not (c.data or {}).get("merged_into")]
+        assert len(replied) >= 20
+        for case in replied:
+            letters = [f for f in by_case.get(case.id, []) if f.file_name.startswith("答复函")]
+            assert letters and all(f.content_type == "application/pdf" and f.public for f in letters), case.title
+        photos = [f for f in files if f.content_type == "image/png"]
+        assert 5 <= len(photos) and all(f.public for f in photos)
+        for row in (letters[0], photos[0]):  # whole files on disk that a browser opens
+            _row, path = attachments.open_for(session, ctx.config, identity.get_user(session, "supervisor"),
+                                              row.id, ctx.declarations)
+            head = path.read_bytes()[:8]
+            assert head.startswith(b"%PDF-") if row.content_type == "application/pdf" else head == b"\x89PNG\r\n\x1a\n"
+        # the proposer sees them on their case
+        case = replied[0]
+        proposer = identity.get_user(session, str(case.data.get("proposer")))
+        assert roles.public_only(session, ctx.declarations.for_case(case), proposer, case)
+        assert [f.id for f in attachments.list_for_case(session, case.id, public_only=True)] == \
+            [f.id for f in sorted(by_case[case.id], key=lambda f: (f.uploaded_at, f.id))]
 
 
 def test_loading_again_adds_no_twins(district):

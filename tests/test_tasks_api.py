@@ -80,8 +80,9 @@ def test_claim_unclaim_assign_and_who_may_complete(api):
     assert api.post(f"/tasks/{tid}/assign", "ann", {"user": "nobody"}).status_code == 422
     assert api.post(f"/tasks/{tid}/assign", "ann", {"user": "bob"}).get_json()["assignee"] == "bob"
     assert api.post(f"/tasks/{tid}/assign", "ann", {"user": "ann"}).status_code == 403  # no longer hers
-    # a supervisor reassigns anyone, even outside the group
-    assert api.post(f"/tasks/{tid}/assign", "sue", {"user": "eve"}).get_json()["assignee"] == "eve"
+    # a supervisor reassigns within the group too: eve could not do the task
+    assert api.post(f"/tasks/{tid}/assign", "sue", {"user": "eve"}).status_code == 422
+    assert api.post(f"/tasks/{tid}/assign", "sue", {"user": "ann"}).get_json()["assignee"] == "ann"
     assert api.post(f"/tasks/{tid}/unclaim", "sue").get_json()["assignee"] is None
     assert api.post(f"/tasks/{tid}/complete", "bob", {"data": {}}).status_code == 200
 

@@ -339,12 +339,19 @@ def test_a_supervisor_reassigns_an_open_task_from_the_case_page(app, ctx):
     html = boss.get(f"/cases/{noise}").get_data(as_text=True)
     form = re.search(r'<form method="post" action="(/tasks/[^"]+/assign)"[^>]*data-reassign=', html)
     assert form, "no reassign form for the supervisor"
-    answer = boss.post(form.group(1), data={"user": "transport_clerk", "next": f"/cases/{noise}#tasks",
-                                            "csrf_token": token(boss, f"/cases/{noise}")})
+    # offered only those who can hold the task: unit_education's people, not a deputy, the admin or another unit
+    options = re.findall(r'<option value="(\w+)"', section(html, "tasks"))
+    assert sorted(options) == ["edu_clerk", "edu_head"], options
+    csrf = token(boss, f"/cases/{noise}")
+    refused = boss.post(form.group(1), data={"user": "deputy_zhao", "next": f"/cases/{noise}#tasks",
+                                             "csrf_token": csrf})
+    assert refused.status_code == 302  # told on the page it came from; nothing changed
+    answer = boss.post(form.group(1), data={"user": "edu_head", "next": f"/cases/{noise}#tasks",
+                                            "csrf_token": csrf})
     assert answer.status_code == 302 and answer.headers["Location"].startswith(f"/cases/{noise}")
     with ctx.db.session() as session:
         task = session.scalars(select(TaskRow).where(TaskRow.case_id == noise, TaskRow.state == "open")).one()
-        assert (task.assignee, task.assignment) == ("transport_clerk", "assigned")
+        assert (task.assignee, task.assignment) == ("edu_head", "assigned")
 
 
 def test_attachments_in_a_relative_folder_download_and_preview(db_url, tmp_path, monkeypatch):
@@ -387,3 +394,14 @@ def test_attachments_in_a_relative_folder_download_and_preview(db_url, tmp_path,
     assert 'data-max-bytes="20971520"' in html and "20.0 MB" in html  # refused in the browser, limit named
     assert signed_in(app, "transport_clerk").get(f"/attachments/{rows['现场.png']}?inline=1").status_code == 404
     context.db.dispose()
+
+
+def test_a_missing_case_is_told_in_the_readers_language(app, ctx):
+    boss = signed_in(app, "supervisor")
+    answer = boss.get("/cases/99999")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 404 and "没有编号为 99999 的案件" in page
+    assert "no case" not in page.split('<details class="technical">')[0]  # the engine's words only folded away
+    speak_english(ctx, "supervisor")
+    page = boss.get("/cases/99999").get_data(as_text=True)
+    assert "There is no case 99999" in page and "没有" not in page

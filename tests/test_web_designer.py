@@ -284,7 +284,7 @@ def test_a_version_page_shows_its_diagram_counts_and_file(ctx, designer):
         case = runtime.start_case(ctx, session, identity.get_user(session, "ann"), "leave", "张三请假")
         case_id = case.id
     page = _body(designer.get("/designer/leave/1"))
-    assert re.search(r'<div class="diagram" id="diagram"><svg', page)
+    assert re.search(r'<div class="diagram" id="diagram"[^>]*tabindex="0"[^>]*><svg', page)  # scrollable: reachable by keyboard
     assert 'data-element-id="work"' in page and "审批请假" in page
     # a designer sees how many cases wait where, not the cases themselves (they may not see them otherwise)
     assert f'href="/cases/{case_id}"' not in page and "张三请假" not in page

@@ -13,7 +13,8 @@ from sqlalchemy import select, update
 
 from engine import clock
 from engine.context import EngineContext
-from engine.store import Case
+from engine.notify import outbox
+from engine.store import Case, OutboxMessage, TaskCandidate, TaskRow
 
 from .test_web_cases import ELEVATOR, NOISE, case_id, demo_context, section, signed_in, token
 
@@ -118,3 +119,55 @@ def test_flagging_needs_the_form_token(app, ctx):
 def test_the_watchlist_needs_a_sign_in(client):
     answer = client.get("/supervise")
     assert answer.status_code == 302 and "/sign-in" in answer.headers["Location"]
+
+
+def test_flagging_asks_why_and_tells_the_unit(app, ctx):
+    cid = case_id(ctx, NOISE)  # its open task is offered to unit_education
+    web = signed_in(app, "supervisor")
+    # no reason from the case page: the page says so beside the field, nothing is flagged, no one is told
+    answer = web.post(f"/cases/{cid}/flag", data={"flagged": "1", "reason": "  ",
+                                                  "csrf_token": token(web, f"/cases/{cid}")})
+    assert answer.status_code == 422
+    assert 'id="flag-error"' in answer.get_data(as_text=True)
+    # and from the watchlist: told there
+    answer = web.post(f"/cases/{cid}/flag", data={"flagged": "1", "next": "/supervise#overdue",
+                                                  "csrf_token": token(web, "/supervise")})
+    assert answer.status_code == 302 and answer.headers["Location"] == "/supervise#overdue"
+    assert "flash-error" in web.get("/supervise").get_data(as_text=True)
+    with ctx.db.session() as session:
+        assert session.scalar(select(Case.flagged).where(Case.id == cid)) is False
+        assert session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "flagged")).all() == []
+    answer = web.post(f"/cases/{cid}/flag", data={"flagged": "1", "reason": "群众反映强烈，请两周内答复",
+                                                  "csrf_token": token(web, f"/cases/{cid}")})
+    assert answer.status_code == 302
+    with ctx.db.session() as session:
+        told = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "flagged",
+                                                           OutboxMessage.channel == "in_app")).all()
+        assert sorted(m.recipient for m in told) == ["edu_clerk", "edu_head"]
+        assert all("群众反映强烈，请两周内答复" in m.body and m.case_id == cid for m in told)
+    outbox.deliver_due(ctx)
+    page = signed_in(app, "edu_clerk").get("/notifications").get_data(as_text=True)
+    assert 'data-kind="flagged"' in page and "群众反映强烈" in page
+
+
+def test_the_unit_filter_lists_units_only(app, ctx):
+    with ctx.db.session() as session:  # a head's and a leaders' group hold open tasks too
+        task = session.scalars(select(TaskRow).where(TaskRow.state == "open")).first()
+        session.add_all([TaskCandidate(task_id=task.id, kind="group", name="unit_education_head"),
+                         TaskCandidate(task_id=task.id, kind="group", name="congress_leaders")])
+    page = signed_in(app, "supervisor").get("/supervise").get_data(as_text=True)
+    units = re.findall(r'<option value="(\w+)"', section_of_filter(page))
+    assert "unit_education" in units and "unit_transport" in units
+    assert not [u for u in units if u.endswith("_head") or u.endswith("_leaders")], units
+    assert ">区教育局<" in page  # by name
+
+
+def section_of_filter(html: str) -> str:
+    return html[html.index('<select id="unit"'): html.index("</select>", html.index('<select id="unit"'))]
+
+
+def test_the_calendar_warning_says_what_to_do(app, ctx, monkeypatch):
+    monkeypatch.setattr(type(ctx.calendar), "missing_years_ahead", lambda self, today: [2031])
+    html = signed_in(app, "supervisor").get("/supervise").get_data(as_text=True)
+    warning = re.search(r'data-missing-years="2031">(.*?)</p>', html, re.S).group(1)
+    assert "系统管理员" in warning and "config.yaml" not in warning and "calendar.years" not in warning

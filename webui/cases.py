@@ -14,11 +14,11 @@ from flask_login import current_user, login_required
 
 from engine import clock
 from engine.cases import attachments, instances, notes, queries, roles, supervision, tasks, timeline
-from engine.cases.inbox import active_users, due_mark
+from engine.cases.inbox import colleagues, due_mark
 from engine.draw.render import RenderError, render_svg
 from engine.errors import Invalid, NotFound, TooLarge
 from engine.store import Case
-from workflows import milestones, views
+from workflows import milestones, supervising, views
 
 from . import casedoc
 from .diagrams import DiagramView, diagram_view
@@ -247,14 +247,15 @@ def _case_page(case: Case, status: int = 200, **forms: Any) -> Any:
         mark=lambda due: due_mark(due, _days()) if case.status == "running" else None, human_size=human_size,
         is_supervisor=current_user.is_supervisor, today=to_user_timezone(clock.now()).date().isoformat(),
         # a supervisor reassigns any open task from here, to anyone (the inbox shows only their own)
-        reassign_to=active_users(session) if current_user.is_supervisor and open_tasks else [],
+        reassign_to=colleagues(session, open_tasks) if current_user.is_supervisor and open_tasks else {},
         public_view=public_view, may_record=roles.may(session, declared, me(), case, "record_communications"),
         may_answer=roles.may(session, declared, me(), case, "confirm_communications"), answer_error=None,
         is_image=attachments.is_image, previewable=attachments.previewable,
         max_bytes=ctx().config["uploads.max_attachment_bytes"],
         accept=",".join("." + t for t in attachments.allowed_types(ctx().config)),
         attachment_types=", ".join(attachments.allowed_types(ctx().config)),
-        contact_errors={}, contact_values={}, comment_errors={}, comment_values={}, file_error=None)
+        flag_error=None, flag_reason="", contact_errors={}, contact_values={}, comment_errors={}, comment_values={},
+        file_error=None)
     context.update(forms)
     return render_template("case.html", **context), status
 
@@ -401,11 +402,23 @@ def attachment(attachment_id: int) -> Any:
 @bp.post("/cases/<int:case_id>/flag")
 @login_required
 def flag(case_id: int) -> Any:
-    """Flag a case for supervision (挂牌督办) or take the flag off; supervisors only (the engine checks)."""
+    """Flag a case for supervision (挂牌督办), saying why, or take the flag off; supervisors only (the engine
+    checks). The lead unit is told (workflows.flagging)."""
     flagged = request.form.get("flagged") == "1"
     reason = (request.form.get("reason") or "").strip()
-    case = supervision.set_flag(db(), me(), case_id, flagged, reason)
-    db().commit()
-    flash(_("Case %(number)s is flagged for supervision.", number=case.number) if flagged
+    back = local_path(request.form.get("next"), url_for("cases.show", case_id=case_id))
+    try:
+        case = supervising.set_flag(ctx(), db(), me(), case_id, flagged, reason)
+        db().commit()
+    except Invalid as err:
+        db().rollback()
+        message = _("Say why the case is flagged: the unit is told the reason.") \
+            if any(d.get("code") == "required" for d in err.details) \
+            else _("The reason is longer than %(n)d characters.", n=supervision.REASON_MAX)
+        if back.startswith(url_for("supervise.index")):
+            flash(message, "error")
+            return redirect(back)
+        return _case_page(queries.get_case(db(), me(), case_id), 422, flag_error=message, flag_reason=reason)
+    flash(_("Case %(number)s is flagged for supervision; the unit is told.", number=case.number) if flagged
           else _("The supervision flag is off case %(number)s.", number=case.number), "info")
-    return redirect(local_path(request.form.get("next"), url_for("cases.show", case_id=case.id)))
+    return redirect(back)

@@ -20,9 +20,10 @@ from engine import bounds
 from engine.cases import attachments, roles, runtime, supervision, tasks, timeline
 from engine.cases import inbox as inbox_queries
 from engine.errors import CaseworkError, Conflict, Forbidden, Invalid, NotFound, TooLarge
-from workflows import units, views
+from workflows import handlers, units, views
 
 from . import casedoc, taskform
+from .cases import CONTACT_KINDS
 from .web import ctx, db, local_path, me
 
 bp = Blueprint("inbox", __name__)
@@ -83,7 +84,9 @@ def index() -> Any:
     task_rows = [row for row, _case in result.rows]
     held = [row for row in task_rows if row.assignee == user.username]
     people = inbox_queries.display_names(session, {row.assignee for row in task_rows if row.assignee})
-    everyone = inbox_queries.active_users(session) if current_user.is_supervisor and result.rows else []
+    group_names = supervision.group_names(session, sorted({g for row in task_rows for g in row.candidate_groups or []}))
+    # a supervisor reassigns to those who can hold each task: its groups' members and its named people
+    everyone = inbox_queries.colleagues(session, task_rows) if current_user.is_supervisor and task_rows else {}
     kept = {k: v for k, v in view.items() if v and k not in ("page",) and not (k == "sort" and v == "due")}
 
     def link(**changes: Any) -> str:
@@ -94,7 +97,7 @@ def index() -> Any:
         "inbox.html", result=result, view=view, tabs=TABS, sorts=SORTS, dues=DUES, link=link,
         case_types=inbox_queries.case_type_names(session), units=user.groups,
         colleagues=inbox_queries.colleagues(session, held, exclude=user.username) if held else {},
-        everyone=everyone, people=people, due_soon_days=_due_soon_days(),
+        everyone=everyone, people=people, group_names=group_names, due_soon_days=_due_soon_days(),
         due_mark=inbox_queries.due_mark, case_url=_case_url, here=request.full_path.rstrip("?"))
 
 
@@ -170,7 +173,8 @@ def _with_english_labels(form: list[Any], process_key: str) -> list[Any]:
 
 
 def _render_task(row: Any, case: Any, submitted: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
-                 general: list[str] | None = None, file_error: str = "", status: int = 200) -> Any:
+                 general: list[str] | None = None, file_error: str = "", status: int = 200,
+                 gate: list[str] | None = None) -> Any:
     session, user = db(), me()
     standing = tasks.standing(user, row)
     fields = taskform.field_views(_with_english_labels(row.form or [], case.process_key), case.data or {}, row.draft,
@@ -202,7 +206,8 @@ def _render_task(row: Any, case: Any, submitted: dict[str, Any] | None = None, e
         may_complete=standing in ("holder", "offered", "open"), summary=summary, offered_to=offered_to,
         stage=views.stage_name(case.stage, english), upload_label=views.upload_label(row.element_id, english),
         max_bytes=ctx().config["uploads.max_attachment_bytes"],
-        general_errors=general or [], file_error=file_error, accept=accept, attachment_types=", ".join(types),
+        general_errors=general or [], file_error=file_error, gate=gate or [], accept=accept,
+        attachment_types=", ".join(types),
         max_size=_size(ctx().config["uploads.max_attachment_bytes"]),
         files=tasks.attachments_of_task(session, row.id), people=people,
         due=inbox_queries.due_mark(row.due_at, _due_soon_days()), case_url=_case_url(case.id),
@@ -328,6 +333,13 @@ def submit(task_id: str) -> Any:
             case = runtime.complete_task(ctx(), session, user, task_id, values)
     except Invalid as err:
         session.rollback()
+        missing = [d.get("field") for d in err.details if d.get("code") == handlers.GATE_CODE]
+        if missing:  # the communications gate: the reply is kept as the task's draft and the way shown
+            tasks.save_draft(session, user, task_id, values)
+            session.commit()
+            row, case = tasks.get_task(session, user, task_id)
+            return _render_task(row, case, submitted=values, gate=[str(CONTACT_KINDS.get(k, k)) for k in missing],
+                                status=422)
         row, case = tasks.get_task(session, user, task_id)
         beside, general = taskform.field_errors(err.details, row.form or [])
         if not beside and not general:

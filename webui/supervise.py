@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -13,7 +14,7 @@ from flask_login import login_required
 from engine import bounds, clock
 from engine.cases import runtime, supervision
 from engine.cases.inbox import due_mark
-from workflows import battlemap, quota, statistics, yearly
+from workflows import battlemap, quota, statistics, supervising, views, yearly
 
 from .web import ctx, db, local_path, me, supervisors_only
 
@@ -39,16 +40,18 @@ def page_link(name: str, page: int) -> str:
 @supervisors_only
 def index() -> Any:
     session = db()
+    english = str(get_locale() or "").startswith("en")
     days = ctx().config["supervise.due_soon_days"]
     unit = (request.args.get("unit") or "").strip()
     process_key = (request.args.get("type") or "").strip()
     pages = {}
     for name in supervision.LISTS:
         pages[name] = bounds.page_number(request.args.get(f"{name}_page"))
-    watch = supervision.watchlist(session, unit=unit or None, process_key=process_key or None, due_soon_days=days,
+    watch = supervision.watchlist(session, unit=supervising.unit_groups(unit) if unit else None,
+                                  process_key=process_key or None, due_soon_days=days,
                                   pages=pages)
     case_ids = sorted({c.id for cases in watch.lists.values() for c in cases})
-    units = sorted(set(watch.units) | ({unit} if unit else set()))
+    units = supervising.filter_units(watch.units + ([unit] if unit else []))  # units, not leaders' or heads' groups
     types = supervision.case_types(session)
     calendar = ctx().calendar
     short = [q for q in quota.current(ctx(), session, with_cases=False) if q.warning]  # face-reply quota (面复) at risk
@@ -59,7 +62,8 @@ def index() -> Any:
         sections=SECTIONS, empty=EMPTY, lists=watch.lists, watch=watch, units=units, page_link=page_link,
         unit_names=supervision.group_names(session, units), types=types, type_names=dict(types), unit=unit,
         process_key=process_key, holders=supervision.open_units(session, case_ids), due_soon_days=days,
-        mark=lambda due: due_mark(due, days), next_url=request.full_path.rstrip("?"), late_milestones=late,
+        mark=lambda due: due_mark(due, days), stage=lambda name: views.stage_name(name, english),
+        next_url=request.full_path.rstrip("?"), late_milestones=late,
         milestone_units=supervision.group_names(session, sorted({m.unit for m in late if m.unit})),
         **dashboard(process_key or None))
 

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, render_template
+from flask_babel import gettext as _
 from flask_login import UserMixin, current_user
 from sqlalchemy.orm import Session
 
@@ -48,6 +49,10 @@ class WebUser(UserMixin):
     @property
     def is_supervisor(self) -> bool:
         return identity.is_supervisor(self.user)
+
+    @property
+    def is_admin(self) -> bool:
+        return identity.ADMINS in self.user.group_names
 
     @property
     def is_designer(self) -> bool:
@@ -127,6 +132,19 @@ def designers_only(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def error_page(err: CaseworkError) -> Any:
-    """An engine error on a page: its message, and a way back, with the right status."""
+    """An engine error on a page, in the reader's language: what went wrong by its code (a case that is not
+    there by its number), the engine's own words folded away as technical details, and a way back."""
     db().rollback()
-    return render_template("error.html", status=err.status, message=err.message, details=err.details), err.status
+    case = next((d.get("case") for d in err.details if d.get("code") == "no_case"), None)
+    if case is not None:
+        message = _("There is no case %(case)s, or you may not see it.", case=case)
+    else:
+        message = {
+            "unauthorized": _("Please sign in again."),
+            "forbidden": _("You are not allowed to do this."),
+            "not_found": _("There is nothing here. It may have been removed, or you may not be allowed to see it."),
+            "conflict": _("Someone changed this meanwhile. Reload the page and try again."),
+            "too_large": _("The file is too large. Nothing was uploaded."),
+            "invalid": _("Some values are not right; nothing was changed."),
+        }.get(err.code, _("This request could not be carried out; nothing was changed."))
+    return render_template("error.html", status=err.status, message=message, technical=err.message), err.status

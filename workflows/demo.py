@@ -102,8 +102,13 @@ EXAMPLE_USERS = ("admin", "designer", "supervisor", "liaison", "edu_clerk", "edu
 
 def load_example(ctx: EngineContext, progress: Progress = print) -> None:
     """A few people and four cases of examples/quick-reply.bpmn, one of them overdue."""
+    names = {**OFFICES, **{unit: name for unit, (name, *_rest) in UNITS.items()},
+             **{f"{unit}_head": f"{name}主要负责人" for unit, (name, *_rest) in UNITS.items()}}
     with ctx.db.session() as session:
         for username, display, groups in DEMO_USERS:
+            if username in EXAMPLE_USERS:  # groups by their names, as the district's are
+                for group in groups:
+                    identity.ensure_group(session, group, names.get(group, ""))
             if username in EXAMPLE_USERS and identity.get_user(session, username) is None:
                 identity.add_user(session, username, DEMO_PASSWORD, groups, display)
         progress(f"demo users ready (password {DEMO_PASSWORD}): {', '.join(EXAMPLE_USERS)}")

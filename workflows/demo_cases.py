@@ -26,8 +26,8 @@ from engine.notify import outbox
 from engine.schedule import timers
 from engine.store import Case, TaskRow, TimerRow
 
-from . import quota
-from .demo_people import DEMO_USERS
+from . import demo_files, quota
+from .demo_people import DEMO_USERS, UNITS
 from .demo_plans import DELAYS, PLANS, STAGGERED, Plan, head_name, task_data
 
 # the span of the demo year: the first cases come this many days before today
@@ -155,9 +155,24 @@ class District:
                     "participants": f"{walk.plan.proposer_name()}、{head_name(walk.plan.lead)}"})
             data = task_data(walk.plan, element, occurrence, dict(case.data or {}), now.astimezone(self.zone), row,
                              lambda title: self.numbers.get(title, ""))
+            self.leave_files(session, walk, case, row, who, occurrence, data, now)
             runtime.complete_task(self.ctx, session, self.user(session, who), row.id, data)
             walk.done[element] = occurrence
         self.schedule(now + timedelta(minutes=3), walk)
+
+    def leave_files(self, session: Any, walk: Walk, case: Case, row: TaskRow, who: str, occurrence: int,
+                    data: dict[str, Any], now: datetime) -> None:
+        """The documents the task leaves: a photo of a site visit, the reply letter (demo_files)."""
+        element, local = row.element_id, now.astimezone(self.zone)
+        user = self.user(session, who)
+        if element in demo_files.PHOTO_TASKS and occurrence == 1 and \
+                (element == "confirm_implementation" or walk.index % 3 == 0):
+            demo_files.attach_site_photo(self.ctx, session, user, case, row.id, demo_files.PHOTO_TASKS[element],
+                                         walk.index, local)
+        if element == "draft_reply" and data.get("handling_action", "reply") != "extend" and data.get("reply_text"):
+            unit = UNITS.get(walk.plan.lead or "", ("",))[0]
+            demo_files.attach_reply_letter(self.ctx, session, user, case, row.id,
+                                           {**data, "proposer_name": walk.plan.proposer_name()}, unit, local)
 
     # ---------------------------------------------------------------- the year
 

@@ -20,6 +20,8 @@ from .unit_handling import extended_due, reply_limit
 CONTACT_NAMES = {"contact_before": "办前沟通", "contact_during": "办中沟通", "contact_at_reply": "答复时沟通",
                  "contact_after": "办后沟通"}
 
+GATE_CODE = "communication_missing"  # in each detail of the gate's refusal, whose field is the communication's kind
+
 # task element id -> (the communications that must be on record first, the message when they are not)
 GATES: dict[str, tuple[tuple[str, ...], str]] = {
     "draft_reply": (("contact_before", "contact_during"), "先记录办前沟通和办中沟通后才能提交答复"),
@@ -41,8 +43,9 @@ def communications_gate(session: Session, case: Case, task: Any, data: dict[str,
     recorded = {note.kind for note in rows if notes.dated_within(note, case)}
     missing = [kind for kind in needed if kind not in recorded]
     if missing:
-        raise Invalid(message, [{"field": kind, "message": f"尚未记录{CONTACT_NAMES[kind]}（{kind}）"}
-                                for kind in missing])
+        # the code lets a page say it in its reader's language and point to where communications are recorded
+        raise Invalid(message, [{"field": kind, "code": GATE_CODE,
+                                 "message": f"尚未记录{CONTACT_NAMES[kind]}（{kind}）"} for kind in missing])
 
 
 # the reply's fields that a submitted reply must have (the form cannot mark them required: an extension

@@ -122,11 +122,6 @@ def case_type_names(session: Session) -> dict[str, str]:
     return names
 
 
-def active_users(session: Session) -> list[User]:
-    """Everyone a supervisor may reassign a task to."""
-    return list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.username)))
-
-
 def colleagues(session: Session, rows: list[TaskRow], exclude: str | None = None) -> dict[str, list[User]]:
     """For each task, the active users a holder may hand it over to: members of one of its candidate
     groups and its candidate users (never `exclude`, usually the holder). One query for the whole page."""

@@ -21,7 +21,8 @@ page = bounds.page  # limit and offset of a list request, bounded (engine.bounds
 def get_case(session: Session, user: User, case_id: Any) -> Case:
     case = session.get(Case, bounds.parse_id(case_id, "case"))
     if case is None or not permissions.may_see_case(session, user, case):
-        raise NotFound(f"no case {case_id}")
+        # the code and the number let a page say it in its reader's language
+        raise NotFound(f"no case {case_id}", [{"code": "no_case", "case": str(case_id)[:20]}])
     return case
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, defer
 
 from engine import bounds, clock
 from engine.cases import projections
-from engine.errors import Forbidden, NotFound
+from engine.errors import Forbidden, Invalid, NotFound
 from engine.identity import is_supervisor
 from engine.store import Case, Group, ProcessDefinition, TaskCandidate, TaskRow, User
 
@@ -31,18 +31,20 @@ class Watchlist:
         return max(1, -(-self.counts.get(name, 0) // self.per_page))
 
 
-def _by_unit(stmt: Select, unit: str | None) -> Select:
+def _by_unit(stmt: Select, unit: str | list[str] | None) -> Select:
     if not unit:
         return stmt
+    groups = [unit] if isinstance(unit, str) else list(unit)
     offered = select(TaskRow.case_id).join(TaskCandidate, TaskCandidate.task_id == TaskRow.id).where(
-        TaskRow.state == "open", TaskCandidate.kind == "group", TaskCandidate.name == unit)
+        TaskRow.state == "open", TaskCandidate.kind == "group", TaskCandidate.name.in_(groups))
     return stmt.where(Case.id.in_(offered))
 
 
-def watchlist(session: Session, unit: str | None = None, process_key: str | None = None,
+def watchlist(session: Session, unit: str | list[str] | None = None, process_key: str | None = None,
               due_soon_days: int = 3, limit: int = PER_PAGE, pages: dict[str, int] | None = None) -> Watchlist:
     """A page of each list with the size of the whole list, both from SQL: the page does not grow with
-    the archive. The serialized workflow is never loaded; the lists are read in the order of the
+    the archive. `unit` is a group or several (a unit and its head's group). The serialized workflow is
+    never loaded; the lists are read in the order of the
     (status, due_at) index: due first, then by number."""
     now = clock.now()
     pages = {name: max(1, int((pages or {}).get(name) or 1)) for name in LISTS}
@@ -73,17 +75,28 @@ def watchlist(session: Session, unit: str | None = None, process_key: str | None
     return Watchlist(lists, units, counts, pages, limit)
 
 
+REASON_MAX = 500
+
+
 def set_flag(session: Session, user: User, case_id: int, flagged: bool, reason: str = "") -> Case:
-    """Put a case on the supervision list (挂牌督办) or take it off; supervisors only."""
+    """Put a case on the supervision list (挂牌督办) or take it off; supervisors only. Flagging says why:
+    the unit that is told of it has to know what the supervisor wants."""
     if not is_supervisor(user):
         raise Forbidden("only supervisors can flag cases")
     case = session.get(Case, bounds.parse_id(case_id, "case"))
     if case is None:
-        raise NotFound(f"no case {case_id}")
+        raise NotFound(f"no case {case_id}", [{"code": "no_case", "case": case_id}])
+    reason = (reason or "").strip()
+    if flagged and not case.flagged and not reason:
+        raise Invalid("say why the case is flagged", [{"field": "reason", "code": "required",
+                                                        "message": "is required"}])
+    if len(reason) > REASON_MAX:
+        raise Invalid(f"the reason is longer than {REASON_MAX} characters",
+                      [{"field": "reason", "code": "too_long", "message": f"at most {REASON_MAX} characters"}])
     if case.flagged != flagged:
         case.flagged = flagged
         projections.record_event(session, case, "case_flagged" if flagged else "case_unflagged", user.username,
-                                 reason.strip()[:500])
+                                 reason)
     return case
 
 

@@ -78,8 +78,8 @@ def assign(session: Session, user: User, task_id: str, username: str) -> TaskRow
     if target is None or not target.active:
         raise Invalid(f"there is no active user named {username[:200]!r}",
                       [{"field": "user", "message": "no such user"}])
-    if not permissions.is_candidate(target, row) and (row.candidate_groups or row.candidate_users) \
-            and not permissions.is_supervisor(user):
+    # a supervisor too: a task given to someone outside its groups (a deputy, the admin) could not be done
+    if not permissions.is_candidate(target, row) and (row.candidate_groups or row.candidate_users):
         raise Invalid(f"{username} is not in this task's candidate groups; hand it to a colleague of the group",
                       [{"field": "user", "message": "not a candidate for this task"}])
     previous = row.assignee
