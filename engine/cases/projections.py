@@ -18,7 +18,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import bindparam, delete, event, select, update
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -45,6 +45,15 @@ _INSERT_EVENTS = EventRow.__table__.insert()
 _INSERT_TASKS = TaskRow.__table__.insert()
 _INSERT_CANDIDATES = TaskCandidate.__table__.insert()
 _INSERT_TIMERS = TimerRow.__table__.insert()
+_NO_SYNC = {"synchronize_session": False}
+_IDS = bindparam("ids", expanding=True)
+_CANCEL_TASKS = (update(TaskRow).where(TaskRow.id.in_(_IDS), TaskRow.state == "open")
+                 .values(state="cancelled", completed_at=bindparam("at")).execution_options(**_NO_SYNC))
+_DROP_OFFERS = delete(TaskCandidate).where(TaskCandidate.task_id.in_(_IDS)).execution_options(**_NO_SYNC)
+_MOVE_TIMER = (update(TimerRow).where(TimerRow.id == bindparam("tid")).values(due_at=bindparam("due"))
+               .execution_options(**_NO_SYNC))
+_CANCEL_TIMERS = (update(TimerRow).where(TimerRow.id.in_(_IDS), TimerRow.state == "waiting")
+                  .values(state="cancelled").execution_options(**_NO_SYNC))
 
 
 @event.listens_for(Session, "before_commit")
@@ -194,8 +203,7 @@ def sync(session: Session, case: Case, workflow: Any, before: Snapshot, function
     now = clock.now()
     gone = [tid for tid in before.tasks if tid not in ready and tid not in done_tasks]
     if gone:  # cancelled by a boundary event, a terminate end, or the case ending
-        session.execute(update(TaskRow).where(TaskRow.id.in_(gone), TaskRow.state == "open")
-                        .values(state="cancelled", completed_at=now).execution_options(synchronize_session=False))
+        session.execute(_CANCEL_TASKS, {"ids": gone, "at": now})
         for tid in gone:
             spec = before.tasks[tid].task_spec
             record_event(session, case, "task_cancelled", actor, spec.bpmn_name or spec.bpmn_id or "",
@@ -220,8 +228,7 @@ def sync(session: Session, case: Case, workflow: Any, before: Snapshot, function
     _sync_timers(session, case, workflow, before, done_timers)
     closed = [tid for tid in before.tasks if tid not in ready]
     if closed:  # offers are of open tasks only (who it was offered to stays on the task row)
-        session.execute(delete(TaskCandidate).where(TaskCandidate.task_id.in_(closed))
-                        .execution_options(synchronize_session=False))
+        session.execute(_DROP_OFFERS, {"ids": closed})
     case_due = None
     if calendar is not None:
         case_due = sync_deadlines(session, case, workflow, before, created, closed, calendar, reminder_days, now)
@@ -244,12 +251,10 @@ def _sync_timers(session: Session, case: Case, workflow: Any, before: Snapshot, 
                 id=tid, case_id=case.id, element_id=task.task_spec.bpmn_id or task.task_spec.name,
                 kind=timer_kind(task), due_at=due, state="waiting"))
         elif before.timers[tid] != due:
-            session.execute(update(TimerRow).where(TimerRow.id == tid).values(due_at=due)
-                            .execution_options(synchronize_session=False))
+            session.execute(_MOVE_TIMER, {"tid": tid, "due": due})
     gone = [tid for tid in before.timers if tid not in now_waiting and tid not in done]
     if gone:
-        session.execute(update(TimerRow).where(TimerRow.id.in_(gone), TimerRow.state == "waiting")
-                        .values(state="cancelled").execution_options(synchronize_session=False))
+        session.execute(_CANCEL_TIMERS, {"ids": gone})
 
 
 # -- reminders and escalations (fired by engine.cases.deadlines from these rows, without loading the workflow) --
