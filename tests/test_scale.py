@@ -13,9 +13,8 @@ from sqlalchemy import select, text, update
 from engine import clock
 from engine.schedule import prune
 from engine.store import Case, OutboxMessage, TaskCandidate, TimerRow
-from webui import cli
-
 from tests.bpmn_util import one_task
+from webui import cli
 
 TIMED = ('camunda:candidateGroups="clerks" camunda:dueDate="${due}"', "")
 
