@@ -213,6 +213,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from . import bench as bench_scale
 
         return bench_scale.run(cases=args.cases, repeat=args.repeat, seed=args.seed, keep=args.keep)
+    if args.name == "memory":
+        from . import bench_memory
+
+        return bench_memory.run(requests=args.requests)
     return bench.run(args.name, completions=args.completions)
 
 
@@ -264,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("bench", help="benchmarks; the last line is JSON")
-    p.add_argument("name", choices=["engine", "timers", "scale", "sandbox"])
+    p.add_argument("name", choices=["engine", "timers", "scale", "sandbox", "memory"])
     p.add_argument("--no-baseline", action="store_true", help="sandbox: skip the plain-Python baseline")
     p.add_argument("--completions", type=int, default=1000, help="engine: task completions to time")
     p.add_argument("--cases", type=int, default=10000,
@@ -273,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", choices=["demo", "example"], default="demo",
                    help="scale: cases played before cloning (the demo district, or the four example cases)")
     p.add_argument("--keep", default=None, help="scale: keep the SQLite database at this path (reused if there)")
+    p.add_argument("--requests", type=int, default=2000, help="memory: mixed requests served by one process")
     p.add_argument("--lone", type=int, default=20, help="timers: runs of a lone timer, for its lag")
     p.set_defaults(func=cmd_bench)
     return parser

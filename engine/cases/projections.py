@@ -18,7 +18,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy import bindparam, delete, event, select, update
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -39,12 +39,28 @@ def record_event(session: Session, case: Case, kind: str, actor: str | None, mes
 
 _PENDING_EVENTS = "casework_pending_events"
 
+# Core INSERTs on the tables, built once: the ORM's bulk-insert path costs more per call than the
+# statement itself, and these run on every save (the rows need no ORM state: nothing reads them back)
+_INSERT_EVENTS = EventRow.__table__.insert()
+_INSERT_TASKS = TaskRow.__table__.insert()
+_INSERT_CANDIDATES = TaskCandidate.__table__.insert()
+_INSERT_TIMERS = TimerRow.__table__.insert()
+_NO_SYNC = {"synchronize_session": False}
+_IDS = bindparam("ids", expanding=True)
+_CANCEL_TASKS = (update(TaskRow).where(TaskRow.id.in_(_IDS), TaskRow.state == "open")
+                 .values(state="cancelled", completed_at=bindparam("at")).execution_options(**_NO_SYNC))
+_DROP_OFFERS = delete(TaskCandidate).where(TaskCandidate.task_id.in_(_IDS)).execution_options(**_NO_SYNC)
+_MOVE_TIMER = (update(TimerRow).where(TimerRow.id == bindparam("tid")).values(due_at=bindparam("due"))
+               .execution_options(**_NO_SYNC))
+_CANCEL_TIMERS = (update(TimerRow).where(TimerRow.id.in_(_IDS), TimerRow.state == "waiting")
+                  .values(state="cancelled").execution_options(**_NO_SYNC))
+
 
 @event.listens_for(Session, "before_commit")
 def _write_events(session: Session) -> None:
     rows = session.info.pop(_PENDING_EVENTS, None)
     if rows:
-        session.execute(insert(EventRow), rows)
+        session.execute(_INSERT_EVENTS, rows)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -239,8 +255,7 @@ def sync(session: Session, case: Case, workflow: Any, before: Snapshot, function
                 if tid not in before.tasks]
     gone = [tid for tid in before.tasks if tid not in ready and tid not in done_tasks]
     if gone:  # cancelled by a boundary event, a terminate end, or the case ending
-        session.execute(update(TaskRow).where(TaskRow.id.in_(gone), TaskRow.state == "open")
-                        .values(state="cancelled", completed_at=now).execution_options(synchronize_session=False))
+        session.execute(_CANCEL_TASKS, {"ids": gone, "at": now})
         for tid in gone:
             spec = before.tasks[tid].task_spec
             record_event(session, case, "task_cancelled", actor, spec.bpmn_name or spec.bpmn_id or "",
@@ -255,15 +270,14 @@ def sync(session: Session, case: Case, workflow: Any, before: Snapshot, function
                      task_id=row["id"], data={"assignee": row["assignee"], "candidate_groups": row["candidate_groups"],
                                               "candidate_users": row["candidate_users"], "due_at": due})
     if created:
-        session.execute(insert(TaskRow), created)
+        session.execute(_INSERT_TASKS, created)
         candidates = [c for row in created for c in _candidate_values(row)]
         if candidates:
-            session.execute(insert(TaskCandidate), candidates)
+            session.execute(_INSERT_CANDIDATES, candidates)
     _sync_timers(session, case, workflow, before, done_timers)
     closed = [tid for tid in before.tasks if tid not in ready]
     if closed:  # offers are of open tasks only (who it was offered to stays on the task row)
-        session.execute(delete(TaskCandidate).where(TaskCandidate.task_id.in_(closed))
-                        .execution_options(synchronize_session=False))
+        session.execute(_DROP_OFFERS, {"ids": closed})
     case_due = None
     if calendar is not None:
         case_due = sync_deadlines(session, case, workflow, before, created, closed, calendar, reminder_days, now)
@@ -282,16 +296,14 @@ def _sync_timers(session: Session, case: Case, workflow: Any, before: Snapshot, 
         if tid in done:
             continue
         if tid not in before.timers:
-            session.execute(insert(TimerRow).values(
+            session.execute(_INSERT_TIMERS, dict(
                 id=tid, case_id=case.id, element_id=task.task_spec.bpmn_id or task.task_spec.name,
                 kind=timer_kind(task), due_at=due, state="waiting"))
         elif before.timers[tid] != due:
-            session.execute(update(TimerRow).where(TimerRow.id == tid).values(due_at=due)
-                            .execution_options(synchronize_session=False))
+            session.execute(_MOVE_TIMER, {"tid": tid, "due": due})
     gone = [tid for tid in before.timers if tid not in now_waiting and tid not in done]
     if gone:
-        session.execute(update(TimerRow).where(TimerRow.id.in_(gone), TimerRow.state == "waiting")
-                        .values(state="cancelled").execution_options(synchronize_session=False))
+        session.execute(_CANCEL_TIMERS, {"ids": gone})
 
 
 # -- reminders and escalations (fired by engine.cases.deadlines from these rows, without loading the workflow) --
@@ -354,7 +366,7 @@ def sync_deadlines(session: Session, case: Case, workflow: Any, before: Snapshot
                           kind=kind, task_id=task["id"], due_at=at, state="waiting")
                      for kind, offset, at in deadline_times(task["due_at"], now, calendar, offsets)]
     if rows:
-        session.execute(insert(TimerRow), rows)
+        session.execute(_INSERT_TIMERS, rows)
     with_due = [tid for tid in closed if before.tasks[tid].internal_data.get("casework_due")]
     if with_due:
         session.execute(update(TimerRow).where(TimerRow.case_id == case.id, TimerRow.task_id.in_(with_due),
@@ -390,7 +402,7 @@ def _reschedule_case_deadline(session: Session, case: Case, due: datetime | None
     new_rows = [dict(id=rid, case_id=case.id, element_id=CASE_DEADLINE, kind=kind, task_id=None, due_at=at,
                      state="waiting") for rid, (kind, at) in wanted.items() if rid not in existing]
     if new_rows:
-        session.execute(insert(TimerRow), new_rows)
+        session.execute(_INSERT_TIMERS, new_rows)
 
 
 def case_data(workflow: Any) -> dict[str, Any]:

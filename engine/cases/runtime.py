@@ -16,7 +16,7 @@ from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -90,6 +90,10 @@ def _stage(workflow: Any, data: dict[str, Any]) -> str:
     return "、".join(dict.fromkeys(n for n in names if n))[:100]
 
 
+_CLAIM = (update(Case).where(Case.id == bindparam("cid"), Case.lock_version == bindparam("seen"))
+          .values(lock_version=bindparam("next")).execution_options(synchronize_session=False))
+
+
 def _claim(session: Session, case: Case) -> None:
     """Take the case under its optimistic lock before any projection row is written.
 
@@ -97,9 +101,7 @@ def _claim(session: Session, case: Case) -> None:
     insert the same next task row (SpiffWorkflow predicts task ids in the saved state) and the loser
     would fail on a duplicate key (500) before its version-checked UPDATE ever ran."""
     with session.no_autoflush:  # one statement, not a flush of the unit of work
-        claimed = session.execute(update(Case).where(Case.id == case.id, Case.lock_version == case.lock_version)
-                                  .values(lock_version=case.lock_version + 1)
-                                  .execution_options(synchronize_session=False))
+        claimed = session.execute(_CLAIM, {"cid": case.id, "seen": case.lock_version, "next": case.lock_version + 1})
     if claimed.rowcount != 1:
         raise Conflict(STALE)
     set_committed_value(case, "lock_version", case.lock_version + 1)  # the save's UPDATE checks the new one
@@ -184,8 +186,12 @@ def start_case(ctx: EngineContext, session: Session, user: User, process_key: st
     return case
 
 
-# built once: constructing the statement costs more than running it on every completion
-_TASK_WITH_CASE = select(TaskRow, Case).join(Case, Case.id == TaskRow.case_id).where(TaskRow.id == bindparam("tid"))
+# built once: constructing the statement costs more than running it on every completion; the state
+# comes in the same query (it is deferred for lists, and every completion loads the workflow)
+_TASK_WITH_CASE = (select(TaskRow, Case).join(Case, Case.id == TaskRow.case_id).where(TaskRow.id == bindparam("tid"))
+                   .options(undefer(Case.state)))
+_CASE_TIMERS = select(TimerRow).where(TimerRow.case_id == bindparam("cid"))
+_CASE_WITH_STATE = select(Case).where(Case.id == bindparam("cid")).options(undefer(Case.state))
 
 
 def _open_task(session: Session, task_id: str) -> tuple[TaskRow, Case]:
@@ -273,13 +279,17 @@ def fire_timers(ctx: EngineContext, session: Session, case_id: int) -> int:
     now = clock.now()
     # by the case's index alone: given state and due time too, SQLite walks the (state, due_at) index
     # over every due timer of every case, which makes a large catch-up quadratic
-    rows = session.scalars(select(TimerRow).where(TimerRow.case_id == case_id))
+    rows = session.scalars(_CASE_TIMERS, {"cid": case_id})
     due_rows = [r for r in rows if r.state == "waiting" and r.due_at <= now]
-    case = session.get(Case, case_id)
-    if not due_rows or case is None:
+    if not due_rows:
         return 0
     deadline_rows = [r for r in due_rows if r.kind in deadlines.KINDS]
     bpmn_rows = [r for r in due_rows if r.kind not in deadlines.KINDS]
+    # the state only when a BPMN timer needs the workflow (reminders and escalations are settled on rows)
+    query = _CASE_WITH_STATE if bpmn_rows else select(Case).where(Case.id == bindparam("cid"))
+    case = session.scalars(query, {"cid": case_id}).first()
+    if case is None:
+        return 0
     fired = deadlines.fire(ctx, session, case, deadline_rows, now) if deadline_rows else 0
     if bpmn_rows:
         fired += _fire_bpmn_timers(ctx, session, case, bpmn_rows, now)
