@@ -40,3 +40,18 @@ def one_task(process_id: str = "p", task_attrs: str = 'camunda:candidateGroups="
   <bpmn:endEvent id="done"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
   <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work"/>
   <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="done"/>""", process_id, declare=declare)
+
+
+def scripted(script: str, process_id: str = "scripted", declare: dict[str, str] | None = None) -> str:
+    """start -> user task `fill` -> script task `compute` running `script` -> end."""
+    return bpmn(f"""
+  <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+  <bpmn:userTask id="fill" name="Fill in" camunda:candidateGroups="clerks">
+    <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+  <bpmn:scriptTask id="compute" name="Compute" scriptFormat="python">
+    <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+    <bpmn:script><![CDATA[{script}]]></bpmn:script></bpmn:scriptTask>
+  <bpmn:endEvent id="done"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+  <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="fill"/>
+  <bpmn:sequenceFlow id="f2" sourceRef="fill" targetRef="compute"/>
+  <bpmn:sequenceFlow id="f3" sourceRef="compute" targetRef="done"/>""", process_id, declare=declare)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from engine import identity
 from engine.store import TaskRow
 
-from .bpmn_util import bpmn
+from .bpmn_util import bpmn, scripted
 
 
 def _two_steps(second_attrs: str, key: str = "faulty") -> str:
@@ -44,17 +44,7 @@ def _timer_then_task(expression: str, key: str = "timed", kind: str = "timeDurat
 
 
 def _script(script: str, key: str = "scripted") -> str:
-    return bpmn(f"""
-  <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-  <bpmn:userTask id="fill" name="Fill in" camunda:candidateGroups="clerks">
-    <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
-  <bpmn:scriptTask id="compute" name="Compute" scriptFormat="python">
-    <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
-    <bpmn:script><![CDATA[{script}]]></bpmn:script></bpmn:scriptTask>
-  <bpmn:endEvent id="done"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
-  <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="fill"/>
-  <bpmn:sequenceFlow id="f2" sourceRef="fill" targetRef="compute"/>
-  <bpmn:sequenceFlow id="f3" sourceRef="compute" targetRef="done"/>""", key)
+    return scripted(script, key)
 
 
 @pytest.fixture

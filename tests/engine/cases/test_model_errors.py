@@ -7,7 +7,7 @@ from datetime import UTC
 
 import pytest
 
-from tests.bpmn_util import bpmn
+from tests.bpmn_util import bpmn, scripted
 
 ATTACKS = [
     ("import os\nos.system('touch /tmp/casework-pwned')", "import"),
@@ -19,17 +19,7 @@ ATTACKS = [
 
 
 def _script_process(script: str) -> str:
-    return bpmn(f"""
-  <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-  <bpmn:userTask id="fill" name="Fill in" camunda:candidateGroups="clerks">
-    <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
-  <bpmn:scriptTask id="compute" name="Compute" scriptFormat="python">
-    <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
-    <bpmn:script><![CDATA[{script}]]></bpmn:script></bpmn:scriptTask>
-  <bpmn:endEvent id="done"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
-  <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="fill"/>
-  <bpmn:sequenceFlow id="f2" sourceRef="fill" targetRef="compute"/>
-  <bpmn:sequenceFlow id="f3" sourceRef="compute" targetRef="done"/>""", "scripted", declare={"start:inputs": "n"})
+    return scripted(script, declare={"start:inputs": "n"})
 
 
 def _condition_process(condition: str) -> str:
