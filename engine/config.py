@@ -102,6 +102,7 @@ SETTINGS: tuple[Setting, ...] = (
             "a long random string (sessions are signed with it)", lambda v: len(v) >= 8),
     Setting("timezone", str, "Asia/Shanghai", "an IANA time zone name such as Asia/Shanghai", _zone),
     Setting("auth.token_ttl_hours", int, 12, "a positive whole number of hours", _positive),
+    Setting("auth.web_session_days", int, 14, "a positive whole number of days", _positive),
     Setting("engine.script_line_budget", int, 100_000, "a positive whole number of lines", _positive),
     Setting("engine.expression_line_budget", int, 10_000, "a positive whole number of lines", _positive),
     Setting("scheduler.enabled", bool, True, "true or false"),

@@ -168,15 +168,26 @@ def open_web_session(session: Session, user: User) -> str:
     return sid
 
 
-def web_session_user(session: Session, sid: str | None, user_id: int) -> User | None:
-    """The active user of a live session id, or None (signed out, never issued, another user's)."""
+def web_session_user(session: Session, sid: str | None, user_id: int,
+                     max_age: timedelta | None = None) -> User | None:
+    """The active user of a live session id, or None (signed out, never issued, another user's, or
+    older than `max_age`: a cookie kept for months must not stay a key to the service)."""
     if not sid or not isinstance(sid, str):
         return None
     row = session.get(WebSession, _digest(sid))
     if row is None or row.user_id != user_id:
         return None
+    if max_age is not None and row.created_at < clock.now() - max_age:
+        return None
     user = session.get(User, user_id)
     return user if user is not None and user.active else None
+
+
+def prune_web_sessions(session: Session, max_age: timedelta) -> int:
+    """Delete the sessions past their lifetime (the hourly sweep): a browser that never signed out leaves
+    its row behind."""
+    return session.execute(delete(WebSession).where(WebSession.created_at < clock.now() - max_age)
+                           .execution_options(synchronize_session=False)).rowcount or 0
 
 
 def close_web_session(session: Session, sid: str | None) -> None:

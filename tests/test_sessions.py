@@ -120,3 +120,22 @@ def test_init_generates_the_session_key_and_serve_refuses_the_shipped_one(tmp_pa
     assert again.returncode == 0 and key_file.read_text().strip() == key
     config = config_module.load(ROOT / "config.yaml", environ={"CASEWORK_SERVER_INSTANCE_DIR": str(tmp_path / "instance")})
     assert config_module.secret_key(config) == key
+
+
+def test_a_browser_session_ends_after_its_lifetime_and_its_row_is_swept(web, app, ctx):
+    from sqlalchemy import func, select
+
+    from engine.schedule import prune
+    from engine.store import WebSession
+
+    assert _sign_in(web).status_code == 302
+    later = clock.now() + timedelta(days=ctx.config["auth.web_session_days"], minutes=1)
+    with time_machine.travel(later - timedelta(days=1), tick=False):
+        assert web.get("/inbox").status_code == 200  # still within its lifetime
+        assert prune.run(ctx)["web_sessions"] == 0
+    with time_machine.travel(later, tick=False):
+        answer = web.get("/inbox")
+        assert answer.status_code == 302 and "/sign-in" in answer.headers["Location"]
+        assert prune.run(ctx)["web_sessions"] == 1
+    with ctx.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(WebSession)) == 0

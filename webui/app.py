@@ -4,7 +4,7 @@ one blueprint per audience (auth, inbox, cases, supervise, designer) plus the JS
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -106,7 +106,8 @@ def create_app(config: Config | None = None, ctx: EngineContext | None = None) -
         # the signed cookie names a server-side session; signing out deleted it
         if not user_id.isdigit() or len(user_id) > 18:
             return None
-        user = identity.web_session_user(db(), session.get("sid"), int(user_id))
+        user = identity.web_session_user(db(), session.get("sid"), int(user_id),
+                                         timedelta(days=ctx.config["auth.web_session_days"]))
         return WebUser(user) if user is not None else None
 
     from . import auth, cases, designer, inbox, notifications, portal, startcase, statistics, supervise

@@ -4,6 +4,8 @@
   cancelled): the history keeps what fired (timer_fired, deadline_reminder, case_escalated events).
   A running case's own deadline rows stay (a fired one must not fire again when the deadline moves
   back), and so does everything still waiting.
+- Browser sessions past `auth.web_session_days` (no longer accepted; a browser that never signed out
+  leaves its row behind).
 - Outbox rows delivered more than `KEEP_SENT` ago: the notification (or the mail) is the result and
   carries the same kind, title and time (the face-reply warning's once-a-day check reads both).
 The timer scheduler's leader runs this every hour (a periodic job); it is idempotent.
@@ -16,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, exists, or_, select
 
-from engine import clock
+from engine import clock, identity
 from engine.store import Case, OutboxMessage, TaskRow, TimerRow
 
 KEEP_SENT = timedelta(hours=1)
@@ -39,4 +41,6 @@ def prune(session: Any, now: Any = None) -> dict[str, int]:
 
 def run(ctx: Any) -> dict[str, int]:
     with ctx.db.session() as session:
-        return prune(session)
+        done = prune(session)
+        done["web_sessions"] = identity.prune_web_sessions(session, timedelta(days=ctx.config["auth.web_session_days"]))
+        return done
