@@ -9,13 +9,12 @@ from datetime import timedelta
 import time_machine
 
 from engine import clock, identity
-from engine.cases import deadlines
-from engine.notify import outbox
+from engine.notify import channels, outbox
 
 
 def _notify(api, names, subject, body="案件编号：建议 2026-0001"):
     with api.ctx.db.session() as session:
-        deadlines.queue(api.ctx, session, [identity.get_user(session, n) for n in names], None, "reminder",
+        channels.queue(api.ctx, session, [identity.get_user(session, n) for n in names], None, "reminder",
                         subject, body)
     outbox.deliver_due(api.ctx)
 

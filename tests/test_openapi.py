@@ -8,8 +8,7 @@ from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
 from engine import identity
-from engine.cases import deadlines
-from engine.notify import outbox
+from engine.notify import channels, outbox
 from webui.api.openapi import document
 
 from .bpmn_util import one_task
@@ -102,7 +101,7 @@ def test_each_route_answers_as_documented(api):
     call("/statistics/export", "get", "boss", real_path="/statistics/export?year=2026&format=xlsx&summary=1")
     call("/statistics/export", "get", "clerk")
     with api.ctx.db.session() as session:  # a notification for the clerk, delivered by the outbox
-        deadlines.queue(api.ctx, session, [identity.get_user(session, "clerk")], None, "reminder", "提醒", "")
+        channels.queue(api.ctx, session, [identity.get_user(session, "clerk")], None, "reminder", "提醒", "")
     outbox.deliver_due(api.ctx)
     [note] = call("/notifications", "get", "clerk", real_path="/notifications?unread=true").get_json()
     call("/notifications", "get")

@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.cases import deadlines, projections, runtime
+from engine.cases import projections, runtime
 from engine.identity import SUPERVISORS
+from engine.notify import channels
 from engine.store import Case, CaseNote, EventRow, Group, User, UserGroup
 
 from .cases import CASE_TYPES
@@ -86,7 +87,7 @@ def _flag_from_process(ctx: Any, session: Session, case: Case, data: dict[str, A
     projections.record_event(session, case, FLAGGED, None, reason, data={"key": key, "reason": reason,
                                                                        "by": "process"})
     people = unit_people(session, data.get("lead_unit")) + members(session, [SUPERVISORS])
-    deadlines.queue(ctx, session, people, case, "flagged", f"挂牌督办：{case.number}",
+    channels.queue(ctx, session, people, case, "flagged", f"挂牌督办：{case.number}",
                     f"案件编号：{case.number}\n案由：{case.title}\n已列入挂牌督办。理由：{reason}\n")
 
 
@@ -106,7 +107,7 @@ def _dropped_cosigners(ctx: Any, session: Session, case: Case, data: dict[str, A
     session.add(CaseNote(case_id=case.id, kind="comment", author="casework", at=case.updated_at, body=text,
                          data={"cosigners_lapsed": new}))
     projections.record_event(session, case, DROPPED, None, text, data={"cosigners": new})
-    deadlines.queue(ctx, session, _users(session, [data.get("proposer"), *new]), case, "cosigner_dropped",
+    channels.queue(ctx, session, _users(session, [data.get("proposer"), *new]), case, "cosigner_dropped",
                     f"联名未确认：{case.number}", f"案件编号：{case.number}\n案由：{case.title}\n{text}\n")
 
 
@@ -134,6 +135,6 @@ def _tell_merged_cases(ctx: Any, session: Session, case: Case, data: dict[str, A
             continue
         runtime.deliver_message(ctx, session, merged, MAIN_ENDED, {"main_case_ended": reason,
                                                                     "main_case": case.number}, None)
-        deadlines.queue(ctx, session, _users(session, [(merged.data or {}).get("proposer")]) +
+        channels.queue(ctx, session, _users(session, [(merged.data or {}).get("proposer")]) +
                         members(session, ["proposal_committee"]), merged, "main_case_ended",
                         f"主案未答复：{merged.number}", f"案件编号：{merged.number}\n{reason}，本提案须重新审定。\n")

@@ -10,7 +10,6 @@ the notifications exist exactly when the event does.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from datetime import datetime, time
 from typing import Any
 
@@ -80,13 +79,7 @@ def _fire_one(ctx: Any, session: Session, case: Case, task: TaskRow | None, row:
                                  element_id=row.element_id, task_id=row.task_id)
         people = _unique(people + _group_members(session, [SUPERVISORS]))
     body = _body(case, what, due, row.kind)
-    queue(ctx, session, people, case, row.kind, f"{subject}（{case.number}）", body)
-
-
-def queue(ctx: Any, session: Session, people: Iterable[User], case: Case | None, kind: str, subject: str,
-          body: str) -> int:
-    """Tell each person, in the app and on the channels they keep (engine.notify.channels)."""
-    return channels.queue(ctx, session, people, case, kind, subject, body)
+    channels.queue(ctx, session, people, case, row.kind, f"{subject}（{case.number}）", body)
 
 
 def local_text(at: datetime, zone: Any) -> str:

@@ -10,8 +10,8 @@ import time_machine
 from sqlalchemy import select
 
 from engine import identity
-from engine.cases import deadlines, runtime
-from engine.notify import notifications, outbox
+from engine.cases import runtime
+from engine.notify import channels, notifications, outbox
 from engine.schedule import timers
 from engine.store import Notification, OutboxMessage, TimerRow
 from tests.conftest import deploy_xml
@@ -43,7 +43,7 @@ def _users(ctx):
 def _queue(ctx, names, subject="提醒：「答复」将于 2026-03-09 到期", body="请及时办理。"):
     with ctx.db.session() as session:
         people = [identity.get_user(session, n) for n in names]
-        deadlines.queue(ctx, session, people, None, "reminder", subject, body)
+        channels.queue(ctx, session, people, None, "reminder", subject, body)
 
 
 def _outbox(ctx, channel="email"):
