@@ -54,6 +54,8 @@ class EngineContext:
     start_checks: list[Callable[[Any, str, Any, dict], None]] = field(default_factory=list)
     # run by the scheduler that holds the lease (engine.schedule.timers), idempotent
     periodic_jobs: list[PeriodicJob] = field(default_factory=list)
+    # (case, variables) -> the variables a public-only reader (a proposer) may read; none when unset
+    public_data: Callable[[Any, dict], dict] = field(default=lambda case, values: {})
 
     @property
     def zone(self) -> ZoneInfo:

@@ -13,7 +13,7 @@ from typing import Any
 
 from engine.context import PeriodicJob
 
-from . import arbitration, battlemap, cases, cosigners, handlers, milestones, notices, quota, search, units
+from . import arbitration, battlemap, cases, cosigners, handlers, milestones, notices, public, quota, search, units
 
 _MODULES = ("suggestion", "proposal", "selection")  # each registers its handlers: module.register(ctx)
 
@@ -49,6 +49,7 @@ def install(ctx: Any) -> None:
     ctx.save_listeners.append(notices.listener(ctx))
     ctx.save_listeners.append(milestones.listener(ctx))  # the proposer hears of each step once
     ctx.start_checks.append(cosigners.start_check)
+    ctx.public_data = public.public_data  # what a proposer reads of the variables (API)
     ctx.completion_checks.append(cosigners.completion_check)
     ctx.completion_checks.append(handlers.communications_gate)
     ctx.completion_checks.append(arbitration.loops_check)

@@ -146,3 +146,25 @@ def test_designers_see_counts_per_element_not_the_cases(district: District, app)
     # a designer who may see the cases otherwise (here a supervisor) still finds them listed
     page = signed_in(app, "designer_sup").get("/designer/suggestion/1").get_data(as_text=True)
     assert SUGGESTION["title"] in page and "关于修缮操场的建议" in page
+
+
+def test_the_proposer_reads_through_the_api_only_what_is_meant_for_them(district: District, client):
+    """The API's case answer gave a proposer every variable: the review records with the reviewer's internal
+    reasons, the assignment note, the supervising leader, and the open tasks' forms of the units."""
+    case = district.start("liaison_clerk", "suggestion", SUGGESTION)
+    district.complete("deputy_li", case, "confirm_cosign", {"cosign_agree": True})
+    district.complete("liaison_clerk", case, "pre_review", {"review_outcome": "accept",
+                                                            "review_reason": "内部：与去年第12号建议重复度高"})
+    district.complete("liaison_clerk", case, "assign", {
+        "category": "交通", "lead_unit": "unit_transport", "assist_unit_ids": ASSIST,
+        "responsible_person": "张科长", "assign_note": "内部：局长已口头同意"})
+    office = client.get(f"/api/v1/cases/{case}", headers=token(client, "liaison_clerk")).get_json()
+    deputy = client.get(f"/api/v1/cases/{case}", headers=token(client, "deputy_wang")).get_json()
+    assert "内部：与去年第12号建议重复度高" in str(office) and "内部：局长已口头同意" in str(office)
+    assert office["data"]["review_records"] and any(t["form"] for t in office["active_tasks"])
+    text = str(deputy)
+    assert "内部" not in text and "review_records" not in deputy["data"]
+    assert deputy["data"]["title"] == SUGGESTION["title"] and deputy["data"]["lead_unit"] == "unit_transport"
+    assert deputy["active_tasks"] and not any(t["form"] for t in deputy["active_tasks"])  # the units' sign-in
+    assert [e["kind"] for e in deputy["history"]] == [e["kind"] for e in office["history"]]
+    assert "reply_text" not in deputy["data"]

@@ -31,7 +31,16 @@ def _case_answer(case: Case, user: User, status: int = 200) -> Any:
     # a proposer or co-signer reads no trace of the internal notes and files (engine.cases.roles)
     public_view = roles.public_only(session, ctx().declarations.for_case(case), user, case)
     history = roles.visible_events(queries.case_history(session, case.id), public_view)
-    body = out.case_detail(case, tasks.open_tasks_of_case(session, case.id), history)
+    open_rows = tasks.open_tasks_of_case(session, case.id)
+    body = out.case_detail(case, open_rows, history)
+    if public_view:  # nor the variables meant for the office and the units (workflows.public)
+        body["data"] = ctx().public_data(case, case.data or {})
+        for event in body["history"]:
+            event["data"] = ctx().public_data(case, event["data"])
+        # another's task shows where the case is, not its form filled from the case's variables
+        for row, task in zip(open_rows, body["active_tasks"], strict=True):
+            if row.assignee != user.username and not permissions.is_candidate(user, row):
+                task["form"] = []
     return jsonify(body), status
 
 
