@@ -64,7 +64,11 @@ def sign_out() -> Any:
     logout_user()
     session.pop("sid", None)
     flash(_("You have signed out."), "info")
-    return redirect(url_for("auth.sign_in"))
+    answer = redirect(url_for("auth.sign_in"))
+    # the portal's offline copies of this person's cases do not stay on a shared phone (the portal's script
+    # also empties them before the form is sent, for browsers that ignore this header)
+    answer.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return answer
 
 
 @bp.post("/language")

@@ -209,4 +209,17 @@ def test_the_portal_is_installable_and_shows_the_last_loaded_cases_offline(brows
     tab.reload()
     assert tab.inner_text("main") == listed
     assert tab.is_visible(".p-offline")
+    # signing out on a shared phone leaves no copy of the deputy's cases behind
+    tab.context.set_offline(False)
+    tab.click("form[data-sign-out] button")
+    tab.wait_for_url("**/sign-in**")
+    assert tab.evaluate("caches.keys()") == []
+    assert tab.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
+    tab.context.set_offline(True)
+    try:
+        tab.goto(tab.base + "/portal/")
+        kept = tab.inner_text("body")
+    except Exception:  # noqa: BLE001 (offline with nothing kept: the browser's own error, which is the point)
+        kept = ""
+    assert listed not in kept
     tab.context.close()
