@@ -171,3 +171,26 @@ def test_the_scheduler_warns_again_the_next_day_without_any_change(ctx, district
     with time_machine.travel(TODAY + timedelta(days=1)):
         job.run(ctx)
     assert len(messages(ctx)) == first + 5  # the four education heads' warnings and health's
+
+
+def test_the_warning_goes_by_the_channels_each_person_chose(ctx):
+    """The warning was written as an in-app row only: a unit head who keeps e-mail and SMS on heard nothing."""
+    ctx.config = ctx.config.replace(mail__enabled=True, sms__enabled=True)
+    workflows.install(ctx)
+    deploy_xml(ctx, one_task("suggestion", 'camunda:candidateGroups="liaison_office"',
+                             declare={"start:inputs": "lead_unit, assigned_at, reply_due, session_label, replied_at, face_reply"}),
+               "suggestion.bpmn")
+    with time_machine.travel(TODAY), ctx.db.session() as session:
+        identity.add_user(session, "liaison", "secret-pw", ["liaison_office"])
+        identity.ensure_group(session, "unit_education", "区教育局")
+        chief = identity.add_user(session, "unit_education_chief", "secret-pw", ["unit_education_head"])
+        chief.email, chief.phone, chief.notify_email, chief.notify_sms = "chief@edu.example", "+8613800138000", True, True
+        quiet = identity.add_user(session, "edu_deputy_head", "secret-pw", ["unit_education_head"])
+        quiet.email, quiet.notify_email, quiet.notify_sms = "deputy@edu.example", False, False
+    for data in CASES:
+        if data["lead_unit"] == "unit_education":
+            with time_machine.travel(TODAY), ctx.db.session() as session:
+                runtime.start_case(ctx, session, identity.get_user(session, "liaison"), "suggestion", "s", data)
+    got = {(m[0], m[2]) for m in messages(ctx)}
+    assert got == {("unit_education_chief", "in_app"), ("unit_education_chief", "email"),
+                   ("unit_education_chief", "sms"), ("edu_deputy_head", "in_app")}

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.identity import SUPERVISORS
+from engine.notify import channels
 from engine.store import Group, Notification, OutboxMessage, User, UserGroup
 
 from .cases import CaseFacts
@@ -119,9 +120,8 @@ def current(ctx: Any, session: Session, year: int | None = None, units: set[str]
 
 
 def notify(ctx: Any, session: Session, units: set[str] | None = None) -> int:
-    """An in-app notification to the head group of each warned unit and to the supervisors, once a day per
-    unit and session;
-    returns how many were queued."""
+    """A notice (in the app, and by e-mail or SMS where the person keeps them on) to the head group of
+    each warned unit and to the supervisors, once a day per unit and session; returns how many were queued."""
     now = clock.now()
     since = datetime.combine(now.astimezone(ctx.zone).date(), time(0), ctx.zone).astimezone(UTC)
     queued = 0
@@ -136,21 +136,20 @@ def notify(ctx: Any, session: Session, units: set[str] | None = None) -> int:
         due = f"，最早的答复期限为 {entry.earliest_due.isoformat()}" if entry.earliest_due else ""
         body = (f"本单位主办的 {entry.suggestions} 件建议中，应由主要负责人当面答复 {entry.required} 件，"
                 f"已当面答复 {entry.done} 件，尚差 {entry.short} 件；未答复的还有 {entry.open} 件{due}。")
-        told = session.scalars(select(User.username).join(UserGroup, UserGroup.user_id == User.id)
+        told = session.scalars(select(User).join(UserGroup, UserGroup.user_id == User.id)
                                .join(Group, Group.id == UserGroup.group_id)
                                .where(Group.name.in_([f"{entry.unit}_head", SUPERVISORS]), User.active.is_(True))
                                .distinct())
-        for username in list(told):
+        for user in list(told):
+            username = user.username
             # queued today (still in the outbox) or delivered today (the outbox row may be pruned by now)
             sent_today = session.scalar(select(OutboxMessage.id).where(
                 OutboxMessage.kind == KIND, OutboxMessage.recipient == username, OutboxMessage.subject == subject,
                 OutboxMessage.created_at >= since).limit(1)) or session.scalar(select(Notification.id).where(
                 Notification.kind == KIND, Notification.username == username, Notification.title == subject,
                 Notification.created_at >= since).limit(1))
-            if sent_today is None:
-                session.add(OutboxMessage(channel="in_app", recipient=username, kind=KIND, subject=subject,
-                                          body=body, created_at=now, next_attempt_at=now))
-                queued += 1
+            if sent_today is None:  # in the app, and by e-mail or SMS as each person chose in their settings
+                queued += channels.queue(ctx, session, [user], None, KIND, subject, body, at=now)
     return queued
 
 
