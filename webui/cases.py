@@ -320,7 +320,7 @@ def answer_contact(case_id: int, note_id: int) -> Any:
     answer = request.form.get("answer") or ""
     try:
         notes.answer_contact(db(), ctx().declarations.for_case(case), me(), case, note_id, answer,
-                             request.form.get("comment") or "")
+                             request.form.get("comment") or "", ctx=ctx())
         db().commit()
     except Invalid as err:
         db().rollback()

@@ -40,12 +40,17 @@ def communications_gate(session: Session, case: Case, task: Any, data: dict[str,
     needed, message = gate
     # only records dated between the assignment and today count: a back- or forward-dated one proves nothing
     rows = session.scalars(select(CaseNote).where(CaseNote.case_id == case.id, CaseNote.kind.in_(needed)))
-    recorded = {note.kind for note in rows if notes.dated_within(note, case)}
+    # and one the proposer disputed (said was not so) counts no more until it is recorded again
+    dated = [note for note in rows if notes.dated_within(note, case)]
+    recorded = {note.kind for note in dated if not notes.disputed(note)}
+    disputed = {note.kind for note in dated if notes.disputed(note)}
     missing = [kind for kind in needed if kind not in recorded]
     if missing:
         # the code lets a page say it in its reader's language and point to where communications are recorded
         raise Invalid(message, [{"field": kind, "code": GATE_CODE,
-                                 "message": f"尚未记录{CONTACT_NAMES[kind]}（{kind}）"} for kind in missing])
+                                 "message": (f"{CONTACT_NAMES[kind]}的记录有异议，请重新沟通并记录（{kind}）"
+                                             if kind in disputed else f"尚未记录{CONTACT_NAMES[kind]}（{kind}）")}
+                                for kind in missing])
 
 
 # the reply's fields that a submitted reply must have (the form cannot mark them required: an extension

@@ -19,6 +19,7 @@ from engine import clock
 from engine.bpmn.declarations import Declarations
 from engine.cases import projections, roles
 from engine.errors import Forbidden, Invalid, NotFound
+from engine.notify import channels
 from engine.store import Case, CaseNote, User
 
 COMMENT = "comment"
@@ -61,6 +62,12 @@ def dated_within(note: CaseNote, case: Case, zone: tzinfo | None = None) -> bool
     day = _local_date((note.data or {}).get("date"), None)
     earliest, today = contact_window(case, note.kind, zone)
     return day is not None and (earliest is None or day >= earliest) and day <= today
+
+
+def disputed(note: CaseNote) -> bool:
+    """Whether a proposer or co-signer says the recorded communication was not so (their latest answer)."""
+    return any(a.get("answer") == "disputed" for a in ((note.data or {}).get("answers") or {}).values()
+               if isinstance(a, dict))
 
 
 def add_note(session: Session, declarations: Declarations, user: User, case: Case, kind: str, body: str,
@@ -112,9 +119,11 @@ def add_note(session: Session, declarations: Declarations, user: User, case: Cas
 
 
 def answer_contact(session: Session, declarations: Declarations, user: User, case: Case, note_id: Any,
-                   answer: str, comment: str = "") -> CaseNote:
+                   answer: str, comment: str = "", ctx: Any = None) -> CaseNote:
     """The proposer's (or a co-signer's) answer to a recorded communication: confirmed or disputed, with a
-    comment; answering again replaces their answer. The caller has checked the user may see the case."""
+    comment; answering again replaces their answer. A disputed record no longer counts for the
+    communications gate, and whoever recorded it is told (through the context's channels, when given).
+    The caller has checked the user may see the case."""
     note = session.get(CaseNote, note_id) if isinstance(note_id, int) else None
     if note is None or note.case_id != case.id or note.kind not in CONTACT_KINDS:
         raise NotFound(f"no communication {note_id} on this case")
@@ -135,7 +144,21 @@ def answer_contact(session: Session, declarations: Declarations, user: User, cas
     note.data = {**(note.data or {}), "answers": answers}  # a new dict: the JSON column sees the change
     projections.record_event(session, case, "contact_answered", user.username, note.kind,
                              data={"kind": note.kind, "answer": answer, "public": True})
+    if answer == "disputed" and ctx is not None:
+        _tell_of_dispute(ctx, session, case, note, user, comment)
     return note
+
+
+def _tell_of_dispute(ctx: Any, session: Session, case: Case, note: CaseNote, by: User, comment: str) -> None:
+    author = session.scalar(select(User).where(User.username == note.author, User.active.is_(True)))
+    if author is None or author.id == by.id:
+        return
+    day = (note.data or {}).get("date") or ""
+    ref = f"{case.number or case.id}（{case.title}）"
+    channels.queue(ctx, session, [author], case, "contact_disputed",
+                   f"沟通记录有异议：{case.number or case.id}",
+                   f"{by.display_name or by.username}对{ref}中 {day} 的沟通记录提出异议：{comment}。"
+                   "该记录不再计入沟通要求，请重新沟通并记录。")
 
 
 def list_notes(session: Session, case_id: int, kinds: Iterable[str] | None = None,

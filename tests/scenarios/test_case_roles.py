@@ -273,3 +273,29 @@ def test_the_proposer_confirms_or_disputes_a_communication_but_cannot_record_one
         answers = session.query(CaseNote).filter_by(case_id=case, kind="contact_before").one().data["answers"]
     assert {who: a["answer"] for who, a in answers.items()} == {"deputy_wang": "disputed", "deputy_li": "confirmed"}
     assert [e.actor for e in district.events(case, "contact_answered")] == ["deputy_wang", "deputy_li"]
+
+
+def test_a_disputed_communication_no_longer_opens_the_reply_and_its_recorder_is_told(district: District):
+    """A deputy's dispute changed nothing: the record still satisfied the gate and nobody heard of it."""
+    from engine.store import OutboxMessage
+
+    case = suggestion_in_handling(district)
+    district.complete(f"{ASSIST}_clerk", case, "assist_opinion", {"assist_opinion_text": "建议配备志愿者协管"})
+    district.complete(f"{LEAD}_clerk", case, "handle_suggestion", {"handling_summary": "现场调研"})
+    district.note(f"{LEAD}_clerk", case, "contact_before", "了解代表意图")
+    district.note(f"{LEAD}_clerk", case, "contact_during", "通报办理进展")
+    reply = {"reply_doc_no": "1", "reply_text": "答复", "result_class": "A", "reply_signer": "李局长"}
+    with district.ctx.db.session() as session:
+        row, deputy = session.get(Case, case), identity.get_user(session, "deputy_wang")
+        contact = session.query(CaseNote).filter_by(case_id=case, kind="contact_during").one()
+        notes.answer_contact(session, district.ctx.declarations.for_case(row), deputy, row, contact.id,
+                             "disputed", "没有通报过进展", ctx=district.ctx)
+    with district.ctx.db.session() as session:
+        told = session.query(OutboxMessage).filter_by(kind="contact_disputed").all()
+    assert [(m.recipient, m.channel) for m in told] == [(f"{LEAD}_clerk", "in_app")]
+    assert "没有通报过进展" in told[0].body
+    with pytest.raises(Invalid) as refused:
+        district.complete(f"{LEAD}_clerk", case, "draft_reply", reply)
+    assert [d["field"] for d in refused.value.details] == ["contact_during"]
+    district.note(f"{LEAD}_clerk", case, "contact_during", "电话通报办理进展，代表表示认可")
+    district.complete(f"{LEAD}_clerk", case, "draft_reply", reply)  # recorded again: the gate opens

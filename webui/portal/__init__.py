@@ -83,7 +83,7 @@ def answer(case_id: int, note_id: int) -> Any:
     case, _role = portal.my_case(session, me(), case_id)
     try:
         notes.answer_contact(session, ctx().declarations.for_case(case), me(), case, note_id,
-                             request.form.get("answer") or "", request.form.get("comment") or "")
+                             request.form.get("answer") or "", request.form.get("comment") or "", ctx=ctx())
         session.commit()
     except Invalid as err:
         session.rollback()
