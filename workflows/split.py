@@ -24,7 +24,7 @@ from .cases import names
 LIVE = "split_part_"  # + the part's index: its progress while it runs
 PART_FIELDS = ("reply_doc_no", "result_class", "reply_signer", "face_reply", "face_reply_by", "face_reply_date",
                "replied_at", "reply_due", "replied_on_time", "reply_released_at", "satisfaction_work",
-               "satisfaction_result", "evaluation_comment", "unsatisfied_reason", "rehandling_rounds",
+               "satisfaction_result", "evaluation_comment", "rehandling_rounds",
                "joint_supervision", "reply_poor")
 
 
@@ -108,7 +108,7 @@ def parts_view(data: dict[str, Any], workflow: Any = None) -> list[dict[str, Any
         # the multi-instance task holds the collection the finished parts were written into; a running
         # part's data still has the copy taken when it started
         for task in all_tasks(workflow):
-            if getattr(task.task_spec, "bpmn_id", None) == "split_parts" and isinstance(task.data.get("parts"), list):
+            if task.task_spec.name == "split_parts" and isinstance(task.data.get("parts"), list):
                 parts = task.data["parts"]
     parts = parts if parts is not None else data.get("parts") or []
     return [p if p.get("closed_at") else {**p, **(data.get(_key(p)) or {})} for p in parts if isinstance(p, dict)]

@@ -1,0 +1,99 @@
+"""分办: one suggestion assigned to two lead units, each answering its own part (signs in, handles behind the
+four communications gate of its own, replies, is reviewed and evaluated), closed when every part is; and the
+refusals that keep each unit to its own part."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.errors import Forbidden, Invalid
+
+from .conftest import District
+from .test_suggestion import accepted
+
+A, B = "unit_transport", "unit_housing"
+
+
+def split_assigned(district: District) -> int:
+    case = accepted(district)
+    district.complete("liaison_clerk", case, "assign", {
+        "category": "交通", "lead_unit": A, "split_unit_ids": B, "responsible_person": "张科长"})
+    return case
+
+
+def signed_in(district: District) -> int:
+    case = split_assigned(district)
+    for unit in (A, B):
+        district.complete(f"{unit}_clerk", case, "sign_in_or_contest", {"sign_in_decision": "accept"})
+    return case
+
+
+def part_reply(district: District, case: int, unit: str, result_class: str, doc: str) -> None:
+    district.note(f"{unit}_clerk", case, "contact_before", f"{unit} 了解代表诉求")
+    district.note(f"{unit}_clerk", case, "contact_during", f"{unit} 通报进展")
+    district.complete(f"{unit}_clerk", case, "handle_suggestion", {"handling_summary": f"{unit} 已调研"})
+    district.complete(f"{unit}_clerk", case, "draft_reply", {
+        "reply_doc_no": doc, "reply_text": f"{unit} 对本单位部分的答复", "result_class": result_class,
+        "face_reply": False, "reply_signer": "局长"})
+
+
+def parts(district: District, case: int) -> dict[str, dict]:
+    return {p["unit"]: p for p in district.data(case)["parts"]}
+
+
+def test_each_split_unit_answers_its_part_and_the_case_closes_when_every_part_has(district: District):
+    case = split_assigned(district)
+    data = district.data(case)
+    assert data["split_units"] == [A, B] and [p["unit"] for p in data["parts"]] == [A, B]
+    assert sorted(s["role"] for s in data["sign_ins"]) == ["split", "split"]
+    for unit in (A, B):
+        district.complete(f"{unit}_clerk", case, "sign_in_or_contest", {"sign_in_decision": "accept"})
+    # each unit handles its own part: one handling task each, offered to that unit alone
+    assert [district.task(case, "handle_suggestion", f"{u}_clerk").candidate_groups for u in (A, B)] == [[A], [B]]
+    assert {p["state"] for p in parts(district, case).values()} == {"办理中"}
+
+    part_reply(district, case, A, "A", "崂交〔2026〕1号")
+    assert parts(district, case)[A]["state"] == "待审核答复" and parts(district, case)[B]["state"] == "办理中"
+    district.complete("liaison_clerk", case, "review_part_reply", {"result_class": "A", "reply_review_outcome": "approve"})
+    assert parts(district, case)[A]["reply_released_at"]
+    district.complete("deputy_wang", case, "evaluate", {"satisfaction_work": "satisfied",
+                                                        "satisfaction_result": "satisfied"})
+    now = parts(district, case)
+    assert now[A]["state"] == "已办结" and now[A]["satisfaction_work"] == "satisfied"
+    assert now[B]["state"] == "办理中" and district.case(case).status == "running"
+
+    part_reply(district, case, B, "C", "崂住建〔2026〕2号")
+    district.complete("liaison_clerk", case, "review_part_reply", {"result_class": "C", "reply_review_outcome": "approve"})
+    district.complete("deputy_wang", case, "evaluate", {"satisfaction_work": "basically_satisfied",
+                                                        "satisfaction_result": "unsatisfied",
+                                                        "evaluation_comment": "未解决根本问题"})
+    # an unsatisfied part is handled again by its unit alone, as any reply is
+    assert "take_charge" in district.open_elements(case)
+    assert district.case(case).status == "running"
+
+
+def test_a_unit_cannot_act_on_the_other_units_part(district: District):
+    case = split_assigned(district)
+    sign_in_b = district.task(case, "sign_in_or_contest", f"{B}_clerk")
+    with pytest.raises(Forbidden):
+        with district.ctx.db.session() as session:
+            from engine.cases import runtime
+            runtime.complete_task(district.ctx, session, district._user(session, f"{A}_clerk"), sign_in_b.id,
+                                  {"sign_in_decision": "accept"})
+    for unit in (A, B):
+        district.complete(f"{unit}_clerk", case, "sign_in_or_contest", {"sign_in_decision": "accept"})
+    # B's communications do not open A's reply: the gate counts each unit's own
+    district.note(f"{B}_clerk", case, "contact_before", "B 了解诉求")
+    district.note(f"{B}_clerk", case, "contact_during", "B 通报进展")
+    district.complete(f"{A}_clerk", case, "handle_suggestion", {"handling_summary": "A 已调研"})
+    with pytest.raises(Invalid) as refused:
+        district.complete(f"{A}_clerk", case, "draft_reply", {
+            "reply_doc_no": "1号", "reply_text": "答复", "result_class": "A", "face_reply": False, "reply_signer": "局长"})
+    assert {d["field"] for d in refused.value.details} == {"contact_before", "contact_during"}
+    handle_a = district.task(case, "draft_reply", f"{A}_clerk")
+    with pytest.raises(Forbidden):
+        with district.ctx.db.session() as session:
+            from engine.cases import runtime
+            runtime.complete_task(district.ctx, session, district._user(session, f"{B}_clerk"), handle_a.id,
+                                  {"reply_doc_no": "1号", "reply_text": "答复", "result_class": "A", "face_reply": False,
+                                   "reply_signer": "局长"})
