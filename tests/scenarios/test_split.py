@@ -97,3 +97,60 @@ def test_a_unit_cannot_act_on_the_other_units_part(district: District):
             runtime.complete_task(district.ctx, session, district._user(session, f"{B}_clerk"), handle_a.id,
                                   {"reply_doc_no": "1号", "reply_text": "答复", "result_class": "A", "face_reply": False,
                                    "reply_signer": "局长"})
+
+
+# ---------------------------------------------------------------- 并案 of suggestions
+
+
+def test_a_suggestion_merged_into_another_gets_the_main_suggestions_reply(district: District):
+    from .test_suggestion import assign, reply, submit
+
+    main = accepted(district)
+    number = district.case(main).number
+    other = submit(district, title="关于学校门口交通安全的建议", cosigners=[])
+    with pytest.raises(Invalid) as refused:
+        district.complete("liaison_clerk", other, "pre_review", {"review_outcome": "merge", "merged_into": "建议 1999-0001"})
+    assert refused.value.details[0]["field"] == "merged_into"
+    district.complete("liaison_clerk", other, "pre_review", {"review_outcome": "merge", "merged_into": number})
+    assert district.case(other).stage == "已并案" and district.data(other)["case_deadline"]
+
+    assign(district, main)
+    district.complete("unit_transport_clerk", main, "sign_in_or_contest", {"sign_in_decision": "accept"})
+    reply(district, main, "B", face=False)
+    assert district.case(other).stage == "已并案"  # not before the office releases the reply
+    district.complete("liaison_clerk", main, "review_reply", {"result_class": "B", "reply_review_outcome": "approve"})
+    merged = district.case(other)
+    assert merged.stage == "并案办结" and merged.status == "completed"
+    assert merged.data["reply_text"] == district.data(main)["reply_text"] and merged.data["main_case"] == number
+
+
+def test_a_merged_suggestion_is_reviewed_again_when_the_main_one_ends_without_a_reply(district: District):
+    from .test_suggestion import submit
+
+    main = submit(district, cosigners=[])
+    other = submit(district, title="关于学校门口交通安全的建议", cosigners=[])
+    district.complete("liaison_clerk", other, "pre_review",
+                      {"review_outcome": "merge", "merged_into": district.case(main).number})
+    district.complete("liaison_clerk", main, "pre_review", {"review_outcome": "return", "return_ground": "empty",
+                                                           "review_reason": "请补充具体建议"})
+    district.complete("deputy_wang", main, "revise", {"revise_action": "withdraw"})
+    assert district.case(main).status == "completed"
+    assert district.case(other).stage == "待审核" and "pre_review" in district.open_elements(other)
+    assert district.data(other)["review_records"][-1]["outcome"] == "merge_undone"
+
+
+def test_the_statistics_count_each_part_for_its_own_unit(district: District):
+    from workflows import statistics
+
+    case = signed_in(district)
+    part_reply(district, case, A, "A", "崂交〔2026〕1号")
+    district.complete("liaison_clerk", case, "review_part_reply", {"result_class": "A", "reply_review_outcome": "approve"})
+    district.complete("deputy_wang", case, "evaluate", {"satisfaction_work": "satisfied",
+                                                        "satisfaction_result": "satisfied"})
+    with district.ctx.db.session() as session:
+        stats = statistics.compute(session, 2026, district.ctx.zone, district.now().date())
+    units = {f.unit: f for f in stats.units}
+    assert (units[A].assigned, units[A].replied, units[A].on_time, units[A].satisfied_work) == (1, 1, 1, 1)
+    assert units[A].classes["A"] == 1
+    assert (units[B].assigned, units[B].replied) == (1, 0)
+    assert stats.overall.assigned == 2  # one suggestion, two parts
