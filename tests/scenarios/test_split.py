@@ -154,3 +154,17 @@ def test_the_statistics_count_each_part_for_its_own_unit(district: District):
     assert units[A].classes["A"] == 1
     assert (units[B].assigned, units[B].replied) == (1, 0)
     assert stats.overall.assigned == 2  # one suggestion, two parts
+
+
+def test_the_case_and_task_pages_show_each_part(district: District, app):
+    from .test_case_roles_web import signed_in as web_user
+
+    case = signed_in(district)
+    part_reply(district, case, A, "A", "崂交〔2026〕1号")
+    clerk = web_user(app, f"{B}_clerk")
+    page = clerk.get(f"/cases/{case}").get_data(as_text=True)
+    assert "分办情况" in page and "崂交〔2026〕1号" in page and "待审核答复" in page and "办理中" in page
+    office = web_user(app, "liaison_clerk")
+    task = district.task(case, "review_part_reply")
+    page = office.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "分办情况" in page and "崂交〔2026〕1号" in page
