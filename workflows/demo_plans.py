@@ -136,7 +136,8 @@ def _usual(plan: Plan, element: str, occurrence: int, data: dict[str, Any], now:
     lead = plan.first_lead if plan.first_lead and occurrence == 1 else plan.lead
     contest = plan.first_lead == unit and occurrence == 1
     assign = {"category": plan.category, "lead_unit": lead, "assist_unit_ids": ",".join(plan.assist),
-              "split_unit_ids": ",".join(plan.split), "responsible_person": head_name(lead), "deadline_months": 3}
+              "responsible_person": head_name(lead), "deadline_months": 3,
+              **({"split_unit_ids": ",".join(plan.split)} if plan.split else {})}
     replying = unit if plan.split and unit in UNITS else plan.lead  # a split part is answered by its own unit
     reply_no = f"{UNITS[replying][1]}复〔{now.year}〕{10 + plan.day % 80}号" if replying else ""
     work, result = plan.rating(occurrence)
