@@ -8,6 +8,7 @@ import pytest
 
 from engine.errors import Forbidden, Invalid
 
+from ..conftest import BACKENDS
 from .conftest import District
 from .test_suggestion import accepted
 
@@ -41,6 +42,7 @@ def parts(district: District, case: int) -> dict[str, dict]:
     return {p["unit"]: p for p in district.data(case)["parts"]}
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_each_split_unit_answers_its_part_and_the_case_closes_when_every_part_has(district: District):
     case = split_assigned(district)
     data = district.data(case)
@@ -72,6 +74,7 @@ def test_each_split_unit_answers_its_part_and_the_case_closes_when_every_part_ha
     assert district.case(case).status == "running"
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_unit_cannot_act_on_the_other_units_part(district: District):
     case = split_assigned(district)
     sign_in_b = district.task(case, "sign_in_or_contest", f"{B}_clerk")
@@ -102,6 +105,7 @@ def test_a_unit_cannot_act_on_the_other_units_part(district: District):
 # ---------------------------------------------------------------- 并案 of suggestions
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_suggestion_merged_into_another_gets_the_main_suggestions_reply(district: District):
     from .test_suggestion import assign, reply, submit
 
@@ -124,6 +128,7 @@ def test_a_suggestion_merged_into_another_gets_the_main_suggestions_reply(distri
     assert merged.data["reply_text"] == district.data(main)["reply_text"] and merged.data["main_case"] == number
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_merged_suggestion_is_reviewed_again_when_the_main_one_ends_without_a_reply(district: District):
     from .test_suggestion import submit
 
@@ -139,6 +144,7 @@ def test_a_merged_suggestion_is_reviewed_again_when_the_main_one_ends_without_a_
     assert district.data(other)["review_records"][-1]["outcome"] == "merge_undone"
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_the_statistics_count_each_part_for_its_own_unit(district: District):
     from workflows import statistics
 
@@ -156,6 +162,7 @@ def test_the_statistics_count_each_part_for_its_own_unit(district: District):
     assert stats.overall.assigned == 2  # one suggestion, two parts
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_the_case_and_task_pages_show_each_part(district: District, app):
     from .test_case_roles_web import signed_in as web_user
 
