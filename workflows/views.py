@@ -266,6 +266,7 @@ PRESENTATIONS: dict[str, tuple[Section, ...]] = {"suggestion": SUGGESTION, "prop
 # read by name where the timeline shows what a form sent
 TIMELINE_ONLY = (
     Item("assist_unit_ids", "Assisting units", GROUPS), Item("review_units", "Units in the joint review", GROUPS),
+    Item("split_unit_ids", "Split units", GROUPS),
     Item("contested_by", "Units that gave it back", GROUPS), Item("cosigners_text", "Co-signers", USERS),
 )
 
