@@ -5,8 +5,12 @@ refusals that keep each unit to its own part."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from engine.cases import runtime
 from engine.errors import Forbidden, Invalid
+from engine.notify import outbox
+from engine.store import Notification
 
 from ..conftest import BACKENDS
 from .conftest import District
@@ -72,6 +76,25 @@ def test_each_split_unit_answers_its_part_and_the_case_closes_when_every_part_ha
     # an unsatisfied part is handled again by its unit alone, as any reply is
     assert "take_charge" in district.open_elements(case)
     assert district.case(case).status == "running"
+    # the deputy heard of each part's reply
+    outbox.deliver_due(district.ctx)
+    with district.ctx.db.session() as session:
+        told = session.scalars(select(Notification.body).where(Notification.username == "deputy_wang",
+                                                               Notification.case_id == case)).all()
+    parts_told = [body for body in told if "负责的部分已答复" in body]
+    assert len(parts_told) == 2 and any("区交通运输局" in b for b in parts_told)
+    district.complete("congress_leader", case, "take_charge", {"leader_owner": "区人大常委会副主任",
+                                                              "supervision_opinion": "限期办结", "interview": False})
+    part_reply(district, case, B, "B", "崂住建〔2026〕3号")
+    assert "take_charge" not in district.open_elements(case)
+    district.complete("liaison_clerk", case, "review_rehandled", {"result_class": "B"})
+    district.complete("deputy_wang", case, "evaluate", {"satisfaction_work": "satisfied",
+                                                        "satisfaction_result": "satisfied"})
+    closed = district.case(case)
+    assert closed.status == "completed" and closed.stage == "已办结"
+    assert [(p["unit"], p["state"], p["result_class"]) for p in closed.data["parts"]] == [
+        (A, "已办结", "A"), (B, "已办结", "B")]
+    assert closed.data["parts"][1]["rehandling_rounds"] == 1
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -80,7 +103,6 @@ def test_a_unit_cannot_act_on_the_other_units_part(district: District):
     sign_in_b = district.task(case, "sign_in_or_contest", f"{B}_clerk")
     with pytest.raises(Forbidden):
         with district.ctx.db.session() as session:
-            from engine.cases import runtime
             runtime.complete_task(district.ctx, session, district._user(session, f"{A}_clerk"), sign_in_b.id,
                                   {"sign_in_decision": "accept"})
     for unit in (A, B):
@@ -96,7 +118,6 @@ def test_a_unit_cannot_act_on_the_other_units_part(district: District):
     handle_a = district.task(case, "draft_reply", f"{A}_clerk")
     with pytest.raises(Forbidden):
         with district.ctx.db.session() as session:
-            from engine.cases import runtime
             runtime.complete_task(district.ctx, session, district._user(session, f"{B}_clerk"), handle_a.id,
                                   {"reply_doc_no": "1号", "reply_text": "答复", "result_class": "A", "face_reply": False,
                                    "reply_signer": "局长"})
