@@ -3,8 +3,9 @@
 The assigning office names split units beside the lead unit; each of them (the lead unit included) then has
 a part (`parts`, one entry per unit) that bpmn/suggestion.bpmn walks in a parallel multi-instance over the
 collection: the unit signs in with the others, handles it through the shared unit_handling call activity
-(its own four communications, its own reply), the liaison office reviews that reply, and the proposer
-evaluates it (evaluation_rehandling, re-handling included). The case closes when every part is closed.
+(its own four communications, its own reply), the liaison office reviews that reply, the proposer
+evaluates it (evaluation_rehandling, re-handling included) and the office decides how the part's final reply
+is disclosed. The case closes when every part is closed.
 
 Inside a part the unit is `lead_unit` (the call activities read it), so a unit's tasks are offered to that
 unit alone. A running part's progress lives in the data of its own instance under `split_part_<index>`
@@ -25,7 +26,8 @@ LIVE = "split_part_"  # + the part's index: its progress while it runs
 PART_FIELDS = ("reply_doc_no", "result_class", "reply_signer", "face_reply", "face_reply_by", "face_reply_date",
                "replied_at", "reply_due", "replied_on_time", "reply_released_at", "satisfaction_work",
                "satisfaction_result", "evaluation_comment", "rehandling_rounds",
-               "joint_supervision", "reply_poor")
+               "joint_supervision", "reply_poor", "disclosure", "disclosure_reason")
+RATED = ("satisfaction_work", "satisfaction_result", "evaluation_comment", "rehandling_rounds", "joint_supervision")
 
 
 def plan(lead: str, split: list[str], assist: list[str]) -> dict[str, Any]:
@@ -82,6 +84,12 @@ class PartHandlers:
                                       result_class=data.get("result_class"),
                                       reply_released_at=result.get("reply_released_at"))}
 
+    def evaluated(self, data: dict) -> dict:
+        """suggestion_part_evaluated: the proposer's rating of this part (after any re-handling) is on record;
+        the office decides how the part's final reply is disclosed."""
+        return _progress(data, state="已测评", **{k: data.get(k) for k in RATED},
+                         result_class=data.get("result_class"))
+
     def closed(self, data: dict) -> dict:
         """suggestion_part_closed: the part is done; what it came to goes back into `parts`."""
         live = data.get(_key(data["part"])) or {}
@@ -126,7 +134,8 @@ def keep_parts(session: Any, case: Any, workflow: Any) -> None:
 def register(ctx: Any, suggestion: Any) -> None:
     h = PartHandlers(suggestion)
     for topic, handler in {"suggestion_part_start": h.start, "suggestion_part_replied": h.replied,
-                           "suggestion_part_reviewed": h.reviewed, "suggestion_part_closed": h.closed,
+                           "suggestion_part_reviewed": h.reviewed, "suggestion_part_evaluated": h.evaluated,
+                           "suggestion_part_closed": h.closed,
                            "suggestion_close_parts": h.close_all}.items():
         ctx.script_engine.register_service(topic, handler)
     ctx.save_listeners.insert(0, keep_parts)

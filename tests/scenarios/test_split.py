@@ -64,7 +64,10 @@ def test_each_split_unit_answers_its_part_and_the_case_closes_when_every_part_ha
     assert parts(district, case)[A]["reply_released_at"]
     district.complete("deputy_wang", case, "evaluate", {"satisfaction_work": "satisfied",
                                                         "satisfaction_result": "satisfied"})
+    assert parts(district, case)[A]["state"] == "已测评" and parts(district, case)[A]["satisfaction_work"] == "satisfied"
+    district.complete("liaison_clerk", case, "disclose_part", {"disclosure": "summary", "disclosure_reason": "涉及规划"})
     now = parts(district, case)
+    assert now[A]["disclosure"] == "summary"
     assert now[A]["state"] == "已办结" and now[A]["satisfaction_work"] == "satisfied"
     assert now[B]["state"] == "办理中" and district.case(case).status == "running"
 
@@ -90,6 +93,7 @@ def test_each_split_unit_answers_its_part_and_the_case_closes_when_every_part_ha
     district.complete("liaison_clerk", case, "review_rehandled", {"result_class": "B"})
     district.complete("deputy_wang", case, "evaluate", {"satisfaction_work": "satisfied",
                                                         "satisfaction_result": "satisfied"})
+    district.complete("liaison_clerk", case, "disclose_part", {"disclosure": "full"})
     closed = district.case(case)
     assert closed.status == "completed" and closed.stage == "已办结"
     assert [(p["unit"], p["state"], p["result_class"]) for p in closed.data["parts"]] == [
