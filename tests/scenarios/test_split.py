@@ -200,3 +200,24 @@ def test_the_case_and_task_pages_show_each_part(district: District, app):
     task = district.task(case, "review_part_reply")
     page = office.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert "分办情况" in page and "崂交〔2026〕1号" in page
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_suggestion_merged_into_a_split_one_gets_every_parts_reply(district: District):
+    from .test_suggestion import submit
+
+    case = split_assigned(district)
+    other = submit(district, title="关于学校周边违章建筑的建议", cosigners=[])
+    district.complete("liaison_clerk", other, "pre_review",
+                      {"review_outcome": "merge", "merged_into": district.case(case).number})
+    for unit in (A, B):
+        district.complete(f"{unit}_clerk", case, "sign_in_or_contest", {"sign_in_decision": "accept"})
+    part_reply(district, case, A, "A", "崂交〔2026〕1号")
+    district.complete("liaison_clerk", case, "review_part_reply", {"result_class": "A", "reply_review_outcome": "approve"})
+    assert district.case(other).stage == "已并案"  # one part's reply is not the whole reply
+    part_reply(district, case, B, "B", "崂住建〔2026〕2号")
+    district.complete("liaison_clerk", case, "review_part_reply", {"result_class": "B", "reply_review_outcome": "approve"})
+    merged = district.case(other)
+    assert merged.status == "completed" and merged.stage == "并案办结"
+    assert [(p["unit"], p["reply_doc_no"]) for p in merged.data["parts"]] == [
+        (A, "崂交〔2026〕1号"), (B, "崂住建〔2026〕2号")]
