@@ -221,3 +221,23 @@ def test_a_suggestion_merged_into_a_split_one_gets_every_parts_reply(district: D
     assert merged.status == "completed" and merged.stage == "并案办结"
     assert [(p["unit"], p["reply_doc_no"]) for p in merged.data["parts"]] == [
         (A, "崂交〔2026〕1号"), (B, "崂住建〔2026〕2号")]
+
+
+# README.md, "Who may do what": the split unit's row, (own case, other case)
+SPLIT_ROW = {"see": ("yes", "404"), "list": ("yes", "no"), "record_communication": ("yes", "404"),
+             "answer_communication": ("403", "404"), "send_message": ("403", "404"),
+             "read_internal_note": ("yes", "404"), "download_internal_file": ("yes", "404"), "start": ("403", "403")}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_split_units_row_of_the_permission_table(district: District, tmp_path):
+    from . import test_case_roles as table
+
+    district.ctx.config = district.ctx.config.replace(uploads__attachments_dir=str(tmp_path / "files"))
+    own = signed_in(district)  # unit_housing answers a part of it
+    other = table.suggestion_in_handling(district)  # unit_transport and unit_civil: unit_housing has no role
+    checks = {side: {**table.actions(district, case, table.entries(district, case, "liaison_clerk", side)),
+                     "start": table.start_as(district, side == "own")} for side, case in (("own", own), ("other", other))}
+    found = {action: tuple(table.outcome(district, f"{B}_clerk", checks[side][action]) for side in ("own", "other"))
+             for action in SPLIT_ROW}
+    assert found == SPLIT_ROW
