@@ -179,6 +179,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("suggestion.task_working_days", dict, SUGGESTION_TASK_DAYS,
             "a mapping of task id (or default) to a positive whole number of working days", _task_days),
     Setting("suggestion.max_contest_rounds", int, 2, "a positive whole number", _positive),
+    Setting("suggestion.merged_wait_months", int, 7, "a positive whole number of months", _positive),
     Setting("proposal.task_working_days", dict, PROPOSAL_TASK_DAYS,
             "a mapping of task id (or default) to a positive whole number of working days", _task_days),
     Setting("proposal.merged_wait_months", int, 7, "a positive whole number of months", _positive),

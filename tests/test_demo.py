@@ -179,3 +179,19 @@ def test_loading_again_adds_no_twins(district):
     assert "not loaded again" in again[-1]
     with ctx.db.session() as session:
         assert session.scalar(count) == before
+
+
+def test_the_demo_has_a_split_suggestion_closed_and_one_still_open(district):
+    """分办: two units answer a part each; one such suggestion is closed with both parts, one waits for a unit."""
+    ctx, _lines = district
+    with ctx.db.session() as session:
+        split = {c.title: c for c in session.scalars(select(Case).where(Case.process_key == "suggestion"))
+                 if (c.data or {}).get("split_units")}
+    closed = split["关于整治学校周边交通和违章建筑的建议"]
+    assert closed.status == "completed" and closed.stage == "已办结"
+    assert [(p["unit"], p["state"]) for p in closed.data["parts"]] == [("unit_transport", "已办结"),
+                                                                       ("unit_housing", "已办结")]
+    assert all(p.get("satisfaction_work") and p.get("reply_doc_no") for p in closed.data["parts"])
+    open_one = split["关于改善老旧小区停车和绿化的建议"]
+    assert open_one.status == "running"
+    assert sorted(p["state"] for p in open_one.data["parts"]) == ["办理中", "已办结"]

@@ -151,6 +151,11 @@ class CaseUnit(Base):
     role: Mapped[str] = mapped_column(String(10))
     replied_at: Mapped[datetime | None]
     face_reply: Mapped[bool] = mapped_column(Boolean, default=False)
+    # a split unit's own part (分办): its deadline, class and evaluation, counted for the unit
+    reply_due: Mapped[date | None] = mapped_column(Date)
+    result_class: Mapped[str | None] = mapped_column(String(1))
+    satisfaction_work: Mapped[str | None] = mapped_column(String(30))
+    satisfaction_result: Mapped[str | None] = mapped_column(String(30))
 
 
 def to_time(value: Any, zone: ZoneInfo) -> datetime | None:
@@ -212,7 +217,8 @@ def facts_values(case: Case, zone: ZoneInfo) -> dict[str, Any]:
         category=_text(data.get("category"), 50), proposer=_text(data.get("proposer"), 64),
         submission_kind=_text(data.get("submission_kind"), 20),
         review_outcome=_text(data.get("review_outcome"), 20),
-        lead_unit=_text(data.get("lead_unit"), 100) if assigned_at else None,
+        # a split case has no one lead unit: each part counts for its own (case_units)
+        lead_unit=_text(data.get("lead_unit"), 100) if assigned_at and not data.get("split_units") else None,
         # the first reply against the first deadline: a re-handling round sets new ones (DOMAIN.md step 9)
         assigned_at=assigned_at, reply_due=to_date(data.get("first_reply_due") or data.get("reply_due"), zone),
         replied_at=to_time(data.get("first_replied_at") or data.get("replied_at"), zone),
@@ -229,7 +235,7 @@ def facts_values(case: Case, zone: ZoneInfo) -> dict[str, Any]:
 def unit_roles(data: dict[str, Any]) -> dict[str, str]:
     """unit -> role, from lead_unit, assist_units and split_units (a unit named twice keeps its first role)."""
     roles: dict[str, str] = {}
-    if data.get("lead_unit") and data.get("assigned_at"):
+    if data.get("lead_unit") and data.get("assigned_at") and not data.get("split_units"):
         roles[str(data["lead_unit"])[:100]] = "lead"
     for role, key in (("split", "split_units"), ("assist", "assist_units")):
         for unit in _units(data.get(key)) if data.get("assigned_at") else []:
@@ -255,12 +261,22 @@ def sync_facts(session: Session, case: Case, zone: ZoneInfo) -> set[str]:
                 changed.add(key)
         if changed:
             facts.updated_at = clock.now()
-        _sync_units(session, case, values)
+        _sync_units(session, case, values, zone)
     return changed
 
 
-def _sync_units(session: Session, case: Case, values: dict[str, Any]) -> None:
+def _part_values(part: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
+    """A split part's columns: its first reply against its deadline, its class and its evaluation."""
+    rating = {k: part.get(k) if part.get(k) in (*RATINGS, "not_evaluated") else None
+              for k in ("satisfaction_work", "satisfaction_result")}
+    return dict(replied_at=to_time(part.get("first_replied_at") or part.get("replied_at"), zone),
+                face_reply=bool(part.get("face_reply")), reply_due=to_date(part.get("reply_due"), zone),
+                result_class=part.get("result_class") if part.get("result_class") in CLASSES else None, **rating)
+
+
+def _sync_units(session: Session, case: Case, values: dict[str, Any], zone: ZoneInfo) -> None:
     roles = unit_roles(case.data or {})
+    parts = {str(p.get("unit"))[:100]: p for p in (case.data or {}).get("parts") or [] if isinstance(p, dict)}
     rows = {row.unit: row for row in session.scalars(select(CaseUnit).where(CaseUnit.case_id == case.id))}
     for unit, row in rows.items():
         if unit not in roles:
@@ -272,3 +288,7 @@ def _sync_units(session: Session, case: Case, values: dict[str, Any]) -> None:
         row.role = role
         if role == "lead":  # the lead unit's reply is the case's reply
             row.replied_at, row.face_reply = values["replied_at"], values["face_reply"]
+        elif role == "split" and unit in parts:
+            for key, value in _part_values(parts[unit], zone).items():
+                if getattr(row, key) != value:
+                    setattr(row, key, value)

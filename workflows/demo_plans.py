@@ -20,7 +20,8 @@ from .demo_people import DEPUTIES, MEMBERS, UNITS
 DELAYS: dict[str, int] = {
     "confirm_cosign": 1, "pre_review": 3, "revise": 5, "assign": 4, "sign_in_or_contest": 2,
     "assist_opinion": 18, "handle_suggestion": 25, "consult": 8, "investigate": 20, "ask_member_view": 10,
-    "draft_reply": 15, "countersign": 4, "head_face_reply": 6, "review_reply": 4, "disclose": 2, "evaluate": 10,
+    "draft_reply": 15, "countersign": 4, "head_face_reply": 6, "review_reply": 4, "review_part_reply": 4,
+    "disclose": 2, "disclose_part": 2, "evaluate": 10,
     "take_charge": 3, "interview_head": 5, "review_rehandled": 4, "joint_supervision": 10, "plan_checklist": 5,
     "close_milestone": 20, "list_in_plan": 5, "follow_up_plan": 30, "acceptance": 5, "confirm_implementation": 7,
     "submit_proposal": 1, "verify_collective": 3, "initial_review": 3, "re_review": 10, "joint_review": 5,
@@ -49,6 +50,7 @@ class Plan:
     category: str
     lead: str | None = None
     assist: list[str] = field(default_factory=list)
+    split: list[str] = field(default_factory=list)  # 分办: units answering a part each beside the lead
     result_class: str = "A"
     face: bool = True
     ratings: str = "ss"  # work and result per evaluation round: s, b or u
@@ -103,7 +105,7 @@ class Plan:
     def contacts_before(self, element: str, occurrence: int) -> list[tuple[str, str]]:
         """The communications with the proposer the unit records before doing this task (四沟通)."""
         name = self.proposer_name()
-        if element in ("handle_suggestion", "consult") and occurrence == 1:
+        if element in ("handle_suggestion", "consult") and (occurrence == 1 or self.split):
             return [("contact_before", f"上门走访{name}，了解具体诉求和现场情况。")]
         if element == "draft_reply":
             again = "（二次办理）" if occurrence > 1 else ""
@@ -134,8 +136,10 @@ def _usual(plan: Plan, element: str, occurrence: int, data: dict[str, Any], now:
     lead = plan.first_lead if plan.first_lead and occurrence == 1 else plan.lead
     contest = plan.first_lead == unit and occurrence == 1
     assign = {"category": plan.category, "lead_unit": lead, "assist_unit_ids": ",".join(plan.assist),
-              "responsible_person": head_name(lead), "deadline_months": 3}
-    reply_no = f"{UNITS[plan.lead][1]}复〔{now.year}〕{10 + plan.day % 80}号" if plan.lead else ""
+              "responsible_person": head_name(lead), "deadline_months": 3,
+              **({"split_unit_ids": ",".join(plan.split)} if plan.split else {})}
+    replying = unit if plan.split and unit in UNITS else plan.lead  # a split part is answered by its own unit
+    reply_no = f"{UNITS[replying][1]}复〔{now.year}〕{10 + plan.day % 80}号" if replying else ""
     work, result = plan.rating(occurrence)
     proposal = plan.key == "proposal"
     if element == "sign_in_or_contest":
@@ -159,7 +163,10 @@ def _usual(plan: Plan, element: str, occurrence: int, data: dict[str, Any], now:
                    "supervising_leader": "区人大常委会 孙副主任" if plan.priority else ""},
         "review_reply": {"reply_review_outcome": "approve", "result_class": data.get("result_class") or
                          plan.result_class, "reply_review_note": "同意", "joint_requested": False},
+        "review_part_reply": {"reply_review_outcome": "approve", "result_class": plan.result_class,
+                              "reply_review_note": "同意本单位部分的答复", "joint_requested": False},
         "disclose": {"disclosure": "full"},
+        "disclose_part": {"disclosure": "full"},
         "plan_checklist": {"target_date": (now.date() + timedelta(days=75)).isoformat(),
                            "milestones": "制定实施方案\n组织实施\n验收并销号"},
         "close_milestone": {"milestone_status": "done", "milestone_result": "已按期完成",
@@ -200,9 +207,9 @@ def _usual(plan: Plan, element: str, occurrence: int, data: dict[str, Any], now:
         "ask_member_view": {"member_view_date": today, "member_view": "委员同意办理思路。"},
         "draft_reply": {"reply_doc_no": reply_no, "reply_text": REPLIES[plan.result_class],
                         "result_class": plan.result_class, "face_reply": plan.face or proposal,
-                        "reply_signer": head_name(plan.lead)},
+                        "reply_signer": head_name(replying)},
         "countersign": {"countersign_decision": "agree", "countersign_comment": ""},
-        "head_face_reply": {"face_reply_by": head_name(plan.lead), "face_reply_date": today,
+        "head_face_reply": {"face_reply_by": head_name(replying), "face_reply_date": today,
                             "face_reply_place": "区政协" if proposal else "代表联络站",
                             "three_party_meeting": proposal},
         # evaluation and re-handling, shared
@@ -244,6 +251,11 @@ PLANS: list[Plan] = [
       result_class="C", face=False, ratings="busb", interview=True),
     S(2, "关于加强社区卫生服务中心建设的建议", "deputy_zhou", "卫生", "unit_health", result_class="B", face=False),
     S(2, "关于完善农贸市场食品安全检测的建议", "deputy_zhao", "经济", "unit_market"),
+    # 分办: two units answer a part each; the first is closed, the second still waits for one unit's reply
+    S(2, "关于整治学校周边交通和违章建筑的建议", "deputy_qian", "交通", "unit_transport", split=["unit_housing"],
+      result_class="A", ratings="ssbs"),
+    S(20, "关于改善老旧小区停车和绿化的建议", "deputy_sun", "城建", "unit_urban", split=["unit_housing"],
+      result_class="B", hold="draft_reply#2"),
     S(3, "关于加快雨污分流改造的建议", "deputy_qian", "城建", "unit_water", assist=["unit_housing"],
       result_class="B", ratings="sb", hold="close_milestone#2"),
     # a milestone reported late once, with its reason and a new date (清单式管理)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine.cases import notes
 from engine.errors import Invalid
-from engine.store import Case, CaseNote
+from engine.store import Case, CaseNote, Group, User, UserGroup
 
 from .cases import CASE_TYPES
 from .unit_handling import extended_due, reply_limit
@@ -39,7 +39,9 @@ def communications_gate(session: Session, case: Case, task: Any, data: dict[str,
         return  # asking for more time is not the reply: the talks may still be ahead
     needed, message = gate
     # only records dated between the assignment and today count: a back- or forward-dated one proves nothing
-    rows = session.scalars(select(CaseNote).where(CaseNote.case_id == case.id, CaseNote.kind.in_(needed)))
+    rows = list(session.scalars(select(CaseNote).where(CaseNote.case_id == case.id, CaseNote.kind.in_(needed))))
+    if (case.data or {}).get("split_units") and task.element_id == "draft_reply":
+        rows = _by_unit(session, rows, task.candidate_groups or [])
     # and one the proposer disputed (said was not so) counts no more until it is recorded again
     dated = [note for note in rows if notes.dated_within(note, case)]
     recorded = {note.kind for note in dated if not notes.disputed(note)}
@@ -51,6 +53,18 @@ def communications_gate(session: Session, case: Case, task: Any, data: dict[str,
                                  "message": (f"{CONTACT_NAMES[kind]}的记录有异议，请重新沟通并记录（{kind}）"
                                              if kind in disputed else f"尚未记录{CONTACT_NAMES[kind]}（{kind}）")}
                                 for kind in missing])
+
+
+def _by_unit(session: Session, rows: list[CaseNote], units: list[str]) -> list[CaseNote]:
+    """分办: a part's reply counts the communications its own unit recorded (the one its task is offered to),
+    not another unit's talks about another part."""
+    authors = {note.author for note in rows}
+    if not authors or not units:
+        return []
+    members = set(session.scalars(select(User.username).join(UserGroup, UserGroup.user_id == User.id)
+                                  .join(Group, Group.id == UserGroup.group_id)
+                                  .where(Group.name.in_(units), User.username.in_(authors))))
+    return [note for note in rows if note.author in members]
 
 
 # the reply's fields that a submitted reply must have (the form cannot mark them required: an extension

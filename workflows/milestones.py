@@ -62,11 +62,18 @@ def _day(value: Any, zone: ZoneInfo = ZONE) -> str:
 
 
 def _units(session: Session, data: dict[str, Any]) -> str:
-    codes = [str(data.get("lead_unit") or "")] + names(data.get("assist_units"))
+    split = names(data.get("split_units"))
+    codes = [*(split or [str(data.get("lead_unit") or "")]), *names(data.get("assist_units"))]
     codes = [c for c in codes if c]
     titles = dict(session.execute(select(Group.name, Group.display_name).where(Group.name.in_(codes))).all())
+    if split:  # 分办: the units answering a part each
+        return "、".join(titles.get(c) or c for c in split) + "（分办）"
     lead, *assist = [titles.get(c) or c for c in codes] or [""]
     return lead + (f"（协办：{'、'.join(assist)}）" if assist else "")
+
+
+def _unit_name(session: Session, code: str) -> str:
+    return session.scalar(select(Group.display_name).where(Group.name == code)) or code
 
 
 def reached(session: Session, case: Case, zone: ZoneInfo = ZONE) -> list[Notice]:
@@ -113,7 +120,8 @@ def reached(session: Session, case: Case, zone: ZoneInfo = ZONE) -> list[Notice]
                             (f"Forwarded: {title}", f"{ref} was forwarded to {data['forward_to']}.")))
     if stage in ("已并案", "并案办结") or data.get("merged_into"):
         into = data.get("merged_into") or "—"
-        found.append(Notice("merged", (f"已并案：{title}", f"{ref}与提案 {into} 并案办理，答复时您同样会收到。"),
+        noun = "提案" if case.process_key == "proposal" else "建议"
+        found.append(Notice("merged", (f"已并案：{title}", f"{ref}与{noun} {into} 并案办理，答复时您同样会收到。"),
                             (f"Merged: {title}", f"{ref} is handled together with {into}; you get its reply too.")))
     if stage == "已撤回":
         found.append(Notice("withdrawn", (f"已撤回：{title}", f"{ref}已撤回。"),
@@ -148,6 +156,15 @@ def reached(session: Session, case: Case, zone: ZoneInfo = ZONE) -> list[Notice]
             found.append(Notice("reply:0", (f"答复已发出：{title}", f"{ref}已答复（{klass[0]}），文号 "
                                                                f"{data.get('reply_doc_no') or '—'}。"),
                                 (f"Replied: {title}", f"{ref} has its reply ({klass[1]}).")))
+    for part in data.get("parts") or [] if data.get("split_units") else []:
+        if isinstance(part, dict) and part.get("reply_released_at"):  # 分办: each part's reply is told on its own
+            unit, klass = _unit_name(session, str(part.get("unit"))), OPTIONS["result_class"].get(
+                str(part.get("result_class") or ""), ("", ""))
+            found.append(Notice(f"part_reply:{part.get('unit')}",
+                                (f"分办答复已发出：{title}", f"{ref}中{unit}负责的部分已答复（{klass[0]}），文号 "
+                                                         f"{part.get('reply_doc_no') or '—'}，请测评。"),
+                                (f"A part replied: {title}", f"{unit} replied to its part of {ref} ({klass[1]}); "
+                                                             "please evaluate it.")))
     if stage == "待测评" and data.get("evaluation_due"):
         due = day(data["evaluation_due"])
         found.append(Notice(f"evaluate:{rounds}",

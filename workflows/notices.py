@@ -22,6 +22,8 @@ FLAGGED = "case_flagged"
 DROPPED = "cosigner_dropped"
 MAIN_ENDED = "main_case_ended"  # the message a merged proposal waits for beside the main one's reply
 MERGED_STAGE = "已并案"
+# who reviews a merged case again, and what it is called, per case type
+OFFICES = {"proposal": ("proposal_committee", "提案"), "suggestion": ("liaison_office", "建议")}
 
 
 def listener(ctx: Any):
@@ -31,7 +33,7 @@ def listener(ctx: Any):
         data = case.data or {}
         _flag_from_process(ctx, session, case, data)
         _dropped_cosigners(ctx, session, case, data)
-        if case.process_key == "proposal":
+        if case.process_key in OFFICES:
             _tell_merged_cases(ctx, session, case, data)
     return on_save
 
@@ -135,6 +137,7 @@ def _tell_merged_cases(ctx: Any, session: Session, case: Case, data: dict[str, A
             continue
         runtime.deliver_message(ctx, session, merged, MAIN_ENDED, {"main_case_ended": reason,
                                                                     "main_case": case.number}, None)
+        office, noun = OFFICES[case.process_key]
         channels.queue(ctx, session, _users(session, [(merged.data or {}).get("proposer")]) +
-                        members(session, ["proposal_committee"]), merged, "main_case_ended",
-                        f"主案未答复：{merged.number}", f"案件编号：{merged.number}\n{reason}，本提案须重新审定。\n")
+                        members(session, [office]), merged, "main_case_ended",
+                        f"主案未答复：{merged.number}", f"案件编号：{merged.number}\n{reason}，本{noun}须重新审定。\n")

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.store import Group
 
-from .cases import CLASSES, CaseFacts
+from .cases import CLASSES, CaseFacts, CaseUnit
 
 SATISFIED = ("satisfied", "basically_satisfied")
 RATED = ("satisfied", "basically_satisfied", "unsatisfied")
@@ -149,45 +149,60 @@ def _local_date(column: Any, zone: ZoneInfo, dialect: str, year: int) -> Any:
     return func.date(column, f"{minutes:+d} minutes")
 
 
-def _counts(session: Session, year: int, zone: ZoneInfo, today: date, case_type: str | None,
-            ) -> dict[str, dict[str, Any]]:
-    """Each lead unit's counts, added up by the database (one GROUP BY over the year's facts rows)."""
-    f = CaseFacts
-    replied = f.replied_at.is_not(None)
+def _columns(src: Any, f: Any, local: Any, today: date) -> dict[str, Any]:
+    """The counts of one unit's rows, added up by the database; `src` holds the reply and the evaluation
+    (the facts row of a case, or a split unit's part), `f` the case's facts."""
+    replied = src.replied_at.is_not(None)
 
     def n(*conditions: Any) -> Any:
         return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)
 
-    dialect = session.get_bind().dialect.name
-    local = _local_date(f.replied_at, zone, dialect, year)
     columns = {
         "assigned": func.count(),
         "rehandled": n(func.coalesce(f.rehandling_rounds, 0) > 0),
         "replied": n(replied),
-        "due": n(or_(replied, and_(f.reply_due.is_not(None), f.reply_due < today))),
-        "face_replies": n(replied, f.face_reply.is_(True)),
-        "evaluated_work": n(replied, f.satisfaction_work.in_(RATED)),
-        "satisfied_work": n(replied, f.satisfaction_work.in_(SATISFIED)),
-        "evaluated_result": n(replied, f.satisfaction_result.in_(RATED)),
-        "satisfied_result": n(replied, f.satisfaction_result.in_(SATISFIED)),
-        "promised": n(replied, f.result_class.in_(("A", "B")), f.case_type == "suggestion"),
-        "implemented": n(replied, f.result_class.in_(("A", "B")), f.case_type == "suggestion",
+        "due": n(or_(replied, and_(src.reply_due.is_not(None), src.reply_due < today))),
+        "face_replies": n(replied, src.face_reply.is_(True)),
+        "evaluated_work": n(replied, src.satisfaction_work.in_(RATED)),
+        "satisfied_work": n(replied, src.satisfaction_work.in_(SATISFIED)),
+        "evaluated_result": n(replied, src.satisfaction_result.in_(RATED)),
+        "satisfied_result": n(replied, src.satisfaction_result.in_(SATISFIED)),
+        "promised": n(replied, src.result_class.in_(("A", "B")), f.case_type == "suggestion"),
+        "implemented": n(replied, src.result_class.in_(("A", "B")), f.case_type == "suggestion",
                          f.implemented.is_(True)),
-        **{f"class_{name}": n(replied, f.result_class == name) for name in CLASSES},
+        **{f"class_{name}": n(replied, src.result_class == name) for name in CLASSES},
     }
     if local is not None:
-        columns["on_time"] = n(replied, or_(f.reply_due.is_(None), local <= f.reply_due))
-    where = [f.year == year, f.assigned_at.is_not(None), f.lead_unit.is_not(None)]
-    if case_type:
-        where.append(f.case_type == case_type)
-    stmt = select(f.lead_unit, *(c.label(k) for k, c in columns.items())).where(*where).group_by(f.lead_unit)
-    found = {row.lead_unit: dict(row._mapping) for row in session.execute(stmt)}
-    if local is None:  # a zone with summer time on SQLite: the replies' local dates in Python
-        for unit in found.values():
-            unit["on_time"] = 0
-        for unit, replied_at, due in session.execute(select(f.lead_unit, f.replied_at, f.reply_due)
-                                                     .where(*where, replied)):
-            found[unit]["on_time"] += due is None or replied_at.astimezone(zone).date() <= due
+        columns["on_time"] = n(replied, or_(src.reply_due.is_(None), local <= src.reply_due))
+    return columns
+
+
+def _counts(session: Session, year: int, zone: ZoneInfo, today: date, case_type: str | None,
+            ) -> dict[str, dict[str, Any]]:
+    """Each lead unit's counts, added up by the database (one GROUP BY over the year's facts rows), and each
+    split unit's parts (分办: one GROUP BY over the parts of the year's split cases) added to its unit's."""
+    f, u = CaseFacts, CaseUnit
+    dialect = session.get_bind().dialect.name
+    found: dict[str, dict[str, Any]] = {}
+    for src, unit, where in (
+            (f, f.lead_unit, [f.year == year, f.assigned_at.is_not(None), f.lead_unit.is_not(None)]),
+            (u, u.unit, [u.case_id == f.case_id, u.role == "split", f.year == year, f.assigned_at.is_not(None)])):
+        if case_type:
+            where = [*where, f.case_type == case_type]
+        local = _local_date(src.replied_at, zone, dialect, year)
+        columns = _columns(src, f, local, today)
+        stmt = select(unit.label("unit"), *(c.label(k) for k, c in columns.items())).where(*where).group_by(unit)
+        for row in session.execute(stmt):
+            counts = dict(row._mapping)
+            name = counts.pop("unit")
+            if local is None:  # a zone with summer time on SQLite: the replies' local dates in Python
+                replies = session.execute(select(src.replied_at, src.reply_due)
+                                          .where(*where, unit == name, src.replied_at.is_not(None)))
+                counts["on_time"] = sum(due is None or at.astimezone(zone).date() <= due for at, due in replies)
+            if name in found:
+                found[name] = {k: found[name][k] + counts[k] for k in counts}
+            else:
+                found[name] = counts
     return found
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from engine.errors import Invalid
 
-from . import arbitration, evaluation
+from . import arbitration, evaluation, merging, split
 from .cases import CaseHandlers, names, task_days
 
 SETTINGS = ("sign_in_working_days", "reply_months", "max_reply_months", "assist_opinion_months",
@@ -71,7 +71,12 @@ class SuggestionHandlers(CaseHandlers):
         outcome = data.get("review_outcome")
         record = {"level": "pre_review", "outcome": outcome, "reason": data.get("review_reason") or "",
                   "ground": data.get("return_ground") or "", "at": self.now()}
-        return {"review_records": [*(data.get("review_records") or []), record],
+        if outcome == "merge":  # 并案: it waits for the main suggestion's reply, with a deadline of its own
+            due = self.calendar.add_months(self.today(), int(self.config["suggestion.merged_wait_months"]))
+            record["main_case"] = data.get("merged_into") or ""
+            return {"review_records": [*(data.get("review_records") or []), record], "stage": "已并案",
+                    "case_deadline": due.isoformat()}
+        return {"review_records": [*(data.get("review_records") or []), record], "merged_into": "",
                 "stage": "待交办" if outcome == "accept" else "退回修改"}
 
     def revised(self, data: dict) -> dict:
@@ -88,18 +93,22 @@ class SuggestionHandlers(CaseHandlers):
         """suggestion_assign (四定): the units, the deadline from the assignment, the sign-ins to collect."""
         lead = str(data.get("lead_unit") or "").strip()
         assist = [u for u in names(data.get("assist_unit_ids")) if u != lead]
+        parts = split.plan(lead, split.split_of(data), assist)  # 分办: each split unit answers its own part
+        role = "split" if parts["split_units"] else "lead"
         months = int(data.get("deadline_months") or data["reply_months"])
         months = max(1, min(months, int(data["max_reply_months"])))
         assigned_at = self.now()
         reply_due = self.calendar.add_months(date.fromisoformat(assigned_at[:10]), months).isoformat()
         sign_in_due = self.calendar.add_working_days(assigned_at, data["sign_in_working_days"])
         assignment = {"lead_unit": lead, "assist_units": assist, "responsible_person": data.get("responsible_person"),
-                      "assigned_at": assigned_at, "reply_due": reply_due}
+                      "assigned_at": assigned_at, "reply_due": reply_due, "split_units": parts["split_units"]}
         return {
             "lead_unit": lead, "assist_units": assist, "assigned_at": assigned_at, "reply_due": reply_due,
             "extension_months": max(0, months - int(data["reply_months"])), "sign_in_due": sign_in_due[:10],
             "case_deadline": reply_due, "priority": bool(data.get("priority")),
-            "sign_ins": [{"unit": lead, "role": "lead"}] + [{"unit": u, "role": "assist"} for u in assist],
+            "sign_ins": [{"unit": lead, "role": role},
+                         *({"unit": u, "role": "split"} for u in parts["split_units"][1:]),
+                         *({"unit": u, "role": "assist"} for u in assist)], **parts,
             "assignments": [*(data.get("assignments") or []), assignment],
             "contested_by": "", "contest_reason": "", "stage": "待签收",
             # the communications about the handling date from the assignment on (engine.cases.notes)
@@ -121,6 +130,20 @@ class SuggestionHandlers(CaseHandlers):
                     "contested_by": ", ".join(s["unit"] for s in contests),
                     "contest_reason": "；".join(f"{s['unit']}：{s['reason']}" for s in contests), "stage": "待交办"}
         return {"sign_in_contested": False, "signed_in_at": self.now(), "stage": "办理中"}
+
+    # ------------------------------------------------------------ merge (并案)
+
+    def merged_reply(self, data: dict) -> dict:
+        """suggestion_merged_reply: the main suggestion's reply arrived on this merged one."""
+        return {"stage": "并案办结", "reply_released_at": self.now(), "closed_at": self.now(), "case_deadline": None}
+
+    def main_ended(self, data: dict) -> dict:
+        """suggestion_main_ended: the main suggestion ended without a reply: the merge is undone and the
+        liaison office reviews this one again."""
+        record = {"level": "merge_undone", "outcome": "merge_undone", "reason": data.get("main_case_ended") or "",
+                  "main_case": data.get("merged_into") or "", "at": self.now()}
+        return {"merged_into": "", "review_outcome": None, "stage": "待审核", "case_deadline": None,
+                "review_records": [*(data.get("review_records") or []), record]}
 
     # ------------------------------------------------------------ 7 reply
 
@@ -231,8 +254,11 @@ def register(ctx: Any) -> None:
         "suggestion_sign_in": h.sign_in, "suggestion_signed_in": h.signed_in, "suggestion_replied": h.replied,
         "suggestion_reply_reviewed": h.reply_reviewed, "suggestion_implementation": h.implementation,
         "suggestion_checklist": h.checklist, "suggestion_milestone": h.milestone, "suggestion_close": h.close,
-        "suggestion_rework": h.rework,
+        "suggestion_rework": h.rework, "suggestion_merged_reply": h.merged_reply,
+        "suggestion_main_ended": h.main_ended,
     }.items():
         ctx.script_engine.register_service(topic, handler)
     ctx.completion_checks.append(check_checklist)
+    split.register(ctx, h)
+    merging.register(ctx)
     evaluation.register(ctx)

@@ -72,7 +72,13 @@ OPTIONS: dict[str, dict[str, tuple[str, str]]] = {
                 "object": ("有异议", "Objected")},
     "decision": {"accept": ("签收", "Signed in"), "contest": ("退回", "Contested"), "agree": ("同意", "Agreed"),
                  "object": ("有不同意见", "Objected"), "confirm": ("同意承办", "Confirmed")},
-    "role": {"lead": ("主办", "Lead"), "assist": ("协办", "Assisting")},
+    "role": {"lead": ("主办", "Lead"), "assist": ("协办", "Assisting"), "split": ("分办", "Split")},
+    # where a split unit's part (分办) stands
+    "part_state": {"待签收": ("待签收", "Awaiting sign-in"), "办理中": ("办理中", "Being handled"),
+                   "待审核答复": ("待审核答复", "Reply under review"),
+                   "已答复": ("已答复，待测评", "Replied, to be evaluated"),
+                   "二次办理": ("二次办理", "Handled again"), "已测评": ("已测评，待定公开方式", "Evaluated"),
+                   "已办结": ("已办结", "Closed")},
     "satisfaction": {"satisfied": ("满意", "Satisfied"), "basically_satisfied": ("基本满意", "Basically satisfied"),
                      "unsatisfied": ("不满意", "Unsatisfied")},
     "result_class": {"A": ("A类：已解决或基本解决", "A: solved or mostly solved"),
@@ -124,6 +130,15 @@ _ASSIGNED = (
         Column("lead_unit", "主办单位", "Lead unit", GROUP), Column("assist_units", "协办单位", "Assisting", GROUPS),
         Column("responsible_person", "责任人", "Responsible"), Column("assigned_at", "交办时间", "Assigned", WHEN),
         Column("reply_due", "答复期限", "Reply due", DATE))),
+    Item("split_units", "Split units (each answers its part)", GROUPS, zh="分办单位"),
+    Item("parts", "Parts of a split assignment", RECORDS, zh="分办情况", columns=(
+        UNIT, Column("state", "办理状态", "State", OPTION, "part_state"),
+        Column("reply_doc_no", "答复文号", "Document number"),
+        Column("result_class", "答复类别", "Result class", OPTION, "result_class"),
+        Column("replied_at", "答复时间", "Replied", WHEN), Column("reply_due", "答复期限", "Reply due", DATE),
+        Column("satisfaction_work", "办理工作评价", "The work", OPTION, "satisfaction"),
+        Column("satisfaction_result", "办理结果评价", "The result", OPTION, "satisfaction"),
+        Column("disclosure", "公开方式", "Disclosure", OPTION, "disclosure"))),
     Item("sign_ins", "Sign-ins", RECORDS, zh="签收", columns=(
         UNIT, Column("role", "承办方式", "Role", OPTION, "role"),
         Column("decision", "签收意见", "Decision", OPTION, "decision"), REASON, AT)),
@@ -193,7 +208,8 @@ SUGGESTION = (
             REASON, Column("ground", "退回原因", "Ground", OPTION, "ground"),
             Column("result_class", "答复类别", "Result class", OPTION, "result_class"), AT)),
         Item("disclosure", "Disclosure", OPTION, options="disclosure"),
-        Item("disclosure_reason", "Reason for not publishing in full", LONG))),
+        Item("disclosure_reason", "Reason for not publishing in full", LONG),
+        Item("merged_into", "Merged into"), Item("main_case", "Handled with", zh="并入的建议"))),
     Section("assigned", "交办", "Assignment", (
         Item("assigning_office", "Assigning office", GROUP, zh="交办机构"), *_ASSIGNED)),
     Section("handled", "办理", "Handling", _HANDLED),
@@ -252,6 +268,7 @@ PRESENTATIONS: dict[str, tuple[Section, ...]] = {"suggestion": SUGGESTION, "prop
 # read by name where the timeline shows what a form sent
 TIMELINE_ONLY = (
     Item("assist_unit_ids", "Assisting units", GROUPS), Item("review_units", "Units in the joint review", GROUPS),
+    Item("split_unit_ids", "Split units", GROUPS),
     Item("contested_by", "Units that gave it back", GROUPS), Item("cosigners_text", "Co-signers", USERS),
 )
 
