@@ -22,7 +22,8 @@ SETTINGS = ("sign_in_working_days", "reply_months", "max_reply_months", "assist_
 # the tasks whose deadline is config's task_working_days (evaluation_rehandling's included)
 TASKS = ("confirm_cosign", "pre_review", "revise", "assign", "arbitrate", "review_reply", "disclose", "take_charge",
          "interview_head", "review_rehandled", "joint_supervision", "plan_checklist", "list_in_plan", "acceptance",
-         "confirm_implementation")
+         "confirm_implementation",
+         "name_leaders")  # the office names each re-handling round's leaders in charge (workflows.leaders)
 _DATED_LINE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*[:：、,，]?\s*(.+)$")
 
 
