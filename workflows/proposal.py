@@ -297,7 +297,8 @@ def deliver_merged_replies(ctx: Any):
         reply = {name: data.get(name) for name in REPLY_FIELDS}
         # the merged proposer's evaluation counts from this release, for the main case's unit
         reply.update(main_reply_released_at=data.get("reply_released_at"), lead_unit=data.get("lead_unit"),
-                     assigned_at=data.get("assigned_at"), reply_due=data.get("first_reply_due") or data.get("reply_due"),
+                     assigned_at=data.get("assigned_at"),
+                     reply_due=data.get("first_reply_due") or data.get("reply_due"),
                      first_replied_at=data.get("first_replied_at"))
         for merged in list(waiting):
             if (merged.data or {}).get("merged_into") == case.number:

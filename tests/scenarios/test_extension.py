@@ -10,8 +10,8 @@ import pytest
 
 from engine.errors import Invalid
 
-from .conftest import ZONE, District
 from . import test_suggestion as suggestions
+from .conftest import ZONE, District
 from .test_suggestion import LEAD, evaluate, replied, signed_in
 from .test_unit_handling import REPLY
 
