@@ -26,8 +26,9 @@ BODY_GROUPS = {"leaders_congress": "congress_leaders", "leaders_government": "go
 BODY_OF = {"suggestion": "leaders_congress", "proposal": "leaders_cppcc"}
 BODY_LEADERS = "leaders_body"  # the pick-list of the case type's own body (resolved per case)
 LIST_NAMES = {"leaders_congress": "人大领导", "leaders_government": "政府领导", "leaders_cppcc": "政协领导"}
-# the variables that name leaders: a key case's (chosen at assignment) and every round's (accumulated)
-KEY_FIELDS = ("leader_congress", "leader_cppcc", "leader_government")
+# the variables that name leaders: a key case's (chosen at assignment), this re-handling round's, and those of
+# the rounds before (accumulated)
+KEY_FIELDS = ("leader_congress", "leader_cppcc", "leader_government", "round_leader_body", "round_leader_government")
 ROUND_FIELD = "leaders_in_charge"
 NOTIFIED = "leaders_notified"
 
