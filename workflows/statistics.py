@@ -13,8 +13,11 @@ Each rate is a count over its base, None when the base is empty:
   basically satisfied / evaluated (rated satisfied, basically satisfied or unsatisfied; "not evaluated"
   is no rating). After a re-handling round the latest evaluation counts.
 - implementation_rate (落实率): implemented (checklist closed out and confirmed together) / suggestions
-  replied in class A or B, the replies that promise a result. Only suggestions are followed up with a
-  checklist (清单式管理); a proposal's outcome is recorded as adopted results (成果转化) instead.
+  replied in class A or B, the replies that promise a result, and class C ones solved later: listed in a
+  plan (列入计划逐步解决), followed up until solved and their implementation confirmed (DOMAIN.md step 10, "a
+  further reply when solved"); such a case counts, implemented, for the year it was assigned, even when
+  the confirmation comes in a later year. Only suggestions are followed up with a checklist (清单式管理);
+  a proposal's outcome is recorded as adopted results (成果转化) instead.
 - class shares (A–D): replied in the class / replied with a class.
 - rehandled: how many went through at least one re-handling round (二次办理).
 """
@@ -170,8 +173,9 @@ def _counts(session: Session, year: int, zone: ZoneInfo, today: date, case_type:
         "satisfied_work": n(replied, f.satisfaction_work.in_(SATISFIED)),
         "evaluated_result": n(replied, f.satisfaction_result.in_(RATED)),
         "satisfied_result": n(replied, f.satisfaction_result.in_(SATISFIED)),
-        "promised": n(replied, f.result_class.in_(("A", "B")), f.case_type == "suggestion"),
-        "implemented": n(replied, f.result_class.in_(("A", "B")), f.case_type == "suggestion",
+        "promised": n(replied, f.case_type == "suggestion",
+                      or_(f.result_class.in_(("A", "B")), and_(f.result_class == "C", f.implemented.is_(True)))),
+        "implemented": n(replied, f.result_class.in_(("A", "B", "C")), f.case_type == "suggestion",
                          f.implemented.is_(True)),
         **{f"class_{name}": n(replied, f.result_class == name) for name in CLASSES},
     }
