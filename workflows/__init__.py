@@ -13,7 +13,20 @@ from typing import Any
 
 from engine.context import PeriodicJob
 
-from . import arbitration, battlemap, cases, cosigners, handlers, leaders, milestones, notices, quota, search, units
+from . import (
+    arbitration,
+    battlemap,
+    cases,
+    cosigners,
+    handlers,
+    leaders,
+    milestones,
+    notices,
+    quota,
+    search,
+    sessions,
+    units,
+)
 
 _MODULES = ("suggestion", "proposal", "selection")  # each registers its handlers: module.register(ctx)
 
@@ -50,6 +63,7 @@ def install(ctx: Any) -> None:
     ctx.save_listeners.append(leaders.listener(ctx))  # leaders in charge hear of their cases
     ctx.save_listeners.append(milestones.listener(ctx))  # the proposer hears of each step once
     ctx.start_checks.append(cosigners.start_check)
+    ctx.start_checks.append(sessions.start_check(ctx.config))  # 届次: a known session, or the current one
     ctx.completion_checks.append(cosigners.completion_check)
     ctx.completion_checks.append(handlers.communications_gate)
     ctx.completion_checks.append(arbitration.loops_check)

@@ -18,7 +18,7 @@ from engine.cases import runtime
 from engine.errors import Invalid
 from engine.store import Case, Group
 
-from . import arbitration, evaluation, unit_handling
+from . import arbitration, evaluation, sessions, unit_handling
 from .cases import CaseHandlers, names, task_days
 
 KEY = "proposal"
@@ -55,6 +55,7 @@ class ProposalHandlers(CaseHandlers):
                       cosigners_text=data.get("cosigners_text") or ", ".join(names(data.get("cosigners"))),
                       merged_into=data.get("merged_into") or "", forward_as="", review_records=[], key_chosen=False,
                       stage="待提交")
+        result.update(sessions.fill(self.config, KEY, data))  # 届次: the one chosen, else config's current
         return result
 
     def submitted(self, data: dict) -> dict:

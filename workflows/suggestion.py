@@ -14,7 +14,7 @@ from typing import Any
 
 from engine.errors import Invalid
 
-from . import arbitration, evaluation
+from . import arbitration, evaluation, sessions
 from .cases import CaseHandlers, names, task_days
 
 SETTINGS = ("sign_in_working_days", "reply_months", "max_reply_months", "assist_opinion_months",
@@ -46,6 +46,7 @@ class SuggestionHandlers(CaseHandlers):
             "cosigner_confirmations": {}, "review_records": [], "in_session": bool(data.get("in_session")),
             "priority": bool(data.get("priority")), "flagged": bool(data.get("flagged")),
             "rehandling_rounds": 0, "joint_supervision": False, "reply_poor": False,
+            **sessions.fill(self.config, "suggestion", data),  # 届次: the one chosen, else config's current
         }
 
     def cosign(self, data: dict) -> dict:
