@@ -173,7 +173,7 @@ _EVALUATED = (
         Column("result", "办理结果", "The result", OPTION, "satisfaction"), Column("comment", "意见和建议", "Comment"),
         AT)),
     Item("rehandling_reason", "Why it is handled again", LONG),
-    Item("round_leader_body", "This round's leader in charge (congress or CPPCC)", USER, zh="本轮包案领导（人大／政协）"),
+    Item("round_leader_body", "This round's leader (congress, CPPCC)", USER, zh="本轮包案领导（人大／政协）"),
     Item("round_leader_government", "This round's leader in charge (government)", USER, zh="本轮包案领导（政府）"),
     Item("leaders_in_charge", "Leaders in charge of earlier rounds", USERS, zh="此前各轮包案领导"),
     Item("supervision_opinion", "Supervision opinion", LONG),

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from engine.errors import Invalid
+from tests.conftest import BACKENDS
 
 from . import test_suggestion as suggestions
 from .conftest import ZONE, District
@@ -66,6 +67,7 @@ def test_each_follow_up_of_a_plan_has_its_own_due_date(district: District):
     assert district.task(case, "follow_up_plan").due_at.astimezone(ZONE).date().isoformat() == "2027-03-31"
 
 
+@pytest.mark.parametrize("backend", BACKENDS)  # SQLite and PostgreSQL
 def test_a_class_c_suggestion_solved_next_year_counts_as_implemented_in_its_own_year(district: District):
     """Issue 11, item 9: 落实率 counts a class C case (列入计划逐步解决) once its implementation is confirmed, for
     the year it was assigned in, even when that is confirmed the year after."""

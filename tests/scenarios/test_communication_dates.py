@@ -11,6 +11,7 @@ from sqlalchemy import select
 from engine import clock
 from engine.errors import Invalid
 from engine.store import CaseNote
+from tests.conftest import BACKENDS
 
 from . import test_suggestion as suggestions
 from .conftest import District
@@ -47,6 +48,7 @@ def test_the_gate_counts_only_records_dated_within_the_handling(district: Distri
         assert len(list(session.scalars(select(CaseNote).where(CaseNote.case_id == case)))) == 4
 
 
+@pytest.mark.parametrize("backend", BACKENDS)  # SQLite and PostgreSQL
 def test_a_communication_at_the_reply_is_not_dated_before_the_reply_draft(district: District):
     """Issue 11, item 10: the communication at the reply (答复时沟通) talks about the drafted reply: none before
     there is a draft, none dated before its day; recorded through the pages' path (workflows.handlers)."""

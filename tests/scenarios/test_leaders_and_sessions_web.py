@@ -7,8 +7,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from tests.conftest import BACKENDS
+
 from .conftest import PASSWORD, District
 from .test_suggestion import SUGGESTION, accepted
+
+pytestmark = pytest.mark.parametrize("backend", BACKENDS)  # SQLite and PostgreSQL
 
 
 def signed_in(app, username: str):

@@ -11,11 +11,14 @@ from engine import identity
 from engine.cases import queries, roles, runtime
 from engine.errors import Forbidden, Invalid, NotFound
 from engine.store import OutboxMessage
+from tests.conftest import BACKENDS
 from workflows import caselist, units
 
 from . import test_proposal as proposals
 from . import test_suggestion as suggestions
 from .conftest import PASSWORD, District
+
+pytestmark = pytest.mark.parametrize("backend", BACKENDS)  # SQLite and PostgreSQL
 
 LEAD = suggestions.LEAD
 

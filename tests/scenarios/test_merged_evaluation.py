@@ -11,10 +11,13 @@ import pytest
 from engine import identity
 from engine.cases import runtime
 from engine.errors import Forbidden, NotFound
+from tests.conftest import BACKENDS
 from workflows import statistics
 
 from . import test_proposal as proposals
 from .conftest import ZONE, District
+
+pytestmark = pytest.mark.parametrize("backend", BACKENDS)  # SQLite and PostgreSQL
 
 LEAD = proposals.LEAD
 
