@@ -83,6 +83,27 @@ PROPOSAL_TASK_DAYS = {"default": 10, "submit_proposal": 10, "confirm_cosign": 5,
     "interview_head": 10, "review_rehandled": 10, "joint_supervision": 20, "record_results": 20}
 
 
+def _sessions(v: dict) -> bool:
+    """{current: label, known: [{term, session, label}, ...]}, the current one among the known."""
+    entries = v.get("known")
+    if not isinstance(entries, list) or not entries:
+        return False
+    ok = all(isinstance(e, dict) and isinstance(e.get("term"), int) and isinstance(e.get("session"), int)
+             and isinstance(e.get("label"), str) and e["label"].strip() for e in entries)
+    return ok and v.get("current") in {e["label"] for e in entries}
+
+
+SUGGESTION_SESSIONS = {"current": "十八届人大三次会议", "known": [
+    {"term": 18, "session": 2, "label": "十八届人大二次会议"},
+    {"term": 18, "session": 3, "label": "十八届人大三次会议"},
+    {"term": 18, "session": 4, "label": "十八届人大四次会议"}]}
+PROPOSAL_SESSIONS = {"current": "区政协十届三次会议", "known": [
+    {"term": 10, "session": 2, "label": "区政协十届二次会议"},
+    {"term": 10, "session": 3, "label": "区政协十届三次会议"},
+    {"term": 10, "session": 4, "label": "区政协十届四次会议"}]}
+SESSIONS_ALLOWED = "{current: label, known: [{term: N, session: N, label: text}, ...]} with current among the known"
+
+
 def _task_days(v: dict) -> bool:
     return all(isinstance(k, str) and isinstance(d, int) and not isinstance(d, bool) and d > 0 for k, d in v.items())
 
@@ -182,6 +203,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("suggestion.merged_wait_months", int, 7, "a positive whole number of months", _positive),
     Setting("proposal.task_working_days", dict, PROPOSAL_TASK_DAYS,
             "a mapping of task id (or default) to a positive whole number of working days", _task_days),
+    Setting("suggestion.sessions", dict, SUGGESTION_SESSIONS, SESSIONS_ALLOWED, _sessions),
+    Setting("proposal.sessions", dict, PROPOSAL_SESSIONS, SESSIONS_ALLOWED, _sessions),
     Setting("proposal.merged_wait_months", int, 7, "a positive whole number of months", _positive),
     Setting("proposal.max_contest_rounds", int, 2, "a positive whole number", _positive),
     Setting("proposal.max_return_rounds", int, 2, "a positive whole number", _positive),

@@ -195,3 +195,22 @@ def test_the_demo_has_a_split_suggestion_closed_and_one_still_open(district):
     open_one = split["关于改善老旧小区停车和绿化的建议"]
     assert open_one.status == "running"
     assert sorted(p["state"] for p in open_one.data["parts"]) == ["办理中", "已办结"]
+def test_leaders_in_charge_are_named_users_in_the_demo(district):
+    """Issue 11, item 13: a key suggestion with its congress and government leaders in charge, a re-handling
+    round with the leaders the office named, both on the leaders' lists (我包案的案件)."""
+    ctx, _lines = district
+    from workflows import caselist
+
+    with ctx.db.session() as session:
+        cases = list(session.scalars(select(Case).where(Case.process_key == "suggestion")))
+        key = [c for c in cases if (c.data or {}).get("priority") and (c.data or {}).get("leader_congress")]
+        assert key and {c.data["leader_government"] for c in key} == {"gov_leader"}
+        rounds = [c for c in cases if (c.data or {}).get("round_leader_body") == "congress_leader"]
+        assert rounds
+        leader = identity.get_user(session, "congress_leader")
+        mine = {c.id for c, _f in caselist.find(session, leader, caselist.Filters(in_charge=True), limit=None)}
+        assert {c.id for c in key + rounds} <= mine
+        from engine.store import TaskRow
+        waiting = session.scalars(select(TaskRow.candidate_users).where(
+            TaskRow.element_id == "take_charge", TaskRow.state == "open"))
+        assert ["congress_leader", "gov_leader"] in [list(users) for users in waiting]  # the round held in the demo

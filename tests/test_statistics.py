@@ -61,7 +61,7 @@ SUGGESTIONS = {
 }
 PROPOSALS = {
     "P1": case(E, "2026-03-20T09:00:00+08:00", "2026-06-20", "2026-06-01T09:00:00+08:00", "A", True,
-               "satisfied", "satisfied", False),
+               "satisfied", "satisfied", False, session_label="区政协十届三次会议"),  # a known CPPCC session
 }
 
 

@@ -12,7 +12,7 @@ from engine import bounds
 from engine.cases import supervision
 from engine.cases.inbox import due_mark
 from engine.errors import BadRequest
-from workflows import caselist
+from workflows import caselist, leaders
 
 from .web import ctx, db, me
 
@@ -57,5 +57,5 @@ def page(statuses: dict[str, Any], listed_statuses: tuple[str, ...], type_names:
         options=caselist.options(session), unit_names=units, page=number, has_next=has_next,
         columns=COLUMNS, sort_link=lambda key: sort_link(filters, key),
         may_export=may_export_cases(current_user), q=filters.q, status=filters.status,
-        process_key=filters.process_key,
+        process_key=filters.process_key, is_leader=leaders.is_leader(me()),
         mark=lambda case: due_mark(case.due_at, days) if case.status == "running" else None)

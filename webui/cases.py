@@ -18,7 +18,7 @@ from engine.cases.inbox import colleagues, due_mark
 from engine.draw.render import RenderError, render_svg
 from engine.errors import Invalid, NotFound, TooLarge
 from engine.store import Case
-from workflows import milestones, supervising, views
+from workflows import handlers, milestones, supervising, views
 
 from . import casedoc
 from .diagrams import DiagramView, diagram_view
@@ -296,9 +296,9 @@ def add_contact(case_id: int) -> Any:
     case = queries.get_case(db(), me(), case_id)
     values = {k: (request.form.get(k) or "").strip() for k in ("kind", "date", "method", "participants", "body")}
     try:
-        note = notes.add_note(db(), ctx().declarations.for_case(case), me(), case, values["kind"], values["body"],
-                              {"date": values["date"], "method": values["method"],
-                               "participants": values["participants"]}, kinds=notes.CONTACT_KINDS, zone=ctx().zone)
+        note = handlers.record_communication(ctx(), db(), me(), case, values["kind"], values["body"],
+                                             {"date": values["date"], "method": values["method"],
+                                              "participants": values["participants"]})
         milestones.communication_recorded(ctx(), db(), case, note)  # the proposer is asked to confirm it
         db().commit()
     except Invalid as err:
@@ -307,6 +307,11 @@ def add_contact(case_id: int) -> Any:
                     "body": _("Write what was discussed (at most %(n)d characters).", n=notes.BODY_MAX),
                     "method": _("Choose how you were in contact."),
                     "date": _("Give the date it took place, like 2026-12-01.")}
+        for detail in err.details:  # a date outside its window: say from when (the assignment, the reply draft)
+            if detail.get("field") == "date" and detail.get("min"):
+                messages["date"] = _("The date must be on or after %(day)s.", day=detail["min"])
+            elif detail.get("field") == "date" and "cannot be recorded before" in str(detail.get("message")):
+                messages["date"] = _("A communication at the reply can be recorded once the reply is drafted.")
         return _case_page(case, 422, contact_errors=_field_messages(err, messages), contact_values=values)
     flash(_("The communication is recorded."), "info")
     return redirect(url_for("cases.show", case_id=case.id) + "#communications")

@@ -17,9 +17,10 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine.bpmn import library
-from engine.cases import permissions, runtime, startforms, starts
+from engine.cases import permissions, roles, runtime, startforms, starts
 from engine.errors import Forbidden, Invalid
 from engine.store import ProcessDefinition
+from workflows import sessions
 
 from . import taskform
 from .web import ctx, db, me
@@ -44,13 +45,27 @@ def _fields(form: startforms.StartForm) -> list[dict[str, Any]]:
     return [title, *form.fields]
 
 
+def _session_choice(definition: ProcessDefinition) -> list[str] | None:
+    """The known sessions (届次) the office registering a case may choose from; None for anyone else (their
+    case takes config.yaml's current session)."""
+    if definition.key not in ("suggestion", "proposal") \
+            or not roles.may_start_on_behalf(ctx().declarations.get(definition), me()):
+        return None
+    return [s["label"] for s in sessions.known(ctx().config, definition.key)]
+
+
 def _render(definition: ProcessDefinition, submitted: dict[str, Any] | None = None,
             errors: dict[str, str] | None = None, general: list[str] | None = None, status: int = 200) -> Any:
     form = ctx().start_forms.get(definition)
+    choice = _session_choice(definition)
+    chosen = (request.form.get(sessions.FIELD) if request.method == "POST" else None) \
+        or sessions.current(ctx().config, definition.key)
     fields = taskform.field_views(_fields(form), {}, None, str(get_locale() or ""), submitted, errors)
     # a form sent back with its errors keeps its key: once it is right, it still starts one case
     key = request.form.get("submission_key") if request.method == "POST" else None
     return render_template("start_case.html", definition=definition, start_form=form, fields=fields,
+                           session_choice=choice, session_chosen=chosen,
+                           session_error=(errors or {}).get(sessions.FIELD, ""),
                            general_errors=general or [], submission_key=key or uuid.uuid4().hex), status
 
 
@@ -77,6 +92,8 @@ def submit(key: str) -> Any:
     data = dict(values)
     # a title field of the page's own is the case title; the form's own `title` travels in the data
     title = "" if start_form.has_title else str(data.pop(startforms.TITLE, "") or "")
+    if _session_choice(definition) is not None and (request.form.get(sessions.FIELD) or "").strip():
+        data[sessions.FIELD] = request.form[sessions.FIELD].strip()[:100]  # checked against the known ones
     try:
         # the page's key: the same form sent twice (a double click, Back then send) starts one case
         once = starts.check_key(request.form.get("submission_key"))
@@ -91,6 +108,10 @@ def submit(key: str) -> Any:
     except Invalid as err:
         session.rollback()
         beside, general = taskform.field_errors(err.details, _fields(start_form))
+        for detail in err.details:  # the session is the page's own field, not the start form's
+            if detail.get("field") == sessions.FIELD:
+                beside[sessions.FIELD] = _("Choose one of the known sessions.")
+                general = [g for g in general if not g.startswith(f"{sessions.FIELD}:")]
         return _render(definition, values, beside, general or ([] if beside else [err.message]), 422)
     if started:
         flash(_("Case %(number)s is started: %(title)s", number=case.number or case.id, title=case.title), "info")

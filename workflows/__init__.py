@@ -13,7 +13,21 @@ from typing import Any
 
 from engine.context import PeriodicJob
 
-from . import arbitration, battlemap, cases, cosigners, handlers, milestones, notices, public, quota, search, units
+from . import (
+    arbitration,
+    battlemap,
+    cases,
+    cosigners,
+    handlers,
+    leaders,
+    milestones,
+    notices,
+    public,
+    quota,
+    search,
+    sessions,
+    units,
+)
 
 _MODULES = ("suggestion", "proposal", "selection")  # each registers its handlers: module.register(ctx)
 
@@ -47,13 +61,15 @@ def install(ctx: Any) -> None:
     ctx.save_listeners.append(search.keep_index(zone))  # the search box's index (workflows/search.py)
     ctx.save_listeners.append(battlemap.keep_milestones(zone))  # the battle map's rows
     ctx.save_listeners.append(notices.listener(ctx))
+    ctx.save_listeners.append(leaders.listener(ctx))  # leaders in charge hear of their cases
     ctx.save_listeners.append(milestones.listener(ctx))  # the proposer hears of each step once
     ctx.start_checks.append(cosigners.start_check)
     ctx.public_data = public.public_data  # what a proposer reads of the variables (API)
+    ctx.start_checks.append(sessions.start_check(ctx.config))  # 届次: a known session, or the current one
     ctx.completion_checks.append(cosigners.completion_check)
     ctx.completion_checks.append(handlers.communications_gate)
     ctx.completion_checks.append(arbitration.loops_check)
-    ctx.completion_checks.append(units.check_units)
+    ctx.completion_checks.append(units.check_choices)  # units and leaders from the directory
     ctx.completion_checks.append(handlers.handling_check(ctx.calendar, ctx.config))
     # a unit that is short of face replies is warned as its deadline nears, even when nothing happens
     ctx.periodic_jobs.append(PeriodicJob("face_reply_quota", 3600, quota.sweep))

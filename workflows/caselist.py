@@ -1,5 +1,6 @@
 """The case list with the domain's filters and sorting: one search box (workflows/search.py), session
-(届次), year, unit, category, class, stage, status and case type, on the cases a person may see.
+(届次), year, unit, category, class, stage, status and case type, on the cases a person may see; and
+`in_charge`: the cases where the person is a named leader in charge (我包案的案件, workflows.leaders).
 
 The page, its Excel export and `GET /api/v1/cases` all read through `Filters` and `find`, so the
 export holds exactly the rows the list shows (every page of them).
@@ -18,7 +19,7 @@ from engine.cases.queries import CASE_STATUSES
 from engine.errors import BadRequest
 from engine.store import Case, Group, User
 
-from . import search
+from . import leaders, search
 from .cases import CLASSES, CaseFacts, CaseUnit
 
 SORTS = {
@@ -40,6 +41,7 @@ class Filters:
     unit: str = ""
     category: str = ""
     result_class: str = ""
+    in_charge: bool = False
     sort: str = DEFAULT_SORT
 
     @classmethod
@@ -61,12 +63,16 @@ class Filters:
         result_class = get("class", "result_class").upper()
         if result_class and result_class not in CLASSES:
             raise BadRequest(f"class must be one of {', '.join(CLASSES)}")
+        in_charge = get("in_charge").lower()
+        if in_charge not in ("", "0", "1", "true", "false"):
+            raise BadRequest("in_charge must be 1 or 0")
         sort = get("sort") or DEFAULT_SORT
         if sort.lstrip("-") not in SORTS:
             raise BadRequest(f"sort must be one of {', '.join(SORTS)} (with '-' for descending)")
         return cls(q=get("q"), status=status, process_key=get("type", "process_key"), stage=get("stage"),
                    year=int(year_text) if year_text else None, session_label=get("session"), unit=get("unit"),
-                   category=get("category"), result_class=result_class, sort=sort)
+                   category=get("category"), result_class=result_class, in_charge=in_charge in ("1", "true"),
+                   sort=sort)
 
     def args(self) -> dict[str, str]:
         """The filters as query arguments (for links that keep them: pages, sorting, export)."""
@@ -74,6 +80,10 @@ class Filters:
         out = {}
         for f in fields(self):
             value = getattr(self, f.name)
+            if value is False:
+                continue
+            if value is True:
+                value = 1
             if value not in (None, "") and not (f.name == "sort" and value == DEFAULT_SORT):
                 out[keys.get(f.name, f.name)] = str(value)
         return out
@@ -97,6 +107,8 @@ def statement(session: Session, user: User, filters: Filters) -> Select:
                           (CaseFacts.result_class, filters.result_class)):
         if value not in (None, ""):
             stmt = stmt.where(column == value)
+    if filters.in_charge:
+        stmt = stmt.where(leaders.in_charge_clause(user))
     if filters.unit:  # any part in the case: lead, assisting or split
         stmt = stmt.where(exists(select(CaseUnit.case_id).where(CaseUnit.case_id == Case.id,
                                                                 CaseUnit.unit == filters.unit)))

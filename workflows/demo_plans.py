@@ -27,6 +27,7 @@ DELAYS: dict[str, int] = {
     "submit_proposal": 1, "verify_collective": 3, "initial_review": 3, "re_review": 10, "joint_review": 5,
     "review_decision": 3, "directors_second_look": 5, "notify_rejection": 4, "forward_rejected": 3,
     "assign_proposal": 4, "choose_key_proposal": 5, "record_results": 10,
+    "name_leaders": 2, "leader_review_reply": 3, "evaluate_merged": 8,
 }
 STAGGERED = {"close_milestone"}  # the n-th of these is done n times the delay after it appeared
 
@@ -159,8 +160,9 @@ def _usual(plan: Plan, element: str, occurrence: int, data: dict[str, Any], now:
         # suggestions
         "pre_review": {"review_outcome": "accept", "return_ground": "empty", "review_reason": "符合建议要求"},
         "revise": {"revise_action": "resubmit", "withdraw_reason": ""},
-        "assign": {**assign, "priority": plan.priority,
-                   "supervising_leader": "区人大常委会 孙副主任" if plan.priority else ""},
+        # a key suggestion: a congress leader and a government leader take charge (包案), picked from the directory
+        "assign": {**assign, "priority": plan.priority, "leader_congress": "congress_leader" if plan.priority else "",
+                   "leader_government": "gov_leader" if plan.priority else ""},
         "review_reply": {"reply_review_outcome": "approve", "result_class": data.get("result_class") or
                          plan.result_class, "reply_review_note": "同意", "joint_requested": False},
         "review_part_reply": {"reply_review_outcome": "approve", "result_class": plan.result_class,
@@ -194,8 +196,12 @@ def _usual(plan: Plan, element: str, occurrence: int, data: dict[str, Any], now:
         "forward_rejected": {"forward_as": "social_conditions", "forward_to": "区政协社情民意信息工作室",
                              "forward_date": today},
         "assign_proposal": assign,
-        "choose_key_proposal": {"priority": plan.priority,
-                                "supervising_leader": "区政协 郑副主席" if plan.priority else ""},
+        "choose_key_proposal": {"priority": plan.priority, "leader_cppcc": "cppcc_leader" if plan.priority else "",
+                                "leader_government": "gov_leader" if plan.priority else ""},
+        "leader_review_reply": {"leader_reply_opinion": "答复内容扎实，同意送达委员，请抓好落实。"},
+        "evaluate_merged": {"satisfaction_work": work, "satisfaction_result": result,
+                            "evaluation_comment": "问题没有实质解决" if "unsatisfied" in (work, result)
+                            else "感谢认真办理"},
         "record_results": {"adopted_results": "提案建议已被采纳，纳入相关部门年度工作计划。",
                            "outstanding": plan.priority, "exemplary_case": False},
         # the unit's handling, shared
@@ -213,8 +219,10 @@ def _usual(plan: Plan, element: str, occurrence: int, data: dict[str, Any], now:
                             "face_reply_place": "区政协" if proposal else "代表联络站",
                             "three_party_meeting": proposal},
         # evaluation and re-handling, shared
-        "take_charge": {"leader_owner": "区政协 郑副主席" if proposal else "区人大常委会 孙副主任、区政府 钱副区长",
-                        "interview": plan.interview,
+        # each re-handling round: the office names a leader of its body and one of the government (包案)
+        "name_leaders": {"round_leader_body": "cppcc_leader" if proposal else "congress_leader",
+                         "round_leader_government": "gov_leader"},
+        "take_charge": {"interview": plan.interview,
                         "supervision_opinion": "请承办单位一个月内重新办理，主要负责人亲自过问。"},
         "interview_head": {"interview_date": today, "interviewed": True,
                            "interview_summary": f"约谈{head_name(plan.lead)}，要求限期整改。"},

@@ -11,21 +11,29 @@ from engine import clock
 
 from .cases import CaseHandlers
 
-# who takes personal charge of a re-handling round (包案)
-LEADERS = {"suggestion": ["congress_leaders", "government_leaders"], "proposal": ["cppcc_leaders"]}
+# the case types this process serves; each re-handling round's leaders in charge (包案) are named by the office
+# (name_leaders: one of the body's leaders and one of the government's, workflows.leaders)
+CASE_TYPE_NAMES = ("suggestion", "proposal")
 # the office that assigned the case reviews the re-handled reply
 REVIEW_OFFICE = {"suggestion": "liaison_office", "proposal": "proposal_committee"}
 # still unsatisfied when the rounds are used up: who supervises jointly (联合督办), and how
 JOINT = {"suggestion": (["congress_leaders"], "市、区两级人大代表联合视察、联合督办"),
          "proposal": (["cppcc_leaders"], "政协领导带领委员调研督导")}
 NOT_EVALUATED = "not_evaluated"
+RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
 
 
 def _case_type(data: dict) -> str:
     case_type = data.get("case_type")
-    if case_type not in LEADERS:
+    if case_type not in CASE_TYPE_NAMES:
         raise ValueError(f"evaluation_rehandling needs case_type 'suggestion' or 'proposal', not {case_type!r}")
     return case_type
+
+
+def _earlier_leaders(data: dict) -> list[str]:
+    """The leaders of the rounds so far, the last round's included."""
+    found = [*(data.get("leaders_in_charge") or []), data.get("round_leader_body"), data.get("round_leader_government")]
+    return list(dict.fromkeys(n for n in found if isinstance(n, str) and n))
 
 
 class EvaluationHandlers(CaseHandlers):
@@ -67,7 +75,9 @@ class EvaluationHandlers(CaseHandlers):
                                 self._evaluation(data, NOT_EVALUATED, NOT_EVALUATED)]}
 
     def rehandling_open(self, data: dict) -> dict:
-        """rehandling_open (二次办理): leaders take charge, the case is flagged, the unit gets a new deadline.
+        """rehandling_open (二次办理): the case is flagged, the unit gets a new deadline, and the office names this
+        round's leaders in charge next (name_leaders). The last round's leaders stay on the case
+        (leaders_in_charge: they keep seeing it and hear of its end).
 
         The unit's reply deadline (reply_due) becomes the re-handling deadline, so the tasks of the
         unit's handling fall due then; the first one is kept as first_reply_due."""
@@ -77,7 +87,8 @@ class EvaluationHandlers(CaseHandlers):
         return {"rehandling_rounds": int(data.get("rehandling_rounds") or 0) + 1, "flagged": True,
                 "rehandling_reason": "答复质量不高" if data.get("reply_poor") else "提出人对办理不满意",
                 "rehandling_due": due, "first_reply_due": data.get("first_reply_due") or data.get("reply_due"),
-                "reply_due": due, "case_deadline": due, "leader_groups": LEADERS[case_type],
+                "reply_due": due, "case_deadline": due, "leaders_in_charge": _earlier_leaders(data),
+                "round_leader_body": None, "round_leader_government": None,
                 "review_office": REVIEW_OFFICE[case_type], "interview": False, "reply_poor": False,
                 "stage": "二次办理"}
 

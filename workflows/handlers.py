@@ -5,14 +5,15 @@ workflows.install."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.cases import notes
 from engine.errors import Invalid
-from engine.store import Case, CaseNote, Group, User, UserGroup
+from engine.store import Case, CaseNote, Group, TaskRow, User, UserGroup
 
 from .cases import CASE_TYPES
 from .unit_handling import extended_due, reply_limit
@@ -65,6 +66,32 @@ def _by_unit(session: Session, rows: list[CaseNote], units: list[str]) -> list[C
                                   .join(Group, Group.id == UserGroup.group_id)
                                   .where(Group.name.in_(units), User.username.in_(authors))))
     return [note for note in rows if note.author in members]
+
+
+REPLY_DRAFT = "draft_reply"  # the unit's reply draft (bpmn/unit_handling.bpmn)
+
+
+def reply_drafted_on(session: Session, case: Case, zone: Any) -> date | None:
+    """The day (in the configured zone) the latest reply draft of the case was made, None before any."""
+    at = session.scalar(select(func.max(TaskRow.completed_at)).where(
+        TaskRow.case_id == case.id, TaskRow.element_id == REPLY_DRAFT, TaskRow.state == "completed"))
+    return at.astimezone(zone).date() if at is not None else None
+
+
+def contact_floors(session: Session, case: Case, zone: Any) -> dict[str, tuple[date | None, str]]:
+    """The communication at the reply (答复时沟通) is not dated before the reply draft it talks about, and cannot
+    be recorded before there is one (issue 11, item 10)."""
+    if case.process_key not in CASE_TYPES:
+        return {}
+    return {"contact_at_reply": (reply_drafted_on(session, case, zone), "the reply draft")}
+
+
+def record_communication(ctx: Any, session: Session, user: Any, case: Case, kind: str, body: str,
+                         data: dict[str, Any]) -> CaseNote:
+    """A communication with the proposer (四沟通) recorded through the pages: the engine's checks and the
+    domain's floors on its date."""
+    return notes.add_note(session, ctx.declarations.for_case(case), user, case, kind, body, data,
+                          kinds=notes.CONTACT_KINDS, zone=ctx.zone, floors=contact_floors(session, case, ctx.zone))
 
 
 # the reply's fields that a submitted reply must have (the form cannot mark them required: an extension

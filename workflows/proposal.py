@@ -18,7 +18,7 @@ from engine.cases import runtime
 from engine.errors import Invalid
 from engine.store import Case, Group
 
-from . import arbitration, evaluation, unit_handling
+from . import arbitration, evaluation, sessions, unit_handling
 from .cases import CaseHandlers, names, task_days
 
 KEY = "proposal"
@@ -29,7 +29,8 @@ DURATIONS = ("sign_in_working_days", "consult_working_days", "reply_months", "ev
 TASKS = ("submit_proposal", "confirm_cosign", "verify_collective", "initial_review", "re_review", "joint_review",
          "review_decision", "directors_second_look", "notify_rejection", "forward_rejected", "assign_proposal",
          "choose_key_proposal", "arbitrate", "review_reply", "disclose", "take_charge", "interview_head",
-         "review_rehandled", "joint_supervision", "record_results")
+         "review_rehandled", "joint_supervision", "record_results",
+         "name_leaders", "leader_review_reply")  # leaders in charge (workflows.leaders)
 MERGED_REPLY = "merged_reply"
 REPLY_FIELDS = ("reply_doc_no", "reply_text", "result_class", "reply_signer", "replied_at", "face_reply",
                 "face_reply_by", "face_reply_date")
@@ -54,6 +55,7 @@ class ProposalHandlers(CaseHandlers):
                       cosigners_text=data.get("cosigners_text") or ", ".join(names(data.get("cosigners"))),
                       merged_into=data.get("merged_into") or "", forward_as="", review_records=[], key_chosen=False,
                       stage="待提交")
+        result.update(sessions.fill(self.config, KEY, data))  # 届次: the one chosen, else config's current
         return result
 
     def submitted(self, data: dict) -> dict:
@@ -148,6 +150,8 @@ class ProposalHandlers(CaseHandlers):
         # the sign-in has its own due date on its task; the case's deadline is the reply's
         return {"lead_unit": lead, "assist_units": assist, "assigned_at": now, "extension_months": 0,
                 "contacts_from": now, "key_chosen": True,  # the directors choose key proposals once
+                # a key proposal's supervising leader reads the reply before it goes out
+                "leader_review_needed": bool(data.get("priority")) and bool(data.get("leader_cppcc")),
                 **arbitration.assignment({**data, "lead_unit": lead}, "proposal_committee", now),
                 "reply_due": due, "case_deadline": due, "sign_ins": units, "contested": False, "stage": "待签收"}
 
@@ -173,13 +177,35 @@ class ProposalHandlers(CaseHandlers):
         decided = {"arbitrations": arbitration.record(data, "reply_returns", "proposal_committee", self.now(),
                                                       rounds=returns, reason=data.get("reply_review_comment") or "")
                    } if limit and returns >= limit else {}
+        if data.get("leader_reply_opinion"):
+            review = {"leader": data.get("leader_cppcc"), "opinion": data["leader_reply_opinion"], "at": self.now()}
+            decided["leader_reviews"] = [*(data.get("leader_reviews") or []), review]
+            decided["leader_reply_opinion"] = None
         return {**decided, "reply_released_at": self.now(), "stage": "已答复",
                 "class_changed": bool(data.get("unit_result_class")) and
                 data.get("unit_result_class") != data.get("result_class")}
 
     def merged_reply(self, data: dict) -> dict:
-        """proposal_merged_reply: the main proposal's reply arrived on this merged one."""
-        return {"stage": "并案办结", "reply_released_at": self.now()}
+        """proposal_merged_reply: the main proposal's reply arrived on this merged one. Its proposer evaluates it
+        too, within the evaluation period counted from the main reply's release; the main case's lead unit and
+        dates are this case's, so the rating reaches the unit's statistics."""
+        released = data.get("main_reply_released_at") or self.now()
+        due = self.calendar.add_working_days(released, data["evaluation_working_days"])
+        return {"stage": "待测评", "reply_released_at": released, "evaluation_from": released,
+                "evaluation_due": due, "case_deadline": due[:10], "satisfaction_work": None,
+                "satisfaction_result": None}
+
+    def merged_evaluated(self, data: dict) -> dict:
+        """proposal_merged_evaluated: the merged proposer's rating, or not evaluated when the period ended."""
+        work, result = data.get("satisfaction_work"), data.get("satisfaction_result")
+        if work not in evaluation.RATINGS or result not in evaluation.RATINGS:
+            work = result = evaluation.NOT_EVALUATED
+        rating = {"round": 0, "work": work, "result": result, "comment": data.get("evaluation_comment") or "",
+                  "at": self.now()}
+        return {"satisfaction_work": work, "satisfaction_result": result, "case_deadline": None,
+                "unsatisfied": "unsatisfied" in (work, result), "evaluated_at": self.now(),
+                "evaluations": [*(data.get("evaluations") or []), rating],
+                "stage": "并案办结" if work != evaluation.NOT_EVALUATED else "并案办结（未测评）"}
 
     def main_ended(self, data: dict) -> dict:
         """proposal_main_ended: the main proposal ended without a reply (rejected, withdrawn, merged on):
@@ -201,6 +227,7 @@ class ProposalHandlers(CaseHandlers):
             "proposal_forward_consent": self.forward_consent, "proposal_assigned": self.assigned,
             "proposal_sign_in": self.sign_in, "proposal_signed_in": self.signed_in,
             "proposal_reply_released": self.reply_released, "proposal_merged_reply": self.merged_reply,
+            "proposal_merged_evaluated": self.merged_evaluated,
             "proposal_closed": self.closed, "proposal_main_ended": self.main_ended,
         }
 
@@ -269,6 +296,11 @@ def deliver_merged_replies(ctx: Any):
         waiting = session.scalars(select(Case).where(Case.process_key == KEY, Case.status == "running",
                                                      Case.stage == STAGES["merge"], Case.id != case.id))
         reply = {name: data.get(name) for name in REPLY_FIELDS}
+        # the merged proposer's evaluation counts from this release, for the main case's unit
+        reply.update(main_reply_released_at=data.get("reply_released_at"), lead_unit=data.get("lead_unit"),
+                     assigned_at=data.get("assigned_at"),
+                     reply_due=data.get("first_reply_due") or data.get("reply_due"),
+                     first_replied_at=data.get("first_replied_at"))
         for merged in list(waiting):
             if (merged.data or {}).get("merged_into") == case.number:
                 runtime.deliver_message(ctx, session, merged, MERGED_REPLY,

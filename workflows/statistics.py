@@ -13,8 +13,11 @@ Each rate is a count over its base, None when the base is empty:
   basically satisfied / evaluated (rated satisfied, basically satisfied or unsatisfied; "not evaluated"
   is no rating). After a re-handling round the latest evaluation counts.
 - implementation_rate (落实率): implemented (checklist closed out and confirmed together) / suggestions
-  replied in class A or B, the replies that promise a result. Only suggestions are followed up with a
-  checklist (清单式管理); a proposal's outcome is recorded as adopted results (成果转化) instead.
+  replied in class A or B, the replies that promise a result, and class C ones solved later: listed in a
+  plan (列入计划逐步解决), followed up until solved and their implementation confirmed (DOMAIN.md step 10, "a
+  further reply when solved"); such a case counts, implemented, for the year it was assigned, even when
+  the confirmation comes in a later year. Only suggestions are followed up with a checklist (清单式管理);
+  a proposal's outcome is recorded as adopted results (成果转化) instead.
 - class shares (A–D): replied in the class / replied with a class.
 - rehandled: how many went through at least one re-handling round (二次办理).
 """
@@ -77,7 +80,9 @@ class Figures:
                 setattr(self, f"satisfied_{aspect}", getattr(self, f"satisfied_{aspect}") + (rating in SATISFIED))
         if row.result_class in self.classes:
             self.classes[row.result_class] += 1
-            if row.result_class in ("A", "B") and row.case_type == "suggestion":
+            # a class C case solved later counts once its implementation is confirmed (see the top)
+            if row.case_type == "suggestion" and (row.result_class in ("A", "B")
+                                                  or (row.result_class == "C" and row.implemented)):
                 self.promised += 1
                 self.implemented += bool(row.implemented)
 
@@ -167,8 +172,9 @@ def _columns(src: Any, f: Any, local: Any, today: date) -> dict[str, Any]:
         "satisfied_work": n(replied, src.satisfaction_work.in_(SATISFIED)),
         "evaluated_result": n(replied, src.satisfaction_result.in_(RATED)),
         "satisfied_result": n(replied, src.satisfaction_result.in_(SATISFIED)),
-        "promised": n(replied, src.result_class.in_(("A", "B")), f.case_type == "suggestion"),
-        "implemented": n(replied, src.result_class.in_(("A", "B")), f.case_type == "suggestion",
+        "promised": n(replied, f.case_type == "suggestion",
+                      or_(src.result_class.in_(("A", "B")), and_(src.result_class == "C", f.implemented.is_(True)))),
+        "implemented": n(replied, src.result_class.in_(("A", "B", "C")), f.case_type == "suggestion",
                          f.implemented.is_(True)),
         **{f"class_{name}": n(replied, src.result_class == name) for name in CLASSES},
     }

@@ -14,7 +14,7 @@ from typing import Any
 
 from engine.errors import Invalid
 
-from . import arbitration, evaluation, merging, split
+from . import arbitration, evaluation, merging, sessions, split
 from .cases import CaseHandlers, names, task_days
 
 SETTINGS = ("sign_in_working_days", "reply_months", "max_reply_months", "assist_opinion_months",
@@ -22,7 +22,8 @@ SETTINGS = ("sign_in_working_days", "reply_months", "max_reply_months", "assist_
 # the tasks whose deadline is config's task_working_days (evaluation_rehandling's included)
 TASKS = ("confirm_cosign", "pre_review", "revise", "assign", "arbitrate", "review_reply", "disclose", "take_charge",
          "interview_head", "review_rehandled", "joint_supervision", "plan_checklist", "list_in_plan", "acceptance",
-         "confirm_implementation")
+         "confirm_implementation",
+         "name_leaders")  # the office names each re-handling round's leaders in charge (workflows.leaders)
 _DATED_LINE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*[:：、,，]?\s*(.+)$")
 
 
@@ -45,6 +46,7 @@ class SuggestionHandlers(CaseHandlers):
             "cosigner_confirmations": {}, "review_records": [], "in_session": bool(data.get("in_session")),
             "priority": bool(data.get("priority")), "flagged": bool(data.get("flagged")),
             "rehandling_rounds": 0, "joint_supervision": False, "reply_poor": False,
+            **sessions.fill(self.config, "suggestion", data),  # 届次: the one chosen, else config's current
         }
 
     def cosign(self, data: dict) -> dict:

@@ -15,7 +15,7 @@ from engine.identity import ADMINS, DESIGNERS, SUPERVISORS, group_members
 from engine.notify import channels
 from engine.store import Case, User
 
-from .evaluation import LEADERS
+from .leaders import BODY_GROUPS
 
 KIND = "flagged"
 
@@ -44,7 +44,7 @@ def set_flag(ctx: Any, session: Session, user: User, case_id: int, flagged: bool
 
 
 HEAD_SUFFIX = "_head"  # unit_handling.bpmn offers the face reply to "${lead_unit}_head"
-_NOT_UNITS = {ADMINS, DESIGNERS, SUPERVISORS, *(g for groups in LEADERS.values() for g in groups)}
+_NOT_UNITS = {ADMINS, DESIGNERS, SUPERVISORS, *BODY_GROUPS.values()}
 
 
 def is_unit(group: str) -> bool:

@@ -125,7 +125,9 @@ _ASSIGNED = (
     Item("assigned_at", "Assigned", WHEN, zh="交办时间"),
     Item("reply_due", "Reply due", DATE, zh="答复期限"),
     Item("priority", "Key case", BOOL, zh="重点督办"),
-    Item("supervising_leader", "Supervising leader", USER),
+    Item("leader_congress", "Leader in charge (congress)", USER, zh="包案领导（人大）"),
+    Item("leader_cppcc", "Supervising leader (CPPCC)", USER, zh="领衔督办的政协领导"),
+    Item("leader_government", "Leader in charge (government)", USER, zh="包案领导（政府）"),
     Item("assignments", "Assignments", RECORDS, zh="交办记录", columns=(
         Column("lead_unit", "主办单位", "Lead unit", GROUP), Column("assist_units", "协办单位", "Assisting", GROUPS),
         Column("responsible_person", "责任人", "Responsible"), Column("assigned_at", "交办时间", "Assigned", WHEN),
@@ -172,6 +174,9 @@ _REPLIED = (
     Item("face_reply_date", "Face reply date", DATE, zh="面复日期"),
     Item("face_reply_place", "Face reply place", zh="面复地点"),
     Item("three_party_meeting", "Three-party meeting", BOOL),
+    Item("leader_reply_opinion", "The supervising leader's opinion", LONG, zh="督办领导意见"),
+    Item("leader_reviews", "The supervising leader's reading of the reply", RECORDS, zh="督办领导审阅答复", columns=(
+        Column("leader", "督办领导", "Leader", USER), Column("opinion", "意见", "Opinion"), AT)),
     Item("rehandling_replies", "Replies after re-handling", RECORDS, zh="二次答复", columns=(
         Column("round", "轮次", "Round", ROUND), Column("reply_doc_no", "答复文号", "Document number"),
         Column("result_class", "答复类别", "Result class", OPTION, "result_class"),
@@ -183,7 +188,9 @@ _EVALUATED = (
         Column("result", "办理结果", "The result", OPTION, "satisfaction"), Column("comment", "意见和建议", "Comment"),
         AT)),
     Item("rehandling_reason", "Why it is handled again", LONG),
-    Item("leader_owner", "Leader in charge"),
+    Item("round_leader_body", "This round's leader (congress, CPPCC)", USER, zh="本轮包案领导（人大／政协）"),
+    Item("round_leader_government", "This round's leader in charge (government)", USER, zh="本轮包案领导（政府）"),
+    Item("leaders_in_charge", "Leaders in charge of earlier rounds", USERS, zh="此前各轮包案领导"),
     Item("supervision_opinion", "Supervision opinion", LONG),
     Item("interview_date", "Interview date", DATE),
     Item("interview_summary", "Interview", LONG),

@@ -72,12 +72,15 @@ def disputed(note: CaseNote) -> bool:
 
 def add_note(session: Session, declarations: Declarations, user: User, case: Case, kind: str, body: str,
              data: dict[str, Any] | None = None, kinds: Iterable[str] | None = None,
-             public: bool = False, zone: tzinfo | None = None) -> CaseNote:
+             public: bool = False, zone: tzinfo | None = None,
+             floors: dict[str, tuple[date | None, str]] | None = None) -> CaseNote:
     """Add a comment or a communication record; the caller has checked the user may see the case.
 
     `kinds` narrows the kinds accepted (a form for communications only); when they are all
     communications, a missing kind does not hide the other problems of the record. `public`: a comment
-    meant for the proposer too."""
+    meant for the proposer too. `floors`: a later earliest date per kind that the caller knows of, with
+    what it is (the domain's: a communication at the reply is not dated before the reply draft); None as
+    the date when that moment has not come yet (nothing of that kind can be recorded)."""
     records_contact = kind in CONTACT_KINDS or (kinds is not None and all(k in CONTACT_KINDS for k in kinds))
     if records_contact and not roles.may(session, declarations, user, case, "record_communications"):
         raise Forbidden("the communications with the proposer are recorded by the units handling the case and "
@@ -100,11 +103,17 @@ def add_note(session: Session, declarations: Declarations, user: User, case: Cas
             day = date.fromisoformat(str(data.get("date") or ""))
             data["date"] = day.isoformat()
             earliest, today = contact_window(case, kind, zone)
+            since = "the assignment"
+            floor = (floors or {}).get(kind)
+            if floor is not None and floor[0] is None:
+                details.append({"field": "date", "message": f"cannot be recorded before {floor[1]}"})
+            elif floor is not None and (earliest is None or floor[0] > earliest):
+                earliest, since = floor
             if day > today:
                 details.append({"field": "date", "message": "must not be in the future"})
-            elif earliest is not None and day < earliest:
+            elif earliest is not None and day < earliest and not (floor is not None and floor[0] is None):
                 details.append({"field": "date", "message": f"must be on or after {earliest.isoformat()} "
-                                                            f"(the assignment)", "min": earliest.isoformat()})
+                                                            f"({since})", "min": earliest.isoformat()})
         except ValueError:
             details.append({"field": "date", "message": "must be a date like 2026-12-01"})
         data["participants"] = str(data.get("participants") or "").strip()[:500]

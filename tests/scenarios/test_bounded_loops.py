@@ -106,4 +106,4 @@ def test_a_proposal_contest_goes_back_to_the_committee_not_the_directors(distric
         "category": "经济", "lead_unit": "unit_civil", "responsible_person": "王科长"})
     assert district.open_elements(case) == ["sign_in_or_contest"]
     data = district.data(case)
-    assert data["priority"] is True and data["supervising_leader"] == "cppcc_leader"  # the directors' choice stands
+    assert data["priority"] is True and data["leader_cppcc"] == "cppcc_leader"  # the directors' choice stands

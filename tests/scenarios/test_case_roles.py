@@ -82,7 +82,7 @@ def suggestion_in_handling(district: District) -> int:
     district.complete("liaison_clerk", case, "pre_review", {"review_outcome": "accept"})
     district.complete("liaison_clerk", case, "assign", {
         "category": "交通", "lead_unit": LEAD, "assist_unit_ids": ASSIST, "responsible_person": "张科长",
-        "priority": True, "supervising_leader": "congress_leader"})
+        "priority": True, "leader_congress": "congress_leader", "leader_government": "government_leader"})
     for unit in (LEAD, ASSIST):
         district.complete(f"{unit}_clerk", case, "sign_in_or_contest", {"sign_in_decision": "accept"})
     return case
@@ -186,7 +186,8 @@ def test_the_participants_follow_the_case_data(district: District):
     with district.ctx.db.session() as session:
         held = roles.role_names(session, case)
     assert held == {"assigning_office": ["liaison_office"], "assisting_unit": [ASSIST], "co_signer": ["deputy_li"],
-                    "lead_unit": [LEAD], "leader_in_charge": ["congress_leader"], "proposer": ["deputy_wang"]}
+                    "lead_unit": [LEAD], "leader_in_charge": ["congress_leader", "government_leader"],
+                    "proposer": ["deputy_wang"]}
     with district.ctx.db.session() as session:  # the proposer registered by the office sees the case
         user = identity.get_user(session, "deputy_wang")
         assert case in {c.id for c in queries.list_cases(session, user)}

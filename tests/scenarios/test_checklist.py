@@ -4,9 +4,12 @@ milestones; each follow-up of a plan gets its own due date."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from engine.errors import Invalid
+from tests.conftest import BACKENDS
 
 from . import test_suggestion as suggestions
 from .conftest import ZONE, District
@@ -62,3 +65,34 @@ def test_each_follow_up_of_a_plan_has_its_own_due_date(district: District):
     assert [d["field"] for d in refused.value.details] == ["next_follow_up"]
     district.complete(f"{LEAD}_clerk", case, "follow_up_plan", {"progress_note": "已立项", "next_follow_up": "2027-03-31"})
     assert district.task(case, "follow_up_plan").due_at.astimezone(ZONE).date().isoformat() == "2027-03-31"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)  # SQLite and PostgreSQL
+def test_a_class_c_suggestion_solved_next_year_counts_as_implemented_in_its_own_year(district: District):
+    """Issue 11, item 9: 落实率 counts a class C case (列入计划逐步解决) once its implementation is confirmed, for
+    the year it was assigned in, even when that is confirmed the year after."""
+    from workflows import statistics
+
+    def figures(year: int) -> dict:
+        with district.ctx.db.session() as session:
+            report = statistics.report(district.ctx, session, year, "suggestion")
+        return report["overall"]["counts"]
+
+    case = suggestions.replied(district, "C")
+    suggestions.evaluate(district, case, "satisfied")
+    district.complete(f"{LEAD}_clerk", case, "list_in_plan", {"plan_name": "2027年度计划", "plan_due": "2027-06-30",
+                                                              "next_follow_up": "2026-12-31"})
+    assert (figures(2026)["promised"], figures(2026)["implemented"]) == (0, 0)  # not solved yet: not counted
+    district.move_to(date(2027, 3, 15))
+    district.complete(f"{LEAD}_clerk", case, "follow_up_plan", {"progress_note": "已建成投用，再次答复代表",
+                                                                "plan_solved": True})
+    if "acceptance" in district.open_elements(case):
+        district.complete("deputy_wang", case, "acceptance", {"acceptance_date": "2027-03-16",
+                                                             "acceptance_confirmed": True})
+    district.note(f"{LEAD}_clerk", case, "contact_after", "与代表共同确认")
+    district.complete("liaison_clerk", case, "confirm_implementation", {
+        "confirm_leader": "区人大常委会副主任", "confirm_summary": "已解决", "implemented": True})
+    assert district.case(case).status == "completed" and district.data(case)["implemented"] is True
+    counts = figures(2026)
+    assert (counts["promised"], counts["implemented"]) == (1, 1)
+    assert figures(2027)["implemented"] == 0  # not counted again in the year of the confirmation

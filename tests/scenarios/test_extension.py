@@ -10,6 +10,7 @@ import pytest
 
 from engine.errors import Invalid
 
+from . import test_suggestion as suggestions
 from .conftest import ZONE, District
 from .test_suggestion import LEAD, evaluate, replied, signed_in
 from .test_unit_handling import REPLY
@@ -150,8 +151,8 @@ def test_a_reply_names_every_missing_field(district: District):
 def test_a_rehandling_round_can_be_extended_and_stays_rehandling(district: District):
     case = replied(district)
     evaluate(district, case, "unsatisfied")
-    district.complete("congress_leader", case, "take_charge", {"leader_owner": "区人大常委会副主任",
-                                                               "supervision_opinion": "限期办结", "interview": False})
+    suggestions.name_leaders(district, case)
+    district.complete("congress_leader", case, "take_charge", {"supervision_opinion": "限期办结", "interview": False})
     at_reply(district, case)
     due = district.data(case)["reply_due"]
     ask(district, case, 1)

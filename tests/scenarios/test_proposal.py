@@ -36,7 +36,8 @@ def assign(district: District, case: int, assist: tuple[str, ...] = (), key: boo
         "category": "经济", "lead_unit": LEAD, "assist_unit_ids": "，".join(assist), "responsible_person": "王科长"})
     if "choose_key_proposal" in district.open_elements(case):  # once: not again after a contest
         district.complete("committee_director", case, "choose_key_proposal",
-                          {"priority": key, "supervising_leader": "cppcc_leader" if key else ""})
+                          {"priority": key, "leader_cppcc": "cppcc_leader" if key else "",
+                           "leader_government": "government_leader" if key else ""})
 
 
 def sign_in(district: District, case: int, units: tuple[str, ...]) -> None:
@@ -94,7 +95,7 @@ def test_accepted_handled_replied_satisfied_and_results_adopted(district: Distri
     # four fixes; the chair's meeting makes it a key proposal with a supervising leader
     assign(district, case, ("unit_transport",), key=True)
     data = district.data(case)
-    assert data["reply_due"] == "2026-06-02" and data["priority"] is True and data["supervising_leader"] == "cppcc_leader"
+    assert data["reply_due"] == "2026-06-02" and data["priority"] is True and data["leader_cppcc"] == "cppcc_leader"
     assert district.case(case).stage == "待签收"
     # five working days to sign in, at the hour of the assignment
     assert district.task(case, "sign_in_or_contest", f"{LEAD}_clerk").due_at.astimezone(ZONE).date() == date(2026, 3, 9)
@@ -125,7 +126,12 @@ def test_accepted_handled_replied_satisfied_and_results_adopted(district: Distri
 
     # the committee reviews the reply and changes its class before it goes out
     district.complete("committee_clerk", case, "review_reply", {"result_class": "A", "reply_review": "approve"})
+    # a key proposal: its supervising leader reads the reply before it goes out
+    assert district.task(case, "leader_review_reply").candidate_users == ["cppcc_leader"]
+    assert district.data(case).get("reply_released_at") is None
+    district.complete("cppcc_leader", case, "leader_review_reply", {"leader_reply_opinion": "同意答复，抓好落实"})
     data = district.data(case)
+    assert data["leader_reviews"][0]["leader"] == "cppcc_leader" and data["reply_released_at"]
     assert data["face_reply"] is True and data["class_changed"] is True and data["unit_result_class"] == "B"
     assert district.task(case, "evaluate").candidate_users == ["member_chen"]
     assert district.case(case).stage == "待测评"
@@ -288,7 +294,9 @@ def test_merged_proposals_each_get_the_reply(district: District):
     district.complete("committee_clerk", main, "review_reply", {"result_class": "B", "reply_review": "approve"})
 
     got = district.case(merged)
-    assert got.status == "completed" and got.stage == "并案办结"
+    # the merged proposer evaluates the main case's reply on their own case (issue 11, item 12)
+    assert got.status == "running" and got.stage == "待测评"
+    assert district.task(merged, "evaluate_merged").candidate_users == ["member_liu"]
     assert got.data["main_case"] == main_number and got.data["reply_doc_no"] == "崂住建〔2026〕8号"
     assert got.data["result_class"] == "B" and got.data["reply_text"] == "已纳入年度计划。"
     assert any(e.kind == "message_received" for e in district.events(merged))

@@ -82,10 +82,18 @@ def disclose(district: District, case: int, **choice) -> None:
         district.complete("liaison_clerk", case, "disclose", choice or {"disclosure": "full"})
 
 
+def name_leaders(district: District, case: int, body: str = "congress_leader",
+                 government: str = "government_leader") -> None:
+    """The liaison office names the round's leaders in charge (包案): one of the congress, one of the government."""
+    district.complete("liaison_clerk", case, "name_leaders", {"round_leader_body": body,
+                                                              "round_leader_government": government})
+
+
 def rehandle(district: District, case: int, leader: str = "congress_leader", interview: bool = False) -> None:
-    """One re-handling round: a leader takes charge, the unit replies again, the office reviews it."""
-    district.complete(leader, case, "take_charge", {"leader_owner": "区人大常委会副主任", "supervision_opinion": "限期办结",
-                                                    "interview": interview})
+    """One re-handling round: the office names the leaders, one takes charge, the unit replies again, the office
+    reviews it."""
+    name_leaders(district, case)
+    district.complete(leader, case, "take_charge", {"supervision_opinion": "限期办结", "interview": interview})
     if interview:
         district.complete(leader, case, "interview_head", {"interview_date": "2026-05-20", "interview_summary": "约谈局长"})
     reply(district, case, "B", face=False)
@@ -120,7 +128,7 @@ def test_accepted_and_satisfied_runs_to_closed(district: District):
 
     district.complete("liaison_clerk", case, "pre_review", {"review_outcome": "accept"})
     assert district.case(case).stage == "待交办"
-    assign(district, case, priority=True, supervising_leader="区人大常委会副主任")
+    assign(district, case, priority=True, leader_congress="congress_leader", leader_government="government_leader")
     data = district.data(case)
     assert data["reply_due"] == "2026-06-02"  # three months from the assignment on 2 March
     assert data["case_deadline"] == "2026-06-02" and data["priority"] is True
@@ -267,15 +275,16 @@ def test_unsatisfied_then_rehandled_then_satisfied(district: District):
     evaluate(district, case, "basically_satisfied", "unsatisfied")
     data, stage = district.data(case), district.case(case).stage
     assert stage == "二次办理" and data["flagged"] is True and data["rehandling_rounds"] == 1
-    take_charge = district.task(case, "take_charge")
-    assert set(take_charge.candidate_groups) == {"congress_leaders", "government_leaders"}
+    assert district.open_elements(case) == ["name_leaders"]
+    assert district.task(case, "name_leaders").candidate_groups == ["liaison_office"]
     # the re-handling deadline: one month from today, for the case and for the unit's new reply
     month_later = district.ctx.calendar.add_months(district.now().astimezone(ZONE).date(), 1).isoformat()
     assert data["case_deadline"] == data["reply_due"] == month_later and data["first_reply_due"] == "2026-06-02"
 
     rehandle(district, case, "government_leader", interview=True)
     data = district.data(case)
-    assert data["interviewed"] is True and data["leader_owner"] == "区人大常委会副主任"
+    assert data["interviewed"] is True
+    assert (data["round_leader_body"], data["round_leader_government"]) == ("congress_leader", "government_leader")
     assert district.case(case).stage == "待测评"
     assert district.data(case)["satisfaction_result"] is None  # a fresh rating is asked for
     evaluate(district, case, "satisfied")
@@ -292,7 +301,7 @@ def test_poor_reply_and_rounds_used_up_end_in_joint_supervision(district: Distri
     district.complete("liaison_clerk", case, "review_reply", {
         "result_class": "D", "reply_review_outcome": "poor", "reply_review_note": "答复敷衍"})
     # a poor reply opens the second round straight away, without asking the deputy first
-    assert district.open_elements(case) == ["take_charge"]
+    assert district.open_elements(case) == ["name_leaders"]
     assert district.data(case)["rehandling_reason"] == "答复质量不高"
     rehandle(district, case)
     evaluate(district, case, "unsatisfied")

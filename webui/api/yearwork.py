@@ -62,6 +62,8 @@ CASE_FILTERS = [
     {"name": "unit", "in": "query", "schema": {"type": "string"}, "description": "a unit taking part (any role)"},
     {"name": "category", "in": "query", "schema": {"type": "string"}},
     {"name": "class", "in": "query", "schema": {"type": "string", "enum": ["A", "B", "C", "D"]}},
+    {"name": "in_charge", "in": "query", "schema": {"type": "string", "enum": ["1", "0", "true", "false"]},
+     "description": "1: only the cases where the caller is a named leader in charge (我包案的案件)"},
     {"name": "sort", "in": "query", "schema": {"type": "string"},
      "description": f"one of {', '.join(caselist.SORTS)}, '-' in front for descending; newest first by default"},
 ]
