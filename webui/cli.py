@@ -148,8 +148,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     migrate.upgrade(ctx.db)
-    app = create_app(ctx=ctx)
     host, port = args.host or ctx.config["server.host"], args.port or ctx.config["server.port"]
+    if args.workers > 1:
+        from . import serving
+
+        ctx.db.dispose()  # the workers fork from this process: each opens its own connections
+        return serving.run(host, port, args.workers, ctx.config["server.threads"], ctx.config["scheduler.enabled"])
+    app = create_app(ctx=ctx)
     # the one place a web process starts a scheduler (create_app never does: gunicorn workers import it)
     dispatcher = TimerDispatcher(ctx) if ctx.config["scheduler.enabled"] else None
     if dispatcher:
@@ -220,6 +225,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench.run(args.name, completions=args.completions)
 
 
+def _worker_count(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 64:
+        raise argparse.ArgumentTypeError("a whole number from 1 to 64")
+    return int(value)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casework", description="BPMN case management for suggestions and proposals")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -232,11 +243,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reindex", help="rebuild the search index and the battle map's milestones of every case")
     p.set_defaults(func=cmd_reindex)
 
-    p = sub.add_parser("serve", help="the web app and the embedded timer scheduler")
+    p = sub.add_parser("serve", help="the web app and the timer scheduler")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.add_argument("--dev", action="store_true",
                    help="allow the shipped session key (a development machine; never on a server)")
+    p.add_argument("--workers", type=_worker_count, default=1,
+                   help="web worker processes (gunicorn) beside one scheduler process; 1: one process with "
+                        "threads and the scheduler inside (the default)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("scheduler", help="the timer scheduler alone")
