@@ -42,7 +42,7 @@ class WebWorkers(BaseApplication):
 
 def worker_options(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
     return {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": threads,
-            "preload_app": False, "graceful_timeout": 20, "timeout": 60, "accesslog": None,
+            "preload_app": False, "keepalive": 5, "graceful_timeout": 20, "timeout": 60, "accesslog": None,
             "errorlog": "-", "loglevel": "warning", "proc_name": "casework-web"}
 
 
