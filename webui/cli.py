@@ -148,8 +148,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     migrate.upgrade(ctx.db)
-    app = create_app(ctx=ctx)
     host, port = args.host or ctx.config["server.host"], args.port or ctx.config["server.port"]
+    if args.workers > 1:
+        from . import serving
+
+        ctx.db.dispose()  # the workers fork from this process: each opens its own connections
+        return serving.run(host, port, args.workers, ctx.config["server.threads"], ctx.config["scheduler.enabled"])
+    app = create_app(ctx=ctx)
     # the one place a web process starts a scheduler (create_app never does: gunicorn workers import it)
     dispatcher = TimerDispatcher(ctx) if ctx.config["scheduler.enabled"] else None
     if dispatcher:
@@ -208,16 +213,31 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.name == "timers":
         from engine.bench import timers as bench_timers
 
-        return bench_timers.run(cases=args.cases, lone=args.lone)
+        return bench_timers.run(cases=args.cases or 10000, lone=args.lone)
     if args.name == "scale":
         from . import bench as bench_scale
 
-        return bench_scale.run(cases=args.cases, repeat=args.repeat, seed=args.seed, keep=args.keep)
+        return bench_scale.run(cases=args.cases or 10000, repeat=args.repeat, seed=args.seed, keep=args.keep)
+    if args.name == "http":
+        from . import bench_http
+
+        return bench_http.run(cases=args.cases or 300, clients=args.clients, workers=args.workers,
+                              postgres=args.postgres)
     if args.name == "memory":
         from . import bench_memory
 
         return bench_memory.run(requests=args.requests)
     return bench.run(args.name, completions=args.completions)
+
+
+def _worker_count(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 64:
+        raise argparse.ArgumentTypeError("a whole number from 1 to 64")
+    return int(value)
+
+
+def _worker_list(value: str) -> tuple[int, ...]:
+    return tuple(_worker_count(v.strip()) for v in value.split(",") if v.strip())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -232,11 +252,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reindex", help="rebuild the search index and the battle map's milestones of every case")
     p.set_defaults(func=cmd_reindex)
 
-    p = sub.add_parser("serve", help="the web app and the embedded timer scheduler")
+    p = sub.add_parser("serve", help="the web app and the timer scheduler")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.add_argument("--dev", action="store_true",
                    help="allow the shipped session key (a development machine; never on a server)")
+    p.add_argument("--workers", type=_worker_count, default=1,
+                   help="web worker processes (gunicorn) beside one scheduler process; 1: one process with "
+                        "threads and the scheduler inside (the default)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("scheduler", help="the timer scheduler alone")
@@ -268,11 +291,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("bench", help="benchmarks; the last line is JSON")
-    p.add_argument("name", choices=["engine", "timers", "scale", "sandbox", "memory"])
+    p.add_argument("name", choices=["engine", "timers", "scale", "sandbox", "memory", "http"])
     p.add_argument("--no-baseline", action="store_true", help="sandbox: skip the plain-Python baseline")
     p.add_argument("--completions", type=int, default=1000, help="engine: task completions to time")
-    p.add_argument("--cases", type=int, default=10000,
-                   help="timers: cases, each with a timer due at one moment; scale: cases in the database")
+    p.add_argument("--cases", type=int, default=None,
+                   help="timers: cases, each with a timer due at one moment (10,000); scale: cases in the database "
+                        "(10,000); http: whole cases played per configuration (300)")
+    p.add_argument("--clients", type=int, default=4, help="http: client threads at once")
+    p.add_argument("--workers", type=_worker_list, default=(2, 4),
+                   help="http: gunicorn worker counts to run on PostgreSQL besides one process (2,4)")
+    p.add_argument("--postgres", default=None,
+                   help="http: a PostgreSQL server URL for the throwaway databases (else CASEWORK_DATABASE_URL "
+                        "when it names PostgreSQL; else SQLite only)")
     p.add_argument("--repeat", type=int, default=15, help="scale: timed calls of each page (and whole cases)")
     p.add_argument("--seed", choices=["demo", "example"], default="demo",
                    help="scale: cases played before cloning (the demo district, or the four example cases)")

@@ -21,7 +21,8 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, Text, and_, literal_column, or_, select, text
+from sqlalchemy import BigInteger, ForeignKey, Integer, Text, and_, bindparam, literal_column, or_, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -66,16 +67,25 @@ def document(session: Session, case: Case, zone: Any) -> str:
     return "\n".join(part.strip() for part in parts if part and part.strip())
 
 
+def _upsert(dialect: str) -> Any:
+    """INSERT the row, or UPDATE it when its text changed: one statement instead of a read and a write."""
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(CaseSearch)
+    stmt = insert.values(case_id=bindparam("cid"), document=bindparam("doc"), updated_at=bindparam("at"))
+    return stmt.on_conflict_do_update(index_elements=[CaseSearch.case_id],
+                                      set_={"document": stmt.excluded.document, "updated_at": stmt.excluded.updated_at},
+                                      where=CaseSearch.document != stmt.excluded.document)
+
+
+_UPSERTS = {name: _upsert(name) for name in ("sqlite", "postgresql")}
+
+
 def keep_index(zone: Any):
     """The save listener: write the case's row when its text changed (most saves change nothing here)."""
     def listener(session: Session, case: Case, workflow: Any) -> None:
         with session.no_autoflush:
             text_ = document(session, case, zone)
-            row = session.get(CaseSearch, case.id)
-            if row is None:
-                session.add(CaseSearch(case_id=case.id, document=text_, updated_at=clock.now()))
-            elif row.document != text_:
-                row.document, row.updated_at = text_, clock.now()
+            session.execute(_UPSERTS[session.get_bind().dialect.name],
+                            {"cid": case.id, "doc": text_, "at": clock.now()})
     return listener
 
 

@@ -45,15 +45,18 @@ _INSERT_EVENTS = EventRow.__table__.insert()
 _INSERT_TASKS = TaskRow.__table__.insert()
 _INSERT_CANDIDATES = TaskCandidate.__table__.insert()
 _INSERT_TIMERS = TimerRow.__table__.insert()
-_NO_SYNC = {"synchronize_session": False}
+# the updates and deletes likewise on the tables (their columns, not the mapped attributes, or the
+# statement is ORM-enabled again); nothing in the session holds these rows' changed columns
 _IDS = bindparam("ids", expanding=True)
-_CANCEL_TASKS = (update(TaskRow).where(TaskRow.id.in_(_IDS), TaskRow.state == "open")
-                 .values(state="cancelled", completed_at=bindparam("at")).execution_options(**_NO_SYNC))
-_DROP_OFFERS = delete(TaskCandidate).where(TaskCandidate.task_id.in_(_IDS)).execution_options(**_NO_SYNC)
-_MOVE_TIMER = (update(TimerRow).where(TimerRow.id == bindparam("tid")).values(due_at=bindparam("due"))
-               .execution_options(**_NO_SYNC))
-_CANCEL_TIMERS = (update(TimerRow).where(TimerRow.id.in_(_IDS), TimerRow.state == "waiting")
-                  .values(state="cancelled").execution_options(**_NO_SYNC))
+_TASKS, _OFFERS, _TIMERS = TaskRow.__table__, TaskCandidate.__table__, TimerRow.__table__
+_CANCEL_TASKS = (update(_TASKS).where(_TASKS.c.id.in_(_IDS), _TASKS.c.state == "open")
+                 .values(state="cancelled", completed_at=bindparam("at")))
+_DROP_OFFERS = delete(_OFFERS).where(_OFFERS.c.task_id.in_(_IDS))
+_MOVE_TIMER = update(_TIMERS).where(_TIMERS.c.id == bindparam("tid")).values(due_at=bindparam("due"))
+_CANCEL_TIMERS = (update(_TIMERS).where(_TIMERS.c.id.in_(_IDS), _TIMERS.c.state == "waiting")
+                  .values(state="cancelled"))
+_CANCEL_TASK_DEADLINES = (update(_TIMERS).where(_TIMERS.c.case_id == bindparam("cid"), _TIMERS.c.task_id.in_(_IDS),
+                                                _TIMERS.c.state == "waiting").values(state="cancelled"))
 
 
 @event.listens_for(Session, "before_commit")
@@ -369,9 +372,7 @@ def sync_deadlines(session: Session, case: Case, workflow: Any, before: Snapshot
         session.execute(_INSERT_TIMERS, rows)
     with_due = [tid for tid in closed if before.tasks[tid].internal_data.get("casework_due")]
     if with_due:
-        session.execute(update(TimerRow).where(TimerRow.case_id == case.id, TimerRow.task_id.in_(with_due),
-                                               TimerRow.state == "waiting")
-                        .values(state="cancelled").execution_options(synchronize_session=False))
+        session.execute(_CANCEL_TASK_DEADLINES, {"cid": case.id, "ids": with_due})
     ended = workflow.is_completed()
     # the case row still holds the data of the previous save: compare with it, no query on most saves
     old = case_deadline((case.data or {}).get(CASE_DEADLINE), calendar.zone)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
 
 from engine import identity
 from engine.bpmn import library
@@ -26,13 +26,25 @@ def _page() -> tuple[int, int]:
                         config["api.default_limit"], config["api.max_limit"])
 
 
+def _version(case: Case) -> int:
+    """The case's definition version; definitions never change, so each app asks once per definition
+    (not one more query in every answer)."""
+    versions = current_app.extensions.setdefault("casework_definition_versions", {})
+    version = versions.get(case.definition_id)
+    if version is None:
+        if len(versions) > 10_000:  # bounded: deployments are rare, but a process lives long
+            versions.clear()
+        version = versions[case.definition_id] = case.definition.version
+    return version
+
+
 def _case_answer(case: Case, user: User, status: int = 200) -> Any:
     session = db()
     # a proposer or co-signer reads no trace of the internal notes and files (engine.cases.roles)
     public_view = roles.public_only(session, ctx().declarations.for_case(case), user, case)
     history = roles.visible_events(queries.case_history(session, case.id), public_view)
     open_rows = tasks.open_tasks_of_case(session, case.id)
-    body = out.case_detail(case, open_rows, history)
+    body = out.case_detail(case, open_rows, history, _version(case))
     if public_view:  # nor the variables meant for the office and the units (workflows.public)
         body["data"] = ctx().public_data(case, case.data or {})
         for event in body["history"]:

@@ -183,3 +183,34 @@ def test_a_timer_row_the_workflow_no_longer_waits_for_is_closed(ctx):
         assert timers.fire_due(ctx) == 0
     states = {r.element_id: r.state for r in _timer_rows(ctx, case_id)}
     assert states == {"gone": "cancelled", "cool_off": "waiting"}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_cases_fired_together_fire_once_each_and_a_failing_one_costs_only_itself(ctx, monkeypatch):
+    """Several cases share one transaction; when one of them fails, its group is fired again one case a
+    transaction: the others fire once each (one timer_fired event), the failing one waits for the next pass."""
+    cases = [_start(ctx, INTERMEDIATE, "intermediate", {"wait": "PT1M"}) for _ in range(4)]
+    broken = cases[2]
+    real_fire = runtime.fire_timers
+    calls = []
+
+    def fire(c, session, case_id):
+        calls.append(case_id)
+        if case_id == broken:
+            raise RuntimeError("a broken case")
+        return real_fire(c, session, case_id)
+
+    monkeypatch.setattr(runtime, "fire_timers", fire)
+    with time_machine.travel(clock.now() + timedelta(minutes=2), tick=False):
+        assert timers.fire_due(ctx) == 3
+    assert calls.count(cases[0]) == 2  # together, then again alone after the failure rolled the group back
+    for case_id in cases:
+        with ctx.db.session() as session:
+            events = list(session.scalars(select(EventRow).where(EventRow.case_id == case_id,
+                                                                 EventRow.kind == "timer_fired")))
+        assert len(events) == (0 if case_id == broken else 1)
+        assert _open_elements(ctx, case_id) == ([] if case_id == broken else ["follow_up"])
+    monkeypatch.setattr(runtime, "fire_timers", real_fire)
+    with time_machine.travel(clock.now() + timedelta(minutes=3), tick=False):
+        assert timers.fire_due(ctx) == 1  # the next pass fires the one left
+    assert _open_elements(ctx, broken) == ["follow_up"]
