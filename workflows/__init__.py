@@ -14,6 +14,8 @@ from typing import Any
 from engine.context import PeriodicJob
 
 from . import arbitration, battlemap, cases, cosigners, handlers, milestones, notices, quota, search, units
+from .results import CaseResult  # noqa: F401 - its table belongs to the schema
+from .tracking import TrackedCase  # noqa: F401 - likewise
 
 _MODULES = ("suggestion", "proposal", "selection")  # each registers its handlers: module.register(ctx)
 

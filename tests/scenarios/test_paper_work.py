@@ -9,11 +9,14 @@ import pytest
 from engine.errors import Conflict, Forbidden, Invalid, NotFound
 from workflows import paper, statistics
 
+from ..conftest import BACKENDS
 from . import test_proposal as proposals
 from . import test_suggestion as suggestions
 from .conftest import ZONE, District
 
 FORM = {"satisfaction_work": "satisfied", "satisfaction_result": "basically_satisfied", "evaluation_comment": "纸质意见"}
+
+pytestmark = pytest.mark.parametrize("backend", BACKENDS)  # every scenario on SQLite and PostgreSQL
 
 
 def enter(district: District, who: str, case: int, answers: dict) -> None:
