@@ -1,0 +1,161 @@
+"""The parts of a case page that the offices' year's work adds (issue 11, items 16-17): the paper forms an
+office entered for a proposer (纸质件), the paper evaluation form (征询意见表) to enter, tracked handling
+(跟踪办理) and the results adopted (成果转化). Who may do what is checked by workflows.paper, .tracking and
+.results; a refusal is a 403 or 404 page, a bad field the case page again with the message beside it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+from sqlalchemy.orm import Session
+
+from engine.cases import queries, roles, timeline
+from engine.errors import Forbidden, Invalid
+from engine.store import Case, User
+from workflows import paper, results, tracking
+
+from . import taskform
+from .web import ctx, db, me
+
+bp = Blueprint("caseyear", __name__)
+
+RESULT_KINDS = {"policy": _l("Policy"), "project": _l("Project"), "funds": _l("Funds")}
+RESULT_MESSAGES = {"kind": _l("Choose policy, project or funds."), "title": _l("Give the result a title."),
+                   "amount": _l("Funds need an amount in 10,000 yuan above 0; a policy or project has none."),
+                   "adopted_on": _l("Give the date it was adopted, not in the future."),
+                   "document": _l("The document is at most 200 characters.")}
+
+
+def context(session: Session, user: User, case: Case) -> dict[str, Any]:
+    """What the case page shows of paper entries, tracking and results, and what the reader may do."""
+    mine = roles.user_roles(session, user, case.id)
+    entries = paper.entries(session, case)
+    evaluation = paper.evaluation_task(session, case.id) if case.status == "running" else None
+    declared = ctx().declarations.for_case(case)
+    may_paper = evaluation is not None and roles.may(session, declared, user, case, "enter_on_behalf") \
+        and bool(declared.roles_for("enter_on_behalf"))
+    track = tracking.tracking(session, case.id)
+    items = results.of_case(session, case.id)
+    people = timeline.display_names(session, [*(e.clerk for e in entries), *(e.on_behalf_of for e in entries),
+                                              *(r.recorded_by for r in items),
+                                              *([track.marked_by] if track else [])])
+    return dict(
+        paper_entries=entries, paper_evaluation=evaluation if may_paper else None, tracking=track,
+        tracked=tracking.is_tracked(track),
+        may_track=case.process_key in tracking.TRACKED_TYPES and tracking.OFFICE_ROLE in mine
+        and case.status == "running",
+        results=items, result_kinds=RESULT_KINDS, may_record_results=results.may_record(session, user, case),
+        year_people=people, result_errors={}, result_values={}, tracking_error=None)
+
+
+def _case_page(case_id: int, status: int, **forms: Any) -> Any:
+    from .cases import _case_page as render  # the case page renders this module's parts (no import circle)
+
+    return render(queries.get_case(db(), me(), case_id), status, **forms)
+
+
+@bp.post("/cases/<int:case_id>/tracking")
+@login_required
+def track(case_id: int) -> Any:
+    """Put a proposal under tracked handling with a reason, or end it; the proposal committee only."""
+    session, start = db(), request.form.get("tracked") == "1"
+    try:
+        if start:
+            case = tracking.start(ctx(), session, me(), case_id, request.form.get("reason") or "")
+        else:
+            case = tracking.end(ctx(), session, me(), case_id)
+        session.commit()
+    except Invalid as err:
+        session.rollback()
+        message = _("Say why the proposal is tracked: the lead unit is told the reason.") \
+            if any(d.get("field") == "reason" for d in err.details) else err.message
+        return _case_page(case_id, 422, tracking_error=message)
+    flash(_("Proposal %(number)s is under tracked handling; the lead unit is told.", number=case.number) if start
+          else _("Tracked handling of %(number)s has ended.", number=case.number), "info")
+    return redirect(url_for("cases.show", case_id=case_id) + "#year-work")
+
+
+@bp.post("/cases/<int:case_id>/results")
+@login_required
+def add_result(case_id: int) -> Any:
+    """Record a result adopted (成果转化); the assigning office or the lead unit."""
+    session = db()
+    values = {k: (request.form.get(k) or "").strip() for k in ("kind", "title", "amount", "adopted_on", "document")}
+    try:
+        results.add(ctx(), session, me(), case_id, values)
+        session.commit()
+    except Invalid as err:
+        session.rollback()
+        errors = {d["field"]: str(RESULT_MESSAGES.get(d["field"], d.get("message"))) for d in err.details
+                  if d.get("field")}
+        return _case_page(case_id, 422, result_errors=errors or {"title": err.message}, result_values=values)
+    flash(_("The result adopted is recorded."), "info")
+    return redirect(url_for("cases.show", case_id=case_id) + "#year-work")
+
+
+@bp.post("/cases/<int:case_id>/results/<int:result_id>/remove")
+@login_required
+def remove_result(case_id: int, result_id: int) -> Any:
+    session = db()
+    results.remove(session, me(), case_id, result_id)
+    session.commit()
+    flash(_("The result is removed."), "info")
+    return redirect(url_for("cases.show", case_id=case_id) + "#year-work")
+
+
+def _evaluation_page(case: Case, row: Any, submitted: dict[str, Any] | None = None,
+                     errors: dict[str, str] | None = None, general: list[str] | None = None, status: int = 200) -> Any:
+    fields = taskform.field_views(row.form or [], case.data or {}, None, str(get_locale() or ""), submitted, errors)
+    proposer = (case.data or {}).get(paper.PROPOSER) or ""
+    names = timeline.display_names(db(), [proposer])
+    return render_template("paper_evaluation.html", case=case, task=row, fields=fields, general_errors=general or [],
+                           proposer=names.get(proposer, proposer)), status
+
+
+def _waiting(case_id: int) -> tuple[Case, Any]:
+    session = db()
+    case = queries.get_case(session, me(), case_id)
+    row = paper.evaluation_task(session, case.id)
+    return case, row
+
+
+@bp.get("/cases/<int:case_id>/paper-evaluation")
+@login_required
+def evaluation_form(case_id: int) -> Any:
+    """The paper evaluation form (征询意见表) to enter for the proposer: the office of the case's body only."""
+    case, row = _waiting(case_id)
+    if row is None:
+        flash(_("No evaluation of this case waits for the proposer's answer."), "error")
+        return redirect(url_for("cases.show", case_id=case_id))
+    declared = ctx().declarations.for_case(case)
+    if not declared.roles_for("enter_on_behalf") or not roles.may(db(), declared, me(), case, "enter_on_behalf"):
+        raise Forbidden("only the office of the case's body enters a proposer's paper form")
+    return _evaluation_page(case, row)
+
+
+@bp.post("/cases/<int:case_id>/paper-evaluation")
+@login_required
+def enter_evaluation(case_id: int) -> Any:
+    session = db()
+    case, row = _waiting(case_id)
+    if row is None:
+        flash(_("No evaluation of this case waits for the proposer's answer."), "error")
+        return redirect(url_for("cases.show", case_id=case_id))
+    values = taskform.posted_values(row.form or [], request.form)
+    try:
+        paper.enter_evaluation(ctx(), session, me(), case_id, values)
+    except Invalid as err:
+        session.rollback()
+        case, row = _waiting(case_id)
+        beside, general = taskform.field_errors(err.details, row.form or [])
+        return _evaluation_page(case, row, values, beside, general or ([] if beside else [err.message]), 422)
+    session.commit()
+    flash(_("The paper evaluation form of case %(number)s is entered on the proposer's behalf.",
+            number=case.number), "info")
+    return redirect(url_for("cases.show", case_id=case_id))
