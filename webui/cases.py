@@ -20,7 +20,7 @@ from engine.errors import Invalid, NotFound, TooLarge
 from engine.store import Case
 from workflows import milestones, supervising, views
 
-from . import casedoc, caseyear
+from . import casedoc, caseparts
 from .diagrams import DiagramView, diagram_view
 from .web import ctx, db, local_path, me
 
@@ -260,7 +260,7 @@ def _case_page(case: Case, status: int = 200, **forms: Any) -> Any:
         accept=",".join("." + t for t in attachments.allowed_types(ctx().config)),
         attachment_types=", ".join(attachments.allowed_types(ctx().config)),
         flag_error=None, flag_reason="", contact_errors={}, contact_values={}, comment_errors={}, comment_values={},
-        file_error=None, **caseyear.context(session, me(), case))
+        file_error=None, **caseparts.context(session, me(), case))
     context.update(forms)
     return render_template("case.html", **context), status
 

@@ -1,6 +1,6 @@
-"""The parts of a case page that the offices' year's work adds (issue 11, items 16-17): the paper forms an
-office entered for a proposer (纸质件), the paper evaluation form (征询意见表) to enter, tracked handling
-(跟踪办理) and the results adopted (成果转化). Who may do what is checked by workflows.paper, .tracking and
+"""The routes of the offices' year's work on a case (issue 11, items 16-17; the page's parts are
+webui.caseparts): the paper evaluation form (征询意见表) entered for a proposer, tracked handling (跟踪办理)
+and the results adopted (成果转化). Who may do what is checked by workflows.paper, .tracking and
 .results; a refusal is a 403 or 404 page, a bad field the case page again with the message beside it.
 """
 
@@ -11,53 +11,23 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from sqlalchemy.orm import Session
 
 from engine.cases import queries, roles, timeline
 from engine.errors import Forbidden, Invalid
-from engine.store import Case, User
+from engine.store import Case
 from workflows import paper, results, tracking
 
 from . import taskform
+from .caseparts import RESULT_MESSAGES
+from .cases import _case_page as render_case
 from .web import ctx, db, me
 
 bp = Blueprint("caseyear", __name__)
 
-RESULT_KINDS = {"policy": _l("Policy"), "project": _l("Project"), "funds": _l("Funds")}
-RESULT_MESSAGES = {"kind": _l("Choose policy, project or funds."), "title": _l("Give the result a title."),
-                   "amount": _l("Funds need an amount in 10,000 yuan above 0; a policy or project has none."),
-                   "adopted_on": _l("Give the date it was adopted, not in the future."),
-                   "document": _l("The document is at most 200 characters.")}
-
-
-def context(session: Session, user: User, case: Case) -> dict[str, Any]:
-    """What the case page shows of paper entries, tracking and results, and what the reader may do."""
-    mine = roles.user_roles(session, user, case.id)
-    entries = paper.entries(session, case)
-    evaluation = paper.evaluation_task(session, case.id) if case.status == "running" else None
-    declared = ctx().declarations.for_case(case)
-    may_paper = evaluation is not None and roles.may(session, declared, user, case, "enter_on_behalf") \
-        and bool(declared.roles_for("enter_on_behalf"))
-    track = tracking.tracking(session, case.id)
-    items = results.of_case(session, case.id)
-    people = timeline.display_names(session, [*(e.clerk for e in entries), *(e.on_behalf_of for e in entries),
-                                              *(r.recorded_by for r in items),
-                                              *([track.marked_by] if track else [])])
-    return dict(
-        paper_entries=entries, paper_evaluation=evaluation if may_paper else None, tracking=track,
-        tracked=tracking.is_tracked(track),
-        may_track=case.process_key in tracking.TRACKED_TYPES and tracking.OFFICE_ROLE in mine
-        and case.status == "running",
-        results=items, result_kinds=RESULT_KINDS, may_record_results=results.may_record(session, user, case),
-        year_people=people, result_errors={}, result_values={}, tracking_error=None)
-
 
 def _case_page(case_id: int, status: int, **forms: Any) -> Any:
-    from .cases import _case_page as render  # the case page renders this module's parts (no import circle)
-
-    return render(queries.get_case(db(), me(), case_id), status, **forms)
+    return render_case(queries.get_case(db(), me(), case_id), status, **forms)
 
 
 @bp.post("/cases/<int:case_id>/tracking")

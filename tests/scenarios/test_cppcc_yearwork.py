@@ -115,7 +115,12 @@ def act_remove(district: District, who: str, case: int, kind: str) -> None:
 
 
 def test_results_are_refused_from_others_and_checked_field_by_field(district: District):
-    case = assigned_proposal(district)
+    case = proposals.accepted(district)
+    proposals.assign(district, case, ("unit_civil",))
+    proposals.sign_in(district, case, (LEAD, "unit_civil"))
+    for action, args in ((results.add, (POLICY,)), (tracking.start, ("理由",))):
+        with pytest.raises(Forbidden):  # an assisting unit sees the case and does neither
+            act(district, "unit_civil_clerk", action, case, *args)
     for who in ("member_chen", "unit_transport_clerk", "inspector"):
         with pytest.raises((Forbidden, NotFound)):
             act(district, who, results.add, case, POLICY)
