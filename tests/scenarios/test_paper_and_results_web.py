@@ -80,3 +80,5 @@ def test_tracking_and_results_on_the_case_page(district: District, app):
     shown = member.get(page).get_data(as_text=True)
     assert 'data-kind="funds"' in shown and "120.00" in shown
     assert f"{page}/results" not in shown  # the member reads them, and records none
+    stats = supervisor.get("/statistics").get_data(as_text=True).split('id="results-adopted"')[1]
+    assert 'data-figure="funds_amount">120.00<' in stats
