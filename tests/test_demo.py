@@ -181,7 +181,7 @@ def test_the_new_paths_of_issue_11_are_walked(district):
         delayed = [c for c in cases if any(item.get("delays") for item in c.data.get("checklist") or [])]
         assert delayed and delayed[0].data["checklist"][0]["delays"][0]["reason"]
         entered = [e for c in cases for e in paper.entries(session, c) if e.what != "registered"]
-        assert [(e.clerk, e.on_behalf_of) for e in entered] == [("committee", "member_wang")]
+        assert [(e.clerk, e.on_behalf_of) for e in entered] == [("committee", "member_feng")]
         assert tracking.tracked(session).count == 1
         overall, _units = results.counts(session, max(statistics.years(session)), "proposal")
         assert overall["items"] == 4 and overall["funds_amount"] == 2050.0

@@ -15,9 +15,9 @@ from engine.store import Case
 
 from . import paper, results, tracking
 
-PAPER_EVALUATION = ("关于提升城市精细化管理水平的提案", "committee",
+PAPER_EVALUATION = ("关于推进老旧厂房改造利用的提案", "committee",
                     {"satisfaction_work": "satisfied", "satisfaction_result": "basically_satisfied",
-                     "evaluation_comment": "委员以纸质征询意见表反馈：希望继续推进网格化管理。"})
+                     "evaluation_comment": "委员以纸质征询意见表反馈：希望加快低效厂房盘活进度。"})
 TRACKED = ("关于加强食品安全监管的提案", "committee", "社会关注度高：群众反映集中，媒体多次报道")
 # (case title, who records, kind, title, amount in 万元, days ago, document)
 RESULTS = [
