@@ -82,3 +82,41 @@ def test_tracking_and_results_on_the_case_page(district: District, app):
     assert f"{page}/results" not in shown  # the member reads them, and records none
     stats = supervisor.get("/statistics").get_data(as_text=True).split('id="results-adopted"')[1]
     assert 'data-figure="funds_amount">120.00<' in stats
+
+
+def test_the_same_over_the_api(district: District, client):
+    from .test_case_roles_web import token
+
+    suggestion = suggestions.replied(district)
+    proposal = proposals.accepted(district)
+    proposals.assign(district, proposal)
+    proposals.sign_in(district, proposal, (proposals.LEAD,))
+    office, committee = token(client, "liaison_clerk"), token(client, "committee_clerk")
+    unit, member = token(client, f"{proposals.LEAD}_clerk"), token(client, "member_chen")
+    form = {"data": {"satisfaction_work": "satisfied", "satisfaction_result": "satisfied"}}
+    path = f"/api/v1/cases/{suggestion}/paper-evaluation"
+    assert client.post(path, json=form, headers=token(client, "unit_transport_clerk")).status_code == 403
+    assert client.post(path, json=form, headers=committee).status_code == 404
+    answer = client.post(path, json={"data": {"satisfaction_work": "so-so"}}, headers=office)
+    assert answer.status_code == 422 and "satisfaction_work" in {d["field"] for d in answer.get_json()["details"]}
+    answer = client.post(path, json=form, headers=office)
+    assert answer.status_code == 200 and answer.get_json()["data"]["satisfaction_work"] == "satisfied"
+    assert client.post(path, json=form, headers=office).status_code == 409  # entered already
+
+    path = f"/api/v1/cases/{proposal}/tracking"
+    assert client.post(path, json={"reason": "x"}, headers=unit).status_code == 403
+    assert client.post(path, json={"reason": "x"}, headers=office).status_code == 404
+    answer = client.post(path, json={"reason": ""}, headers=committee)
+    assert answer.status_code == 422 and answer.get_json()["details"][0]["field"] == "reason"
+    answer = client.post(path, json={"reason": "社会关注度高"}, headers=committee)
+    assert answer.status_code == 200 and answer.get_json()["tracked"] is True
+    assert client.delete(path, headers=committee).get_json()["tracked"] is False
+
+    path = f"/api/v1/cases/{proposal}/results"
+    item = {"kind": "funds", "title": "专项资金", "amount": "88.8", "adopted_on": "2026-03-02"}
+    assert client.post(path, json=item, headers=member).status_code == 403
+    answer = client.post(path, json={**item, "amount": "0"}, headers=unit)
+    assert answer.status_code == 422 and [d["field"] for d in answer.get_json()["details"]] == ["amount"]
+    answer = client.post(path, json=item, headers=unit)
+    assert answer.status_code == 201 and answer.get_json()["amount"] == 88.8
+    assert [r["title"] for r in client.get(path, headers=member).get_json()] == ["专项资金"]
