@@ -12,13 +12,20 @@ from typing import Any
 
 from flask import jsonify
 
-from engine.cases import queries
+from engine.cases import queries, roles, tasks
 from engine.errors import Invalid
 from workflows import paper, results, tracking
 
 from .blueprint import api, ctx, current_user, db, json_body
-from .routes import _case_answer
-from .serialize import iso
+from .serialize import case_detail, iso
+
+
+def _case_answer(case: Any, user: Any) -> Any:
+    """The case as GET /cases/{id} gives it (the caller is the office: it reads the internal entries too)."""
+    session = db()
+    public_view = roles.public_only(session, ctx().declarations.for_case(case), user, case)
+    history = roles.visible_events(queries.case_history(session, case.id), public_view)
+    return jsonify(case_detail(case, tasks.open_tasks_of_case(session, case.id), history))
 
 
 def _result(row: results.CaseResult) -> dict[str, Any]:
