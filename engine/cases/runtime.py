@@ -220,9 +220,8 @@ def complete_task(ctx: EngineContext, session: Session, user: User, task_id: str
 
 def complete_on_behalf(ctx: EngineContext, session: Session, user: User, task_id: str,
                        data: dict[str, Any] | None = None, source: str = "paper") -> Case:
-    """Complete a task offered to a proposer (a participant in a public-only role) with the answers of their
-    paper form (征询意见表, a paper submission), as a holder of a role the process gives may:enter_on_behalf.
-    The task is completed by the clerk, and the case's history says on whose behalf and from what."""
+    """A proposer's task (offered to one holder of a public-only role) completed from their paper form by a holder
+    of a role given may:enter_on_behalf; the history says by whom, on whose behalf and from what."""
     row, case = _open_task(session, task_id)
     permissions.check_may_see_task(session, user, row, case)
     if row.state != "open":

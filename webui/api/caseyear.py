@@ -87,7 +87,8 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    words = {401: "Not signed in", 403: "Not the office of the case's body (or its lead unit, for results)",
+    words = {400: "Bad request (the body is not a JSON object)",
+             401: "Not signed in", 403: "Not the office of the case's body (or its lead unit, for results)",
              404: "No such case (or not visible to you)", 409: "Nothing waits for it, or done already",
              422: "Invalid: one details entry per field"}
     return {str(c): _json({"$ref": "#/components/schemas/Error"}, words[c]) for c in codes}
@@ -120,22 +121,22 @@ PATHS: dict[str, Any] = {
             "type": "object",
             "properties": {"data": {"type": "object", "description": "the evaluation form's fields"}}}}}},
         "responses": {"200": _json({"$ref": "#/components/schemas/Case"}, "The case"),
-                      **_errors(401, 403, 404, 409, 422)}}},
+                      **_errors(400, 401, 403, 404, 409, 422)}}},
     "/cases/{case_id}/tracking": {
         "post": {"summary": "Put a proposal under tracked handling (跟踪办理) with a reason; the lead unit is told "
                             "(the proposal committee)",
                  "parameters": CASE_ID,
                  "requestBody": {"required": True, "content": {"application/json": {"schema": {
                      "type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}}}},
-                 "responses": {"200": _json(TRACKING, "The tracking"), **_errors(401, 403, 404, 409, 422)}},
+                 "responses": {"200": _json(TRACKING, "The tracking"), **_errors(400, 401, 403, 404, 409, 422)}},
         "delete": {"summary": "End the tracked handling (the proposal committee)", "parameters": CASE_ID,
-                   "responses": {"200": _json(TRACKING, "The tracking"), **_errors(401, 403, 404, 409, 422)}}},
+                   "responses": {"200": _json(TRACKING, "The tracking"), **_errors(400, 401, 403, 404, 409, 422)}}},
     "/cases/{case_id}/results": {
         "get": {"summary": "The results adopted (成果转化) recorded on the case", "parameters": CASE_ID,
                 "responses": {"200": _json({"type": "array", "items": RESULT}, "The results"),
-                              **_errors(401, 404)}},
+                              **_errors(400, 401, 404)}},
         "post": {"summary": "Record a result adopted: policy, project or funds (the assigning office or the lead unit)",
                  "parameters": CASE_ID,
                  "requestBody": {"required": True, "content": {"application/json": {"schema": RESULT_IN}}},
-                 "responses": {"201": _json(RESULT, "The result"), **_errors(401, 403, 404, 422)}}},
+                 "responses": {"201": _json(RESULT, "The result"), **_errors(400, 401, 403, 404, 422)}}},
 }
