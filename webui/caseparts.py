@@ -28,8 +28,7 @@ def context(session: Session, user: User, case: Case) -> dict[str, Any]:
     entries = paper.entries(session, case)
     evaluation = paper.evaluation_task(session, case.id) if case.status == "running" else None
     declared = ctx().declarations.for_case(case)
-    may_paper = evaluation is not None and roles.may(session, declared, user, case, "enter_on_behalf") \
-        and bool(declared.roles_for("enter_on_behalf"))
+    may_paper = evaluation is not None and roles.may_enter_on_behalf(session, declared, user, case)
     track = tracking.tracking(session, case.id)
     items = results.of_case(session, case.id)
     people = timeline.display_names(session, [*(e.clerk for e in entries), *(e.on_behalf_of for e in entries),

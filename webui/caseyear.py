@@ -89,10 +89,12 @@ def _evaluation_page(case: Case, row: Any, submitted: dict[str, Any] | None = No
 
 
 def _waiting(case_id: int) -> tuple[Case, Any]:
+    """The case and its open evaluation; 404 for a case the reader may not see, 403 for all but its office."""
     session = db()
     case = queries.get_case(session, me(), case_id)
-    row = paper.evaluation_task(session, case.id)
-    return case, row
+    if not roles.may_enter_on_behalf(session, ctx().declarations.for_case(case), me(), case):
+        raise Forbidden("only the office of the case's body enters a proposer's paper form")
+    return case, paper.evaluation_task(session, case.id)
 
 
 @bp.get("/cases/<int:case_id>/paper-evaluation")
@@ -103,9 +105,6 @@ def evaluation_form(case_id: int) -> Any:
     if row is None:
         flash(_("No evaluation of this case waits for the proposer's answer."), "error")
         return redirect(url_for("cases.show", case_id=case_id))
-    declared = ctx().declarations.for_case(case)
-    if not declared.roles_for("enter_on_behalf") or not roles.may(db(), declared, me(), case, "enter_on_behalf"):
-        raise Forbidden("only the office of the case's body enters a proposer's paper form")
     return _evaluation_page(case, row)
 
 

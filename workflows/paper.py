@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.cases import queries, runtime
-from engine.errors import Conflict
+from engine.cases import queries, roles, runtime
+from engine.errors import Conflict, Forbidden
 from engine.store import Case, EventRow, TaskRow, User
 
 EVALUATE = "evaluate"  # bpmn/evaluation.bpmn: the proposer's rating of the reply
@@ -43,6 +43,8 @@ def enter_evaluation(ctx: Any, session: Session, user: User, case_id: Any, answe
     answers. 404 for a case the clerk may not see, 403 for anyone but the case's office, 409 when no
     evaluation waits, 422 naming the field for a bad answer."""
     case = queries.get_case(session, user, case_id)
+    if not roles.may_enter_on_behalf(session, ctx.declarations.for_case(case), user, case):
+        raise Forbidden("only the office of the case's body enters a proposer's paper form")
     row = evaluation_task(session, case.id)
     if row is None:
         raise Conflict("no evaluation of this case waits for the proposer's answer")

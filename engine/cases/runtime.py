@@ -227,7 +227,7 @@ def complete_on_behalf(ctx: EngineContext, session: Session, user: User, task_id
     if row.state != "open":
         raise Conflict(f"this task is no longer open: it was {row.state}")
     declared = ctx.declarations.for_case(case)
-    if not declared.roles_for("enter_on_behalf") or not roles.may(session, declared, user, case, "enter_on_behalf"):
+    if not roles.may_enter_on_behalf(session, declared, user, case):
         raise Forbidden("only the office that registers paper forms for this case may enter one on someone's behalf")
     proposer = roles.public_holder(session, declared, case.id, row)
     if proposer is None:
