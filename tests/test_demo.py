@@ -18,7 +18,7 @@ from engine.bpmn import library
 from engine.cases import attachments, inbox, roles
 from engine.context import EngineContext
 from engine.store import Attachment, Case, Notification
-from workflows import demo, quota, statistics
+from workflows import demo, paper, quota, results, statistics, tracking
 from workflows.cases import CaseFacts
 from workflows.demo_plans import PLANS
 
@@ -167,6 +167,24 @@ def test_replied_cases_carry_their_reply_letter_and_some_site_photos(district):
         assert roles.public_only(session, ctx.declarations.for_case(case), proposer, case)
         assert [f.id for f in attachments.list_for_case(session, case.id, public_only=True)] == \
             [f.id for f in sorted(by_case[case.id], key=lambda f: (f.uploaded_at, f.id))]
+
+
+def test_the_new_paths_of_issue_11_are_walked(district):
+    """A joint supervision followed by a new evaluation, a milestone reported late with its reason, a paper
+    evaluation form entered by the committee, a tracked proposal and results adopted counted."""
+    ctx, _lines = district
+    with ctx.db.session() as session:
+        cases = session.scalars(select(Case).where(Case.process_key.in_(("suggestion", "proposal")))).all()
+        rejudged = [c for c in cases if any(e.get("at", "") > r.get("at", "") for r in c.data.get("joint_records") or []
+                                            for e in c.data.get("evaluations") or [])]
+        assert rejudged, "no case evaluated again after its joint supervision"
+        delayed = [c for c in cases if any(item.get("delays") for item in c.data.get("checklist") or [])]
+        assert delayed and delayed[0].data["checklist"][0]["delays"][0]["reason"]
+        entered = [e for c in cases for e in paper.entries(session, c) if e.what != "registered"]
+        assert [(e.clerk, e.on_behalf_of) for e in entered] == [("committee", "member_feng")]
+        assert tracking.tracked(session).count == 1
+        overall, _units = results.counts(session, max(statistics.years(session)), "proposal")
+        assert overall["items"] == 4 and overall["funds_amount"] == 2050.0
 
 
 def test_loading_again_adds_no_twins(district):

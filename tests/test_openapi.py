@@ -100,6 +100,11 @@ def test_each_route_answers_as_documented(api):
     call("/cases/export", "get", "boss", real_path="/cases/export?format=pdf")
     call("/statistics/export", "get", "boss", real_path="/statistics/export?year=2026&format=xlsx&summary=1")
     call("/statistics/export", "get", "clerk")
+    # the offices' year's work on a case (tests/scenarios/test_paper_and_results_web.py walks them for real)
+    for path, method in (("/cases/{case_id}/paper-evaluation", "post"), ("/cases/{case_id}/tracking", "post"),
+                         ("/cases/{case_id}/tracking", "delete"), ("/cases/{case_id}/results", "get"),
+                         ("/cases/{case_id}/results", "post")):
+        call(path, method, "clerk", real_path=path.replace("{case_id}", str(case["id"])), json={})
     with api.ctx.db.session() as session:  # a notification for the clerk, delivered by the outbox
         channels.queue(api.ctx, session, [identity.get_user(session, "clerk")], None, "reminder", "提醒", "")
     outbox.deliver_due(api.ctx)

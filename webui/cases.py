@@ -20,7 +20,7 @@ from engine.errors import Invalid, NotFound, TooLarge
 from engine.store import Case
 from workflows import handlers, milestones, supervising, views
 
-from . import casedoc
+from . import casedoc, caseparts
 from .diagrams import DiagramView, diagram_view
 from .web import ctx, db, local_path, me
 
@@ -99,6 +99,11 @@ SENTENCES: dict[str, tuple[Any, Any]] = {
     "case_escalated": (_l("Overdue, escalated to the supervisors: %(subject)s"), None),
     "case_flagged": (_l("Flagged the case for supervision: %(subject)s"), _l("Flagged the case for supervision")),
     "case_unflagged": (_l("Took the supervision flag off: %(subject)s"), _l("Took the supervision flag off")),
+    "task_entered_on_behalf": (_l("Entered “%(subject)s” from the proposer's paper form"), None),
+    "tracking_started": (_l("Put under tracked handling: %(subject)s"), None),
+    "tracking_ended": (_l("Ended the tracked handling"), _l("Ended the tracked handling")),
+    "result_recorded": (_l("Recorded a result adopted: %(subject)s"), None),
+    "result_removed": (_l("Removed a result adopted: %(subject)s"), None),
 }
 
 
@@ -255,7 +260,7 @@ def _case_page(case: Case, status: int = 200, **forms: Any) -> Any:
         accept=",".join("." + t for t in attachments.allowed_types(ctx().config)),
         attachment_types=", ".join(attachments.allowed_types(ctx().config)),
         flag_error=None, flag_reason="", contact_errors={}, contact_values={}, comment_errors={}, comment_values={},
-        file_error=None)
+        file_error=None, **caseparts.context(session, me(), case))
     context.update(forms)
     return render_template("case.html", **context), status
 

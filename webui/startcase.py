@@ -20,7 +20,7 @@ from engine.bpmn import library
 from engine.cases import permissions, roles, runtime, startforms, starts
 from engine.errors import Forbidden, Invalid
 from engine.store import ProcessDefinition
-from workflows import sessions
+from workflows import paper, sessions
 
 from . import taskform
 from .web import ctx, db, me
@@ -98,7 +98,7 @@ def submit(key: str) -> Any:
         # the page's key: the same form sent twice (a double click, Back then send) starts one case
         once = starts.check_key(request.form.get("submission_key"))
         case, started = starts.start_once(session, me(), once,
-                                          lambda: runtime.start_case(ctx(), session, me(), definition.key, title, data))
+                                          lambda: paper.register(ctx(), session, me(), definition.key, title, data))
     except Forbidden as err:  # naming someone else without registering for others: said beside the field
         session.rollback()
         beside = {d["field"]: _("You start cases in your own name: leave this empty. Only the office that "

@@ -14,7 +14,7 @@ from flask_login import login_required
 from engine import bounds, clock
 from engine.cases import runtime, supervision
 from engine.cases.inbox import due_mark
-from workflows import battlemap, quota, statistics, supervising, views, yearly
+from workflows import battlemap, quota, statistics, supervising, tracking, views, yearly
 
 from .web import ctx, db, local_path, me, supervisors_only
 
@@ -65,6 +65,7 @@ def index() -> Any:
         mark=lambda due: due_mark(due, days), stage=lambda name: views.stage_name(name, english),
         next_url=request.full_path.rstrip("?"), late_milestones=late,
         milestone_units=supervision.group_names(session, sorted({m.unit for m in late if m.unit})),
+        tracked=tracking.tracked(session),  # proposals of high public concern (跟踪办理)
         **dashboard(process_key or None))
 
 

@@ -28,6 +28,8 @@ from . import (
     sessions,
     units,
 )
+from .results import CaseResult  # noqa: F401 - its table belongs to the schema
+from .tracking import TrackedCase  # noqa: F401 - likewise
 
 _MODULES = ("suggestion", "proposal", "selection")  # each registers its handlers: module.register(ctx)
 

@@ -20,7 +20,7 @@ from engine.cases import runtime
 from engine.context import EngineContext
 from engine.store import Case, TaskRow, User
 
-from . import demo_cases
+from . import demo_cases, demo_yearwork
 from .demo_people import DEMO_PASSWORD, DEMO_USERS, OFFICES, UNITS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,6 +67,7 @@ def load(ctx: EngineContext, progress: Progress = print) -> None:
         progress(f"the demo cases are there already ({existing} suggestions and proposals): not loaded again")
         return
     demo_cases.walk(ctx, progress_bar(progress))
+    demo_yearwork.play(ctx, progress)  # paper forms, tracked handling, results adopted
     counts = demo_cases.catch_up(ctx)
     progress(f"demo district ready: {counts}")
 

@@ -153,6 +153,17 @@ def summary_rows(report: dict[str, Any]) -> list[list[Any]]:
             row("合计", report["overall"], None)]
 
 
+RESULT_COLUMNS = ("承办单位", "有成果的件数", "成果项数", "政策文件", "项目", "资金项数", "资金合计（万元）")
+
+
+def results_rows(report: dict[str, Any]) -> list[list[Any]]:
+    """成果转化 per lead unit and in all (workflows.results via the report)."""
+    def row(name: str, r: dict[str, Any]) -> list[Any]:
+        return [name, r["cases"], r["items"], r["policy"], r["project"], r["funds"], r["funds_amount"]]
+
+    return [*(row(f["unit_name"], f["results"]) for f in report["units"]), row("合计", report["overall"]["results"])]
+
+
 def _type_label(case_type: str | None) -> str:
     return CASE_TYPES[case_type].name if case_type in CASE_TYPES else "建议和提案"
 
@@ -165,6 +176,7 @@ def statistics_xlsx(report: dict[str, Any], district: str) -> bytes:
     _sheet(book, "统计", f"{district}{report['year']}年度{label}办理统计", STATISTICS_COLUMNS,
            statistics_rows(report), set(range(first_rate, first_rate + len(RATE_COLUMNS))))
     _summary_sheet(book, report, district)
+    _sheet(book, "成果转化", f"{district}{report['year']}年度{label}成果转化", RESULT_COLUMNS, results_rows(report))
     return _bytes(book)
 
 

@@ -20,6 +20,8 @@ Each rate is a count over its base, None when the base is empty:
   a proposal's outcome is recorded as adopted results (成果转化) instead.
 - class shares (A–D): replied in the class / replied with a class.
 - rehandled: how many went through at least one re-handling round (二次办理).
+- results (成果转化, workflows.results): the cases with results adopted, the items of each kind (policy,
+  project, funds) and the funds summed (万元), per lead unit and overall.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.store import Group
 
+from . import results
 from .cases import CLASSES, CaseFacts, CaseUnit
 
 SATISFIED = ("satisfied", "basically_satisfied")
@@ -256,9 +259,11 @@ def report(ctx: Any, session: Session, year: int, case_type: str | None = None) 
     if case_type in (None, "suggestion"):
         for entry in quota.current(ctx, session, year=year, with_cases=False):
             per_unit.setdefault(entry.unit, []).append(entry)
+    overall_results, unit_results = results.counts(session, year, case_type)
     units = []
     for figures in stats.units:
         row = figures.as_dict()
+        row["results"] = unit_results.get(figures.unit) or results.empty()
         entries = per_unit.get(figures.unit)
         row["face_reply_quota"] = None if entries is None else {
             "required": sum(e.required for e in entries), "done": sum(e.done for e in entries),
@@ -268,5 +273,6 @@ def report(ctx: Any, session: Session, year: int, case_type: str | None = None) 
     names = {f.unit: f.unit_name for f in stats.units}
     warnings = [{"unit": e.unit, "unit_name": names.get(e.unit, e.unit), **e.as_dict()}
                 for entries in per_unit.values() for e in entries if e.warning]
-    return {"year": year, "case_type": case_type, "years": years(session), "overall": stats.overall.as_dict(),
+    overall = {**stats.overall.as_dict(), "results": overall_results}
+    return {"year": year, "case_type": case_type, "years": years(session), "overall": overall,
             "units": units, "face_reply_warnings": warnings}

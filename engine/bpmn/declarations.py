@@ -27,7 +27,9 @@ from engine.bpmn.formdata import BPMN_NS, CAMUNDA
 from engine.bpmn.parser import BpmnFileError, parse_xml
 
 # the actions a process may hand to its roles (may:<action>)
-ACTIONS = ("start_on_behalf", "record_communications", "confirm_communications")
+# enter_on_behalf: complete a task offered to a public-only participant (a proposer) from their paper form;
+# undeclared, it goes to the roles that start cases on someone's behalf (the office registering paper)
+ACTIONS = ("start_on_behalf", "enter_on_behalf", "record_communications", "confirm_communications")
 ENGINE = "engine"  # a message only the engine delivers (from another case)
 KINDS = ("user", "group")
 _HOLDER = re.compile(r"(user|group):\s*(?:'([^']+)'|(\w+))")
@@ -52,6 +54,8 @@ class Declarations:
 
     def roles_for(self, action: str) -> tuple[str, ...] | None:
         """The roles that may do `action`; None when the process does not say (the engine's default)."""
+        if action == "enter_on_behalf" and action not in self.may:
+            return self.may.get("start_on_behalf")
         return self.may.get(action)
 
     def message_senders(self, name: str) -> tuple[str, ...]:

@@ -142,6 +142,23 @@ def may(session: Session, declarations: Declarations, user: User, case: Case, ac
     return bool(user_roles(session, user, case.id) & set(allowed))
 
 
+def may_enter_on_behalf(session: Session, declarations: Declarations, user: User, case: Case) -> bool:
+    """Whether the user holds a role the process gives may:enter_on_behalf (by default may:start_on_behalf's):
+    a process that names neither lets nobody enter someone's paper form."""
+    return bool(declarations.roles_for("enter_on_behalf")) and may(session, declarations, user, case, "enter_on_behalf")
+
+
+def public_holder(session: Session, declarations: Declarations, case_id: int, row: Any) -> str | None:
+    """The person a task is offered to, when they hold a public-only role of the case (a proposer or a
+    co-signer): whose paper form an office may enter. None for a unit's or an office's task."""
+    offered = [row.assignee] if row.assignee else list(row.candidate_users or [])
+    if len(offered) != 1 or row.candidate_groups:
+        return None
+    holders = {p.name for p in participants(session, case_id)
+               if p.kind == "user" and p.role in set(declarations.public_only)}
+    return offered[0] if offered[0] in holders else None
+
+
 def may_start_on_behalf(declarations: Declarations, user: User) -> bool:
     """Whether the user may register a case naming someone else as its initiator: they hold, through a fixed
     name (the case does not exist yet), one of the roles given may:start_on_behalf."""

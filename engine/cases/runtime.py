@@ -217,6 +217,33 @@ def complete_task(ctx: EngineContext, session: Session, user: User, task_id: str
         who = f" by {row.completed_by}" if row.completed_by else ""
         raise Conflict(f"this task is no longer open: it was {row.state}{who}")
     permissions.check_may_complete(user, row)
+    return _complete(ctx, session, user, row, case, data)
+
+
+def complete_on_behalf(ctx: EngineContext, session: Session, user: User, task_id: str,
+                       data: dict[str, Any] | None = None, source: str = "paper") -> Case:
+    """A proposer's task (offered to one holder of a public-only role) completed from their paper form by a holder
+    of a role given may:enter_on_behalf; the history says by whom, on whose behalf and from what."""
+    row, case = _open_task(session, task_id)
+    permissions.check_may_see_task(session, user, row, case)
+    if row.state != "open":
+        raise Conflict(f"this task is no longer open: it was {row.state}")
+    declared = ctx.declarations.for_case(case)
+    if not roles.may_enter_on_behalf(session, declared, user, case):
+        raise Forbidden("only the office that registers paper forms for this case may enter one on someone's behalf")
+    proposer = roles.public_holder(session, declared, case.id, row)
+    if proposer is None:
+        raise Forbidden("this task is not a proposer's: a paper form is entered only for a proposer's own task")
+    completed = _complete(ctx, session, user, row, case, data)
+    projections.record_event(session, case, "task_entered_on_behalf", user.username, row.name,
+                             data={"on_behalf_of": proposer, "source": source}, element_id=row.element_id,
+                             task_id=row.id)
+    return completed
+
+
+def _complete(ctx: EngineContext, session: Session, user: User, row: TaskRow, case: Case,
+              data: dict[str, Any] | None) -> Case:
+    task_id = row.id
     for check in ctx.completion_checks:
         check(session, case, row, data or {})
     workflow = instances.load(ctx, case)

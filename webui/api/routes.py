@@ -12,7 +12,7 @@ from engine.cases import instances, permissions, queries, roles, runtime, starts
 from engine.draw.render import render_svg
 from engine.errors import BadRequest, Invalid, TooLarge
 from engine.store import Case, User
-from workflows import caselist
+from workflows import caselist, paper
 
 from ..web import identity_throttle
 from . import serialize as out
@@ -126,7 +126,7 @@ def start_case() -> Any:
     # a retry with the key of an earlier call gets that call's case, 200 instead of 201, and nothing new
     once = starts.check_key(request.headers.get("Idempotency-Key"))
     case, started = starts.start_once(session, user, once,
-                                      lambda: runtime.start_case(ctx(), session, user, key, title, body.get("data")))
+                                      lambda: paper.register(ctx(), session, user, key, title, body.get("data")))
     return _case_answer(case, user, 201 if started else 200)
 
 
