@@ -12,7 +12,7 @@ from typing import Any
 
 # the submission and the steps the proposer is told of
 ALWAYS = frozenset({
-    "title", "body", "category", "cosigners", "submission_kind", "term", "session", "year", "proposer",
+    "title", "body", "category", "cosigners", "submission_kind", "term", "session", "session_label", "year", "proposer",
     "proposer_name", "submitted_at", "reviewed_at", "review_outcome", "return_ground", "reject_ground",
     "forward_as", "forward_to", "merged_into", "withdrawn_at", "withdraw_reason", "revise_action",
     "assigned_at", "lead_unit", "assist_units", "responsible_person", "responsible_contact", "signed_in_at",
