@@ -6,7 +6,7 @@ from typing import Any
 
 from engine.bounds import MAX_ID
 
-from . import notifications, yearwork
+from . import notifications, similar, yearwork
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -222,6 +222,7 @@ def document() -> dict[str, Any]:
     }
     paths.update(notifications.PATHS)
     paths.update(yearwork.PATHS)
+    paths.update(similar.PATHS)
     return {
         "openapi": "3.0.3",
         "info": {"title": "Casework API", "version": "1",
