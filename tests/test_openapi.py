@@ -100,6 +100,9 @@ def test_each_route_answers_as_documented(api):
     call("/cases/export", "get", "boss", real_path="/cases/export?format=pdf")
     call("/statistics/export", "get", "boss", real_path="/statistics/export?year=2026&format=xlsx&summary=1")
     call("/statistics/export", "get", "clerk")
+    call("/cases/similar", "get", "clerk", real_path="/cases/similar?title=一个案件")
+    call("/cases/similar", "get", "clerk", real_path="/cases/similar?process_key=nothing")
+    call("/cases/similar", "get")
     with api.ctx.db.session() as session:  # a notification for the clerk, delivered by the outbox
         channels.queue(api.ctx, session, [identity.get_user(session, "clerk")], None, "reminder", "提醒", "")
     outbox.deliver_due(api.ctx)

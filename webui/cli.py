@@ -217,6 +217,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from . import bench_memory
 
         return bench_memory.run(requests=args.requests)
+    if args.name == "similar":
+        from . import bench_similar
+
+        return bench_similar.run(cases=args.cases, repeat=args.repeat)
     return bench.run(args.name, completions=args.completions)
 
 
@@ -268,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("bench", help="benchmarks; the last line is JSON")
-    p.add_argument("name", choices=["engine", "timers", "scale", "sandbox", "memory"])
+    p.add_argument("name", choices=["engine", "timers", "scale", "sandbox", "memory", "similar"])
     p.add_argument("--no-baseline", action="store_true", help="sandbox: skip the plain-Python baseline")
     p.add_argument("--completions", type=int, default=1000, help="engine: task completions to time")
     p.add_argument("--cases", type=int, default=10000,

@@ -62,7 +62,7 @@ def _case_page(case_id: int, status: int = 200, answer_error: str = "") -> Any:
                            task_name=lambda t: portal.task_name(t, english),
                            klass=lambda v: views.option_name("result_class", v, english) or v,
                            contact_kinds=CONTACT_KINDS, me=me().username,
-                           may_withdraw=portal.may_withdraw(page.case, page.role)), status
+                           may_withdraw=portal.may_withdraw(page.case, page.role, db())), status
 
 
 CONTACT_KINDS = {"contact_before": ("办前沟通", "Before handling"), "contact_during": ("办中沟通", "During handling"),
