@@ -29,8 +29,8 @@
       item.appendChild(head);
       var facts = document.createElement('span');
       facts.className = 'p-muted p-similar-facts';
-      facts.textContent = [c.lead_unit ? box.dataset.unit + ': ' + c.lead_unit : '',
-                           c.stage ? box.dataset.stage + ': ' + c.stage : ''].filter(Boolean).join(' · ');
+      facts.textContent = [c.lead_unit ? box.dataset.unit + c.lead_unit : '',
+                           c.stage ? box.dataset.stage + c.stage : ''].filter(Boolean).join(' · ');
       item.appendChild(facts);
       list.appendChild(item);
     });
