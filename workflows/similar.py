@@ -31,6 +31,7 @@ from engine.errors import Invalid
 from engine.store import Case, Group, User
 
 from .cases import CASE_TYPES, CaseFacts
+from .portal import is_proposer
 from .search import CaseSearch
 
 TITLE_MAX = 300
@@ -115,10 +116,6 @@ def _years(zone: ZoneInfo) -> list[int]:
     return [year, year - 1]
 
 
-def _is_proposer(user: User) -> bool:
-    return bool(user.group_names & {t.proposers for t in CASE_TYPES.values()})
-
-
 def _ranked(session: Session, title: str, body: str) -> Any:
     """A subquery of the matching rows (case_id, score: higher is closer), or None when nothing can be looked for."""
     if session.get_bind().dialect.name == "postgresql":
@@ -133,8 +130,13 @@ def _ranked(session: Session, title: str, body: str) -> Any:
         return (select(CaseSearch.case_id.label("case_id"), score.label("score"))
                 .where(literal(probe).op("<%")(CaseSearch.document)).subquery())
     grams = trigrams(title, body)
-    if not grams:
-        return None
+    if not grams:  # two characters ("电梯") make no trigram: a LIKE over the rows, as the search box does
+        pairs = [w for w in _SPLIT.split((_core(title) or body[:BODY_PROBE]).lower()) if len(w) == 2][:3]
+        if not pairs:
+            return None
+        hits = [CaseSearch.document.like(f"%{pair}%") for pair in pairs]
+        score = sum((when((hit, 1.0), else_=0.0) for hit in hits[1:]), when((hits[0], 1.0), else_=0.0))
+        return select(CaseSearch.case_id.label("case_id"), score.label("score")).where(or_(*hits)).subquery()
     match = " OR ".join('"' + g.replace('"', '""') + '"' for g in grams)
     ranked = (select(literal_column("case_search_fts.rowid").label("case_id"),
                      (-literal_column("bm25(case_search_fts)", Float)).label("score"))
@@ -153,7 +155,7 @@ def similar(session: Session, user: User, title: str, body: str = "", *, process
         return []
     visible = permissions.visible_cases(user)
     full = literal(True) if visible is None else when((visible, True), else_=False)
-    public = _is_proposer(user) if public is None else public
+    public = is_proposer(user) if public is None else public
     shown = [] if visible is None else [visible]
     if public:  # others' cases once accepted and assigned: their public facts
         shown.append(CaseFacts.assigned_at.is_not(None))

@@ -67,6 +67,14 @@ def test_bad_input_is_refused_naming_the_field(district: District, client):
     assert client.get("/api/v1/cases/similar", headers=headers).get_json() == []  # nothing typed yet
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_characters_are_enough(district: District, client):
+    elevator = _assigned(district, ELEVATOR, "unit_housing")
+    found = client.get("/api/v1/cases/similar", query_string={"title": "电梯"},
+                       headers=token(client, "liaison_clerk")).get_json()
+    assert [c["id"] for c in found] == [elevator]
+
+
 def test_the_portal_lists_them_while_typing(district: District, app):
     elevator = _assigned(district, ELEVATOR, "unit_housing", who="deputy_li")
     wang = signed_in(app, "deputy_wang")
