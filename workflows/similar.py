@@ -12,6 +12,9 @@ proposer (deputies, members) the cases of others that were accepted and assigned
 facts only (number, title, lead unit, stage), so that duplicates are seen before submitting; a case still
 in review, returned, withdrawn or not accepted is never shown to anyone who may not open it.
 The lead unit the most similar past cases went to is suggested to the assigning office; nothing applies it.
+The index gives its best CANDIDATES rows first and the year, type and visibility are checked on those: a case
+ranked below them for everyone is not listed even where the viewer's own cases are few (the price of a hint that
+does not check every case sharing a trigram).
 """
 
 from __future__ import annotations
@@ -37,7 +40,11 @@ from .search import CaseSearch
 TITLE_MAX = 300
 BODY_MAX = 5000
 BODY_PROBE = 160  # the start of the body says what it is about; the rest mostly argues it
-MAX_TRIGRAMS = 64
+MAX_TRIGRAMS = 40
+BODY_TRIGRAMS = 12  # of the body's start, after the title's: more only widen the OR without sharpening the rank
+# the best matches taken from the index before the year, the case type and who may see them are checked: the
+# checks then run on these rows, not on every case sharing a trigram (at 100k cases, most)
+CANDIDATES = 300
 LIMIT = 8
 UNIT_FROM = 10  # the suggested lead unit is voted by this many most similar assigned cases
 RELATIVE_FLOOR = 0.1  # a case scoring under this share of the best one is not shown
@@ -102,12 +109,18 @@ def _core(title: str) -> str:
 def trigrams(title: str, body: str = "") -> list[str]:
     """The distinct trigrams of the title without its frame, then those of the start of the body, lower case."""
     found: dict[str, None] = {}
-    for part in (_core(title), body[:BODY_PROBE]):
+    for part, most in ((_core(title), MAX_TRIGRAMS), (body[:BODY_PROBE], BODY_TRIGRAMS)):
+        taken = 0
         for run in _SPLIT.split(part.lower()):
             for i in range(len(run) - 2):
-                found.setdefault(run[i:i + 3])
-                if len(found) >= MAX_TRIGRAMS:
-                    return list(found)
+                if run[i:i + 3] not in found:
+                    found[run[i:i + 3]] = None
+                    taken += 1
+                if taken >= most or len(found) >= MAX_TRIGRAMS:
+                    break
+            else:
+                continue
+            break
     return list(found)
 
 
@@ -128,7 +141,8 @@ def _ranked(session: Session, title: str, body: str) -> Any:
         if body and probe != body[:BODY_PROBE]:
             score = score + 0.5 * func.word_similarity(body[:BODY_PROBE], CaseSearch.document)
         return (select(CaseSearch.case_id.label("case_id"), score.label("score"))
-                .where(literal(probe).op("<%")(CaseSearch.document)).subquery())
+                .where(literal(probe).op("<%")(CaseSearch.document))
+                .order_by(score.desc()).limit(CANDIDATES).subquery())
     grams = trigrams(title, body)
     if not grams:  # two characters ("电梯") make no trigram: a LIKE over the rows, as the search box does
         pairs = [w for w in _SPLIT.split((_core(title) or body[:BODY_PROBE]).lower()) if len(w) == 2][:3]
@@ -141,7 +155,8 @@ def _ranked(session: Session, title: str, body: str) -> Any:
     ranked = (select(literal_column("case_search_fts.rowid").label("case_id"),
                      (-literal_column("bm25(case_search_fts)", Float)).label("score"))
               .select_from(text("case_search_fts"))
-              .where(text("case_search_fts MATCH :match").bindparams(match=match))).subquery()
+              .where(text("case_search_fts MATCH :match").bindparams(match=match))
+              .order_by(literal_column("rank")).limit(CANDIDATES)).subquery()
     return ranked
 
 
