@@ -105,6 +105,9 @@ def test_each_route_answers_as_documented(api):
                          ("/cases/{case_id}/tracking", "delete"), ("/cases/{case_id}/results", "get"),
                          ("/cases/{case_id}/results", "post")):
         call(path, method, "clerk", real_path=path.replace("{case_id}", str(case["id"])), json={})
+    call("/cases/similar", "get", "clerk", real_path="/cases/similar?title=一个案件")
+    call("/cases/similar", "get", "clerk", real_path="/cases/similar?process_key=nothing")
+    call("/cases/similar", "get")
     with api.ctx.db.session() as session:  # a notification for the clerk, delivered by the outbox
         channels.queue(api.ctx, session, [identity.get_user(session, "clerk")], None, "reminder", "提醒", "")
     outbox.deliver_due(api.ctx)

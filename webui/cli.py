@@ -227,6 +227,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from . import bench_memory
 
         return bench_memory.run(requests=args.requests)
+    if args.name == "similar":
+        from . import bench_similar
+
+        return bench_similar.run(cases=args.cases or 100_000, repeat=args.repeat)
     return bench.run(args.name, completions=args.completions)
 
 
@@ -291,12 +295,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("bench", help="benchmarks; the last line is JSON")
-    p.add_argument("name", choices=["engine", "timers", "scale", "sandbox", "memory", "http"])
+    p.add_argument("name", choices=["engine", "timers", "scale", "sandbox", "memory", "http", "similar"])
     p.add_argument("--no-baseline", action="store_true", help="sandbox: skip the plain-Python baseline")
     p.add_argument("--completions", type=int, default=1000, help="engine: task completions to time")
     p.add_argument("--cases", type=int, default=None,
                    help="timers: cases, each with a timer due at one moment (10,000); scale: cases in the database "
-                        "(10,000); http: whole cases played per configuration (300)")
+                        "(10,000); http: whole cases played per configuration (300); similar: cases (100,000)")
     p.add_argument("--clients", type=int, default=4, help="http: client threads at once")
     p.add_argument("--workers", type=_worker_list, default=(2, 4),
                    help="http: gunicorn worker counts to run on PostgreSQL besides one process (2,4)")

@@ -20,7 +20,7 @@ from engine import bounds
 from engine.cases import attachments, roles, runtime, supervision, tasks, timeline
 from engine.cases import inbox as inbox_queries
 from engine.errors import CaseworkError, Conflict, Forbidden, Invalid, NotFound, TooLarge
-from workflows import handlers, units, views
+from workflows import handlers, similar, units, views
 
 from . import casedoc, taskform
 from .cases import CONTACT_KINDS
@@ -211,7 +211,10 @@ def _render_task(row: Any, case: Any, submitted: dict[str, Any] | None = None, e
         max_size=_size(ctx().config["uploads.max_attachment_bytes"]),
         files=tasks.attachments_of_task(session, row.id), people=people,
         due=inbox_queries.due_mark(row.due_at, _due_soon_days()), case_url=_case_url(case.id),
-        definition_name=case.definition.name or case.process_key, here=request.path), status
+        definition_name=case.definition.name or case.process_key, here=request.path,
+        hints=similar.for_task(session, user, case, row.element_id, ctx().zone) if standing != "closed" else {},
+        merge_field=similar.MERGE_FIELD if similar.MERGE_FIELD in form_ids else "",
+        stage_of=lambda value: views.stage_name(value, english)), status
 
 
 def _gone(task_id: str) -> Any:

@@ -97,6 +97,14 @@ def reached(session: Session, case: Case, zone: ZoneInfo = ZONE) -> list[Notice]
                                      f"{proposer}邀请您联名{ref}，请在“我的建议/我的提案”中确认。"),
                                     (f"Please confirm co-signing: {title}",
                                      f"{proposer} asks you to co-sign {ref}; confirm it on your portal."), (who,)))
+    proposer = str(data.get("proposer") or "")
+    if case.started_by and proposer and case.started_by != proposer and stage in ("待提交", "待联名确认", "待审核"):
+        # a paper case the office registered for the proposer: they learn it is on their portal now
+        office = session.scalar(select(User.display_name).where(User.username == case.started_by)) or case.started_by
+        found.append(Notice("registered", (f"已代为登记：{title}",
+                                           f"{office}已代您登记{ref}，可在“我的建议/我的提案”中查看办理进展。"),
+                            (f"Registered for you: {title}",
+                             f"{office} registered {ref} on your behalf; follow it on your portal.")))
     if stage == "退回修改":
         records = data.get("review_records") or []
         ground = OPTIONS["ground"].get(str(data.get("return_ground") or ""), ("", ""))[0]

@@ -241,14 +241,26 @@ def submit(ctx: Any, session: Session, user: User, process_key: str, values: dic
     return case
 
 
-WITHDRAW_MESSAGE = "withdraw"  # bpmn/suggestion.bpmn: a boundary event on the pre-review waits for it
+WITHDRAW_MESSAGE = "withdraw"  # bpmn/suggestion.bpmn: on the pre-review; bpmn/proposal.bpmn: on each review level
+# what the message carries into each model: the suggestion's revision step, the proposal's review record
+WITHDRAW_DATA = {"suggestion": lambda reason, who: {"revise_action": "withdraw", "withdraw_reason": reason},
+                 "proposal": lambda reason, who: {"review_outcome": "withdraw", "review_reason": reason,
+                                                  "withdraw_reason": reason, "withdrawn_by": who}}
 WITHDRAWABLE_STAGES = ("待审核",)
 WITHDRAW_REASON_MAX = 500
 
 
-def may_withdraw(case: Case, role: str) -> bool:
+# the departments' joint review of a proposal is a multi-instance sub-process: SpiffWorkflow 3.2 fails on a
+# boundary message there, so the member withdraws before it or once it is back at the committee's decision
+NOT_WITHDRAWABLE_AT = ("joint_review",)
+
+
+def may_withdraw(case: Case, role: str, session: Session | None = None) -> bool:
     """The proposer (not a co-signer) may withdraw their own case while it waits for the review."""
-    return role == "proposer" and case.status == "running" and case.stage in WITHDRAWABLE_STAGES
+    if not (role == "proposer" and case.status == "running" and case.stage in WITHDRAWABLE_STAGES):
+        return False
+    return session is None or session.scalar(select(TaskRow.id).where(
+        TaskRow.case_id == case.id, TaskRow.state == "open", TaskRow.element_id.in_(NOT_WITHDRAWABLE_AT))) is None
 
 
 def withdraw(ctx: Any, session: Session, user: User, case_id: Any, reason: str) -> Case:
@@ -259,12 +271,15 @@ def withdraw(ctx: Any, session: Session, user: User, case_id: Any, reason: str) 
         raise Forbidden("only the lead proposer withdraws a case; a co-signer may not")
     if not may_withdraw(case, role):
         raise Conflict("this case can no longer be withdrawn: it was reviewed already")
+    if not may_withdraw(case, role, session):
+        raise Conflict("this proposal cannot be withdrawn while the departments review it together; "
+                       "it can once it is back with the committee")
     reason = (reason or "").strip()
     if len(reason) > WITHDRAW_REASON_MAX:
         raise Invalid("the reason is too long", [{"field": "withdraw_reason",
                                                   "message": f"at most {WITHDRAW_REASON_MAX} characters"}])
     try:
-        return runtime.deliver_message(ctx, session, case, WITHDRAW_MESSAGE,
-                                       {"revise_action": "withdraw", "withdraw_reason": reason}, user.username)
+        data = WITHDRAW_DATA.get(case.process_key, WITHDRAW_DATA["suggestion"])(reason, user.username)
+        return runtime.deliver_message(ctx, session, case, WITHDRAW_MESSAGE, data, user.username)
     except NotFound:
         raise Conflict("this case's process does not let a proposer withdraw it at this step") from None

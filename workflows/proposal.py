@@ -108,9 +108,13 @@ class ProposalHandlers(CaseHandlers):
             records.append({"level": "joint", "outcome": opinion.get("decision"), "reason": opinion.get("reason", ""),
                             "reviewer": unit})
         outcome = data.get("review_outcome")
+        # withdrawn from the portal during the review: the member's own decision, not the committee's
+        by_member = outcome == "withdraw" and data.get("withdrawn_by")
         records.append({"level": "decision", "outcome": outcome, "reason": data.get("review_reason") or "",
-                        "reviewer": "proposal_committee"})
+                        "reviewer": data["withdrawn_by"] if by_member else "proposal_committee"})
         result = {"review_records": records, "stage": STAGES[outcome], "reviewed_at": self.now()}
+        if by_member:
+            result["withdrawn_at"] = self.now()
         if outcome == "merge":
             # waiting for the main proposal's reply has a deadline too: it escalates when none came
             due = self.calendar.add_months(self.today(), int(data.get("merged_wait_months") or

@@ -6,7 +6,7 @@ from typing import Any
 
 from engine.bounds import MAX_ID
 
-from . import caseyear, notifications, yearwork
+from . import caseyear, notifications, similar, yearwork
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -223,6 +223,7 @@ def document() -> dict[str, Any]:
     paths.update(notifications.PATHS)
     paths.update(yearwork.PATHS)
     paths.update(caseyear.PATHS)
+    paths.update(similar.PATHS)
     return {
         "openapi": "3.0.3",
         "info": {"title": "Casework API", "version": "1",

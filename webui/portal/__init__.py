@@ -19,7 +19,7 @@ from flask_login import login_required
 from engine.bpmn import library
 from engine.cases import notes, runtime, starts, tasks
 from engine.errors import CaseworkError, Conflict, Forbidden, Invalid, NotFound
-from workflows import cosigners, portal, views
+from workflows import cosigners, portal, similar, views
 
 from .. import taskform
 from ..web import ctx, db, me
@@ -62,7 +62,7 @@ def _case_page(case_id: int, status: int = 200, answer_error: str = "") -> Any:
                            task_name=lambda t: portal.task_name(t, english),
                            klass=lambda v: views.option_name("result_class", v, english) or v,
                            contact_kinds=CONTACT_KINDS, me=me().username,
-                           may_withdraw=portal.may_withdraw(page.case, page.role)), status
+                           may_withdraw=portal.may_withdraw(page.case, page.role, db())), status
 
 
 CONTACT_KINDS = {"contact_before": ("办前沟通", "Before handling"), "contact_during": ("办中沟通", "During handling"),
@@ -210,6 +210,25 @@ def create() -> Any:
           if started else _("This form was already sent: case %(number)s was started then, not again.",
                             number=case.number or case.id), "info")
     return redirect(url_for("portal.case", case_id=case.id))
+
+
+@bp.get("/similar")
+@login_required
+def similar_cases() -> Any:
+    """As the proposer types (portal.js asks with a pause): the cases most like it, mine whole, others' accepted
+    ones as public facts (workflows.similar)."""
+    try:
+        title, body = similar.check_text(request.args.get("title"), request.args.get("body"))
+    except Invalid as err:
+        return _json(err.to_dict(), 422)
+    english = _english()
+    found = similar.similar(db(), me(), title, body, process_key=_kind(), zone=ctx().zone)
+    return _json([{**c.to_dict(), "stage": views.stage_name(c.stage, english) or "",
+                   "url": url_for("portal.case", case_id=c.case_id) if c.full else None} for c in found])
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
 
 
 # -- installable ------------------------------------------------------------------------------------

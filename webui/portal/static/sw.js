@@ -21,6 +21,7 @@ self.addEventListener('fetch', function (event) {
   if (request.method !== 'GET') { return; }
   var url = new URL(request.url);
   if (url.origin !== self.location.origin || url.pathname.indexOf(SCOPE) !== 0) { return; }
+  if (url.pathname === SCOPE + 'similar') { return; }  // answers while typing: never kept
   event.respondWith(fetch(request).then(function (answer) {
     // only whole pages of the signed-in person (not a redirect to the sign-in page) are kept
     if (answer.ok && !answer.redirected) {
