@@ -95,7 +95,7 @@ def test_the_committee_enters_a_members_paper_evaluation_form(district: District
     enter(district, "committee_clerk", case, {"satisfaction_work": "unsatisfied", "satisfaction_result": "unsatisfied",
                                               "evaluation_comment": "办理不到位"})
     assert district.data(case)["unsatisfied"] is True  # re-handled exactly as an online 不满意
-    assert "take_charge" in district.open_elements(case)
+    assert "name_leaders" in district.open_elements(case)  # the round's leaders in charge are named first
     assert paper_entries(district, case)[-1].on_behalf_of == "member_chen"
 
 

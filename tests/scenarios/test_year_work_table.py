@@ -62,7 +62,7 @@ def other_proposal(district: District) -> int:
     proposals.review(district, case, ("unit_education",))
     district.complete("committee_clerk", case, "assign_proposal", {
         "category": "经济", "lead_unit": "unit_education", "assist_unit_ids": "", "responsible_person": "赵科长"})
-    district.complete("committee_director", case, "choose_key_proposal", {"priority": False, "supervising_leader": ""})
+    district.complete("committee_director", case, "choose_key_proposal", {"priority": False, "leader_cppcc": "", "leader_government": ""})
     district.complete("unit_education_clerk", case, "sign_in_or_contest", {"sign_in_decision": "accept"})
     return case
 

@@ -12,20 +12,13 @@ from typing import Any
 
 from flask import jsonify
 
-from engine.cases import queries, roles, tasks
+from engine.cases import queries
 from engine.errors import Invalid
 from workflows import paper, results, tracking
 
 from .blueprint import api, ctx, current_user, db, json_body
-from .serialize import case_detail, iso
-
-
-def _case_answer(case: Any, user: Any) -> Any:
-    """The case as GET /cases/{id} gives it (the caller is the office: it reads the internal entries too)."""
-    session = db()
-    public_view = roles.public_only(session, ctx().declarations.for_case(case), user, case)
-    history = roles.visible_events(queries.case_history(session, case.id), public_view)
-    return jsonify(case_detail(case, tasks.open_tasks_of_case(session, case.id), history))
+from .routes import case_answer
+from .serialize import iso
 
 
 def _result(row: results.CaseResult) -> dict[str, Any]:
@@ -49,7 +42,7 @@ def enter_paper_evaluation(case_id: str) -> Any:
                       [{"field": "data", "message": "must be an object"}])
     case = paper.enter_evaluation(ctx(), session, user, case_id, data or {})
     session.commit()
-    return _case_answer(case, user)
+    return case_answer(case, user)
 
 
 @api.post("/cases/<case_id>/tracking")

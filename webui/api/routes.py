@@ -38,7 +38,7 @@ def _version(case: Case) -> int:
     return version
 
 
-def _case_answer(case: Case, user: User, status: int = 200) -> Any:
+def case_answer(case: Case, user: User, status: int = 200) -> Any:
     session = db()
     # a proposer or co-signer reads no trace of the internal notes and files (engine.cases.roles)
     public_view = roles.public_only(session, ctx().declarations.for_case(case), user, case)
@@ -127,7 +127,7 @@ def start_case() -> Any:
     once = starts.check_key(request.headers.get("Idempotency-Key"))
     case, started = starts.start_once(session, user, once,
                                       lambda: paper.register(ctx(), session, user, key, title, body.get("data")))
-    return _case_answer(case, user, 201 if started else 200)
+    return case_answer(case, user, 201 if started else 200)
 
 
 @api.get("/cases")
@@ -142,7 +142,7 @@ def list_cases() -> Any:
 @api.get("/cases/<case_id>")
 def get_case(case_id: str) -> Any:
     user = current_user()
-    return _case_answer(queries.get_case(db(), user, case_id), user)
+    return case_answer(queries.get_case(db(), user, case_id), user)
 
 
 @api.post("/cases/<case_id>/retry")
@@ -151,7 +151,7 @@ def retry_case(case_id: str) -> Any:
     session = db()
     case = runtime.retry_case(ctx(), session, user, case_id)
     session.commit()
-    return _case_answer(case, user)
+    return case_answer(case, user)
 
 
 @api.get("/cases/<case_id>/diagram.svg")
@@ -204,7 +204,7 @@ def complete_task(task_id: str) -> Any:
     data = json_body().get("data", {})
     case = runtime.complete_task(ctx(), session, user, task_id, data)
     session.commit()
-    return _case_answer(case, user)
+    return case_answer(case, user)
 
 
 @api.post("/messages")
@@ -218,4 +218,4 @@ def send_message() -> Any:
     case = queries.get_case(session, user, case_id)
     case = runtime.send_message(ctx(), session, user, name, case.id, body.get("data"))
     session.commit()
-    return _case_answer(case, user)
+    return case_answer(case, user)
