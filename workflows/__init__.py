@@ -13,7 +13,7 @@ from typing import Any
 
 from engine.context import PeriodicJob
 
-from . import arbitration, battlemap, cases, cosigners, handlers, milestones, notices, quota, search, units
+from . import arbitration, battlemap, cases, cosigners, handlers, milestones, notices, quota, search, tallies, units
 
 _MODULES = ("suggestion", "proposal", "selection")  # each registers its handlers: module.register(ctx)
 
@@ -35,7 +35,15 @@ def install(ctx: Any) -> None:
         module.register(ctx)
 
     def keep_facts(session: Any, case: Any, workflow: Any) -> None:
+        counted = case.process_key in cases.CASE_TYPES
+        if counted:
+            with session.no_autoflush:  # the engine flushes the case once, after the listeners
+                tallies.ensure(session, zone)
+                before = tallies.facts_of(session, case.id)
         changed = cases.sync_facts(session, case, zone)
+        if counted and changed & tallies.FACT_SET:
+            with session.no_autoflush:
+                tallies.move(session, before, cases.facts_values(case, zone), zone)
         lead = (case.data or {}).get("lead_unit")
         # the quota is looked at when a fact it counts changed, not on every save of every suggestion
         # (the hourly sweep covers deadlines coming near while nothing changes)

@@ -32,7 +32,9 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.store import Group
 
+from . import tallies
 from .cases import CLASSES, CaseFacts
+from .tallies import Tally
 
 SATISFIED = ("satisfied", "basically_satisfied")
 RATED = ("satisfied", "basically_satisfied", "unsatisfied")
@@ -151,7 +153,42 @@ def _local_date(column: Any, zone: ZoneInfo, dialect: str, year: int) -> Any:
 
 def _counts(session: Session, year: int, zone: ZoneInfo, today: date, case_type: str | None,
             ) -> dict[str, dict[str, Any]]:
-    """Each lead unit's counts, added up by the database (one GROUP BY over the year's facts rows)."""
+    """Each lead unit's counts, added up from the year's running tallies (workflows/tallies.py): a few
+    hundred rows however many cases the year has."""
+    tallies.ensure(session, zone)
+    t = Tally
+
+    def n(*conditions: Any) -> Any:
+        return func.coalesce(func.sum(case((and_(*conditions), t.count), else_=0)), 0)
+
+    replied = t.replied.is_(True)
+    columns = {
+        "assigned": func.coalesce(func.sum(t.count), 0),
+        "rehandled": n(t.rehandled.is_(True)),
+        "replied": n(replied),
+        "due": n(or_(replied, and_(t.reply_due.is_not(None), t.reply_due < today))),
+        "on_time": n(replied, t.on_time.is_(True)),
+        "face_replies": n(replied, t.face_reply.is_(True)),
+        "evaluated_work": n(replied, t.satisfaction_work.in_(RATED)),
+        "satisfied_work": n(replied, t.satisfaction_work.in_(SATISFIED)),
+        "evaluated_result": n(replied, t.satisfaction_result.in_(RATED)),
+        "satisfied_result": n(replied, t.satisfaction_result.in_(SATISFIED)),
+        "promised": n(replied, t.result_class.in_(("A", "B")), t.case_type == "suggestion"),
+        "implemented": n(replied, t.result_class.in_(("A", "B")), t.case_type == "suggestion",
+                         t.implemented.is_(True)),
+        **{f"class_{name}": n(replied, t.result_class == name) for name in CLASSES},
+    }
+    where = [t.year == year, t.count > 0]
+    if case_type:
+        where.append(t.case_type == case_type)
+    stmt = select(t.lead_unit, *(c.label(k) for k, c in columns.items())).where(*where).group_by(t.lead_unit)
+    return {row.lead_unit: dict(row._mapping) for row in session.execute(stmt)}
+
+
+def recount(session: Session, year: int, zone: ZoneInfo, today: date, case_type: str | None,
+            ) -> dict[str, dict[str, Any]]:
+    """Each lead unit's counts straight from the year's facts rows (one GROUP BY): what the tallies must
+    add up to (tests compare the two; `_counts` reads the tallies)."""
     f = CaseFacts
     replied = f.replied_at.is_not(None)
 
@@ -219,9 +256,8 @@ def compute(session: Session, year: int, zone: ZoneInfo, today: date, case_type:
 
 def years(session: Session) -> list[int]:
     """The years with assigned cases, newest first."""
-    return list(session.scalars(select(CaseFacts.year).where(CaseFacts.assigned_at.is_not(None),
-                                                             CaseFacts.year.is_not(None))
-                                .distinct().order_by(CaseFacts.year.desc())))
+    return list(session.scalars(select(Tally.year).where(Tally.count > 0, Tally.year.is_not(None))
+                                .distinct().order_by(Tally.year.desc())))
 
 
 def report(ctx: Any, session: Session, year: int, case_type: str | None = None) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.scripting import durations, expressions
-from engine.store import Case, EventRow, TaskCandidate, TaskRow, TimerRow
+from engine.store import Case, EventRow, TaskCandidate, TaskRow, TimerRow, keep_form
 
 log = logging.getLogger(__name__)
 
@@ -270,6 +270,8 @@ def sync(session: Session, case: Case, workflow: Any, before: Snapshot, function
                      task_id=row["id"], data={"assignee": row["assignee"], "candidate_groups": row["candidate_groups"],
                                               "candidate_users": row["candidate_users"], "due_at": due})
     if created:
+        for row in created:  # the fields are kept once per distinct form (task_forms), the row names them
+            row["form_id"] = keep_form(session, row.pop("form"))
         session.execute(_INSERT_TASKS, created)
         candidates = [c for row in created for c in _candidate_values(row)]
         if candidates:
