@@ -171,6 +171,10 @@ def run(cases: int = 1000, repeat: int = 15, seed: str = "demo", keep: str | Non
         scale.clone_cases(ctx.db, cases - seeded, progress=lambda done, total: progress(
             f"cloned {done}/{total}") if done == total or done % 5000 == 0 else None)
         clone_seconds = time.perf_counter() - started
+        from workflows import tallies
+
+        with ctx.db.session() as session:  # the clones' facts rows came in bulk: count the tallies afresh
+            tallies.rebuild(session, ctx.zone)
         after_load = getattr(ctx.db, "after_bulk_load", None)
         if after_load:
             after_load()

@@ -26,7 +26,8 @@ def reindex(ctx: Any, progress: Callable[[str], None] = print) -> int:
         with ctx.db.session() as session:
             for case in session.scalars(select(Case).where(Case.id.in_(ids[start:start + BATCH]))):
                 index(session, case, None)
-                if case.state and (case.data or {}).get("checklist"):  # only these have milestones to read
+                if case.state and instances.closed_states(case.state) is None and (case.data or {}).get("checklist"):
+                    # only these have milestones to read (an ended case's rows stay as they were)
                     milestones(session, case, instances.load(ctx, case))
         progress(f"{min(start + BATCH, len(ids))}/{len(ids)} cases indexed")
     return len(ids)
