@@ -170,7 +170,8 @@ class Case(Base):
                       Index("ix_cases_escalated", "status", "due_at", sqlite_where=text("overdue = 1"),
                             postgresql_where=text("overdue")),
                       Index("ix_cases_flagged", "status", "due_at", sqlite_where=text("flagged = 1"),
-                            postgresql_where=text("flagged")))
+                            postgresql_where=text("flagged")),
+                      Index("ix_cases_created", "created_at", "id"))  # the case list's default order, newest first
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     number: Mapped[str | None] = mapped_column(String(64), unique=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)

@@ -17,7 +17,7 @@ import workflows
 from engine import identity
 from engine.cases import runtime
 from engine.store import TaskRow
-from workflows import statistics, tallies
+from workflows import statistics, tallies, yearly
 from workflows.cases import CaseFacts, CaseUnit
 
 from .bpmn_util import one_task
@@ -186,10 +186,24 @@ def test_the_running_tallies_equal_a_count_of_the_facts_rows(ctx, cases):
             "replied_at": "2027-02-01T09:00:00+08:00", "result_class": "B", "satisfaction_work": "satisfied"})
     _same_counts(ctx)
     with ctx.db.session() as session:  # counted afresh (a bulk load, an upgrade): the same tallies
-        before = {t.key: t.count for t in session.scalars(select(tallies.Tally)) if t.count}
+        before = [{t.key: t.count for t in session.scalars(select(model)) if t.count}
+                  for model in (tallies.Tally, tallies.Count)]
         tallies.rebuild(session, SHANGHAI)
-        assert {t.key: t.count for t in session.scalars(select(tallies.Tally))} == before
+        assert [{t.key: t.count for t in session.scalars(select(model))}
+                for model in (tallies.Tally, tallies.Count)] == before
     _same_counts(ctx)
+
+
+def test_the_months_categories_and_sessions_of_a_year_match_the_hand_count(ctx, cases):
+    with time_machine.travel(TODAY), ctx.db.session() as session:
+        months = {m["month"]: (m["assigned"], m["replied"]) for m in yearly.monthly(session, 2026, SHANGHAI, "suggestion")}
+        # assigned in the district's months (E4 at 01:00 on 1 January); first replies (E3's on 11 July there)
+        assert {m: v for m, v in months.items() if v != (0, 0)} == {
+            1: (1, 0), 3: (2, 0), 4: (1, 0), 5: (2, 1), 6: (0, 1), 7: (0, 3), 10: (1, 0)}
+        assert yearly.categories(session, 2026, "suggestion") == [("", 7)]
+        assert yearly.categories(session, 2026) == [("", 8)]
+        assert {(s["case_type"], s["year"]) for s in yearly.sessions(session)} == {("suggestion", 2026),
+                                                                                  ("proposal", 2026)}
 
 
 def test_the_statistics_page_and_api_are_for_supervisors(ctx, cases, api, app):

@@ -29,7 +29,7 @@ from .cases import CaseFacts
 # the facts a tally is made of: a save that changes none of them leaves the tallies alone
 FACTS = ("case_type", "year", "session_label", "lead_unit", "assigned_at", "reply_due", "replied_at",
          "face_reply", "face_reply_by_head", "satisfaction_work", "satisfaction_result", "result_class",
-         "rehandling_rounds", "implemented")
+         "rehandling_rounds", "implemented", "category")
 FACT_SET = frozenset(FACTS)
 _BUILT: set[str] = set()  # databases (by URL) whose tallies this process has seen built
 
@@ -56,6 +56,37 @@ class Tally(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class Count(Base):
+    """How many cases share one value of what the year's page counts besides the rates: assigned and
+    replied per month (`label` YYYY-MM in the zone), per category of the year, and per session (届次) and
+    year (every case with a session label, assigned or not)."""
+
+    __tablename__ = "case_counts"
+    __table_args__ = (Index("ix_case_counts_name", "name", "label"),)
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)  # a hash of the columns below
+    name: Mapped[str] = mapped_column(String(10))  # assigned, replied, category, session
+    case_type: Mapped[str] = mapped_column(String(20))
+    year: Mapped[int | None] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(100))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def counts_of(facts: dict[str, Any], zone: ZoneInfo) -> list[dict[str, Any]]:
+    """The counts a case with these facts adds one to."""
+    found = []
+    kind, year = facts["case_type"], facts.get("year")
+    if facts.get("assigned_at") is not None and facts.get("lead_unit") is not None:
+        found.append(dict(name="assigned", case_type=kind, year=None,
+                          label=facts["assigned_at"].astimezone(zone).strftime("%Y-%m")))
+        if facts.get("replied_at") is not None:
+            found.append(dict(name="replied", case_type=kind, year=None,
+                              label=facts["replied_at"].astimezone(zone).strftime("%Y-%m")))
+        found.append(dict(name="category", case_type=kind, year=year, label=facts.get("category") or ""))
+    if facts.get("session_label") is not None and year is not None:
+        found.append(dict(name="session", case_type=kind, year=year, label=facts["session_label"]))
+    return found
+
+
 def tally_of(facts: dict[str, Any], zone: ZoneInfo) -> dict[str, Any] | None:
     """The tally a case with these facts counts in; None when it does not count (not assigned)."""
     if facts.get("assigned_at") is None or facts.get("lead_unit") is None:
@@ -76,22 +107,26 @@ def _key(tally: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def _add(session: Session, tally: dict[str, Any], count: int) -> None:
+def _add(session: Session, model: type[Tally] | type[Count], values: dict[str, Any], count: int) -> None:
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(Tally).values(key=_key(tally), count=count, **tally)
-    session.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"count": Tally.count + count}))
+    stmt = insert(model).values(key=_key(values), count=count, **values)
+    session.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"count": model.count + count}))
 
 
 def move(session: Session, before: dict[str, Any] | None, after: dict[str, Any] | None, zone: ZoneInfo) -> None:
     """A case's facts changed from `before` to `after` (None: no row): move it between tallies."""
+    changes: list[tuple[Any, dict[str, Any], int]] = []
     old = tally_of(before, zone) if before else None
     new = tally_of(after, zone) if after else None
-    if old == new:
-        return
+    if old != new:
+        changes += [(Tally, t, d) for t, d in ((old, -1), (new, 1)) if t]
+    old_counts = counts_of(before, zone) if before else []
+    new_counts = counts_of(after, zone) if after else []
+    changes += [(Count, c, -1) for c in old_counts if c not in new_counts]
+    changes += [(Count, c, 1) for c in new_counts if c not in old_counts]
     # always in key order: two saves moving cases between the same two tallies take their locks alike
-    changes = sorted([(t, d) for t, d in ((old, -1), (new, 1)) if t], key=lambda item: _key(item[0]))
-    for tally, delta in changes:
-        _add(session, tally, delta)
+    for model, values, delta in sorted(changes, key=lambda item: (item[0].__tablename__, _key(item[1]))):
+        _add(session, model, values, delta)
 
 
 def facts_of(session: Session, case_id: int) -> dict[str, Any] | None:
@@ -101,22 +136,30 @@ def facts_of(session: Session, case_id: int) -> dict[str, Any] | None:
 
 
 def rebuild(session: Session, zone: ZoneInfo) -> int:
-    """The tallies counted afresh from every facts row (after a bulk load or an upgrade); returns how many."""
+    """The tallies and counts afresh from every facts row (after a bulk load or an upgrade); returns how many
+    tallies."""
     session.execute(delete(Tally))
-    counts: Counter[str] = Counter()
-    tallies: dict[str, dict[str, Any]] = {}
+    session.execute(delete(Count))
+    found: dict[Any, tuple[Counter[str], dict[str, dict[str, Any]]]] = {Tally: (Counter(), {}), Count: (Counter(), {})}
+
+    def add(model: Any, values: dict[str, Any]) -> None:
+        key = _key(values)
+        found[model][1][key] = values
+        found[model][0][key] += 1
+
     columns = [getattr(CaseFacts, name) for name in FACTS]
-    for row in session.execute(select(*columns).where(CaseFacts.assigned_at.is_not(None),
-                                                      CaseFacts.lead_unit.is_not(None))):
-        tally = tally_of(dict(row._mapping), zone)
+    for row in session.execute(select(*columns)):
+        facts = dict(row._mapping)
+        tally = tally_of(facts, zone)
         if tally is not None:
-            key = _key(tally)
-            tallies[key] = tally
-            counts[key] += 1
-    if tallies:
-        session.execute(Tally.__table__.insert(), [dict(key=k, count=counts[k], **t) for k, t in tallies.items()])
+            add(Tally, tally)
+        for count in counts_of(facts, zone):
+            add(Count, count)
+    for model, (counts, values) in found.items():
+        if values:
+            session.execute(model.__table__.insert(), [dict(key=k, count=counts[k], **v) for k, v in values.items()])
     _BUILT.add(str(session.get_bind().url))
-    return len(tallies)
+    return len(found[Tally][1])
 
 
 def ensure(session: Session, zone: ZoneInfo) -> None:
@@ -124,7 +167,7 @@ def ensure(session: Session, zone: ZoneInfo) -> None:
     url = str(session.get_bind().url)
     if url in _BUILT:
         return
-    if session.execute(select(Tally.key).limit(1)).first() is None and session.execute(
-            select(CaseFacts.case_id).where(CaseFacts.assigned_at.is_not(None)).limit(1)).first() is not None:
+    if session.execute(select(Count.key).limit(1)).first() is None and session.execute(
+            select(CaseFacts.case_id).limit(1)).first() is not None:
         rebuild(session, zone)
     _BUILT.add(url)

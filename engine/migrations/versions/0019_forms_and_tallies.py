@@ -1,5 +1,6 @@
 """scale: task forms kept once per distinct form (task_forms, tasks.form_id) instead of in every task row;
-the statistics' running tallies (case_tallies, workflows/tallies.py, counted on first use)
+the statistics' running tallies and counts (case_tallies, case_counts: workflows/tallies.py,
+counted on first use); the case list's order indexed
 
 Revision ID: 0019
 Revises: 0011
@@ -79,13 +80,27 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('key')
     )
     op.create_index('ix_case_tallies_year', 'case_tallies', ['year', 'case_type'], unique=False)
+    op.create_table('case_counts',
+    sa.Column('key', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=10), nullable=False),
+    sa.Column('case_type', sa.String(length=20), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=True),
+    sa.Column('label', sa.String(length=100), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('key')
+    )
+    op.create_index('ix_case_counts_name', 'case_counts', ['name', 'label'], unique=False)
+    op.create_index('ix_cases_created', 'cases', ['created_at', 'id'], unique=False)
     op.create_index('ix_case_tallies_unit', 'case_tallies', ['lead_unit', 'session_label'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_case_counts_name', table_name='case_counts')
+    op.drop_table('case_counts')
     op.drop_index('ix_case_tallies_unit', table_name='case_tallies')
     op.drop_index('ix_case_tallies_year', table_name='case_tallies')
     op.drop_table('case_tallies')
+    op.drop_index('ix_cases_created', table_name='cases')
     op.add_column('tasks', sa.Column('form', sa.JSON(), nullable=True))
     bind = op.get_bind()
     for key, fields in bind.execute(sa.text("SELECT id, fields FROM task_forms")).all():
