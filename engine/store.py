@@ -251,7 +251,7 @@ def form_key(fields: list[Any]) -> str | None:
     if not fields:
         return None
     canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]  # 64 bits: a few hundred forms never collide
 
 
 def keep_form(session: Session, fields: list[Any]) -> str | None:
