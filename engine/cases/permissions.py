@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, or_, select, union
+from sqlalchemy import Integer, exists, literal_column, or_, select, union
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -107,7 +107,9 @@ def listed_cases(user: User) -> ColumnElement[bool] | None:
         select(TaskRow.case_id).join(TaskCandidate, TaskCandidate.task_id == TaskRow.id).where(
             TaskRow.state == "open", or_((TaskCandidate.kind == "user") & (TaskCandidate.name == user.username),
                                          (TaskCandidate.kind == "group") & TaskCandidate.name.in_(groups))))
-    return Case.id.in_(ids)
+    # `+cases.id`: the same id, but not one SQLite looks up by; it then walks the list's order (an index)
+    # testing each case against the set, instead of reading every visible case's row to sort them
+    return literal_column("+cases.id", Integer).in_(ids)
 
 
 def may_see_case(session: Session, user: User, case: Case) -> bool:
