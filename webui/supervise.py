@@ -20,6 +20,7 @@ from .web import ctx, db, local_path, me, supervisors_only
 
 bp = Blueprint("supervise", __name__)
 LATE_SHOWN = 20  # late milestones on the page, oldest first (the battle map lists them all)
+LATE_MOST = 999  # counted up to this; more shows as 999+
 
 SECTIONS = {"overdue": _l("Overdue"), "due_soon": _l("Due soon"), "escalated": _l("Escalated"),
             "flagged": _l("Flagged for supervision"), "error": _l("Stopped on an error")}
@@ -66,7 +67,8 @@ def index() -> Any:
         process_key=process_key, holders=supervision.open_units(session, case_ids), due_soon_days=days,
         mark=lambda due: due_mark(due, days), stage=lambda name: views.stage_name(name, english),
         next_url=request.full_path.rstrip("?"), late_milestones=late,
-        late_count=battlemap.count_late(session, ctx().zone, unit or None) if len(late) == LATE_SHOWN else len(late),
+        late_count=battlemap.count_late(session, ctx().zone, unit or None, LATE_MOST) if len(late) == LATE_SHOWN
+        else len(late), late_most=LATE_MOST,
         milestone_units=supervision.group_names(session, sorted({m.unit for m in late if m.unit})),
         **dashboard(process_key or None))
 

@@ -164,9 +164,11 @@ def late(session: Session, zone: ZoneInfo, unit: str | None = None, limit: int |
             for r, n, t in session.execute(stmt)]
 
 
-def count_late(session: Session, zone: ZoneInfo, unit: str | None = None) -> int:
-    return session.scalar(select(func.count()).select_from(CaseMilestone).join(Case, Case.id == CaseMilestone.case_id)
-                          .where(*_late(zone, unit))) or 0
+def count_late(session: Session, zone: ZoneInfo, unit: str | None = None, at_most: int = 999) -> int:
+    """How many are late, counted up to one more than `at_most` (the page then says "999+")."""
+    late = (select(CaseMilestone.case_id).join(Case, Case.id == CaseMilestone.case_id).where(*_late(zone, unit))
+            .limit(at_most + 1))
+    return session.scalar(select(func.count()).select_from(late.subquery())) or 0
 
 
 def close_out(ctx: Any, session: Session, user: User, case_id: int, seq: int, result: str) -> Case:
