@@ -7,6 +7,7 @@ log — is a projection row written in the same transaction as the state it was 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zlib
 from collections.abc import Iterator
@@ -29,11 +30,14 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    select,
     text,
 )
 from sqlalchemy import true as sa_true
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, object_session, relationship, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
@@ -166,7 +170,8 @@ class Case(Base):
                       Index("ix_cases_escalated", "status", "due_at", sqlite_where=text("overdue = 1"),
                             postgresql_where=text("overdue")),
                       Index("ix_cases_flagged", "status", "due_at", sqlite_where=text("flagged = 1"),
-                            postgresql_where=text("flagged")))
+                            postgresql_where=text("flagged")),
+                      Index("ix_cases_created", "created_at", "id"))  # the case list's default order, newest first
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     number: Mapped[str | None] = mapped_column(String(64), unique=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
@@ -214,12 +219,70 @@ class TaskRow(Base):
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     follow_up_at: Mapped[datetime | None]
     priority: Mapped[int] = mapped_column(Integer, default=50)
-    form: Mapped[list[Any]] = mapped_column(default=list)
+    form_id: Mapped[str | None] = mapped_column(String(32))  # its fields, once per distinct form (TaskForm)
     # how the assignee came to hold it: "model" (camunda:assignee), "claimed", or "assigned" by someone
     assignment: Mapped[str | None] = mapped_column(String(10))
     draft: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # form values saved but not submitted
     draft_saved_at: Mapped[datetime | None]
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)  # its due time passed while it was open
+
+    @property
+    def form(self) -> list[Any]:
+        """The task's form fields (camunda:formData), read from the task_forms table."""
+        return form_fields(object_session(self), self.form_id)
+
+
+class TaskForm(Base):
+    """A user task's form fields, stored once per distinct form (named by a hash of its content) instead
+    of a copy in every task row (≈10 KB a case). Written at deploy and, for a form not seen before, when a
+    task is created; never changed: a changed form is another row."""
+
+    __tablename__ = "task_forms"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    fields: Mapped[list[Any]] = mapped_column(JSON)
+
+
+_FORM_FIELDS: dict[str, list[Any]] = {}  # form id -> fields: a hash names one content, so a process keeps them
+_FORMS_STORED: set[str] = set()  # form ids seen in the table (committed by some transaction)
+
+
+def form_key(fields: list[Any]) -> str | None:
+    """The id of a form: a hash of its fields (None for a task without a form)."""
+    if not fields:
+        return None
+    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]  # 64 bits: a few hundred forms never collide
+
+
+def keep_form(session: Session, fields: list[Any]) -> str | None:
+    """The form's id, its row written first if the table lacks it."""
+    key = form_key(fields)
+    if key is None or key in _FORMS_STORED:
+        return key
+    _FORM_FIELDS.setdefault(key, fields)
+    if session.execute(select(TaskForm.id).where(TaskForm.id == key)).first():
+        _FORMS_STORED.add(key)
+        return key
+    dialect = session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    # two transactions may bring the same new form at once: the second one's row is the same
+    session.execute(insert(TaskForm).values(id=key, fields=fields).on_conflict_do_nothing())
+    return key
+
+
+def form_fields(session: Session | None, key: str | None) -> list[Any]:
+    if key is None:
+        return []
+    found = _FORM_FIELDS.get(key)
+    if found is None:
+        if session is None:
+            raise RuntimeError(f"form {key} is not loaded and the task row has no session to read it")
+        found = session.scalar(select(TaskForm.fields).where(TaskForm.id == key))
+        if found is None:
+            raise LookupError(f"task form {key} is missing from task_forms")
+        _FORM_FIELDS[key] = found
+        _FORMS_STORED.add(key)
+    return found
 
 
 class TaskCandidate(Base):

@@ -8,11 +8,14 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from sqlalchemy import select, text, update
+import pytest
+from sqlalchemy import func, select, text, update
 
 from engine import clock
+from engine.cases import instances
+from engine.errors import Conflict
 from engine.schedule import prune
-from engine.store import Case, OutboxMessage, TaskCandidate, TimerRow
+from engine.store import Case, OutboxMessage, TaskCandidate, TaskForm, TaskRow, TimerRow
 from tests.bpmn_util import one_task
 from webui import cli
 
@@ -97,6 +100,38 @@ def test_the_watchlist_shows_a_page_of_each_list_and_counts_the_whole_list(app, 
     second = web.get("/supervise?overdue_page=2").get_data(as_text=True)
     rows = second[second.index('id="overdue"'):second.index('id="due_soon"')]
     assert [f'data-case-id="{i}"' in rows for i in ids[20:]] == [True] * 3 and rows.count("<tr data-case-id") == 3
+
+
+def test_a_form_is_stored_once_and_each_task_still_shows_it(api, ctx):
+    api.user("designer", ("designers",))
+    api.user("ann", ("clerks",))
+    form = '<camunda:formField id="reply" label="答复" type="string"/>'
+    assert api.deploy("designer", one_task("f", form=form)).status_code == 201
+    first, second = (api.start("ann", "f").get_json() for _ in range(2))
+    with ctx.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(TaskForm)) == 1  # written at deploy, once
+        ids = set(session.scalars(select(TaskRow.form_id)))
+        assert len(ids) == 1 and None not in ids
+    tasks = api.get("/tasks?scope=groups", "ann").get_json()
+    assert {t["case_id"] for t in tasks} == {first["id"], second["id"]}
+    for task in tasks:
+        assert [f["id"] for f in task["form"]] == ["reply"] and task["form"][0]["label"] == "答复"
+
+
+def test_an_ended_case_keeps_its_diagram_states_not_its_workflow(api, ctx):
+    done, still = _two_cases(api)
+    with ctx.db.session() as session:
+        ended, running = session.get(Case, done["id"]), session.get(Case, still["id"])
+        kept = instances.closed_states(ended.state)
+        assert kept is not None and len(ended.state) < 200 and instances.closed_states(running.state) is None
+        assert kept == {"start": "completed", "work": "completed", "done": "completed"}  # every element it passed
+        assert instances.element_states(ctx, ended) == kept
+        with pytest.raises(Conflict):
+            instances.load(ctx, ended)
+    # what a person sees of it is all there: the history and the data (the diagram's states above)
+    case = api.get(f"/cases/{done['id']}", "ann").get_json()
+    assert [e["kind"] for e in case["history"]][-2:] == ["task_completed", "case_completed"]
+    assert case["status"] == "completed" and case["data"] == still["data"]
 
 
 def test_bench_scale_builds_the_cases_and_prints_its_figures_as_json(capsys, tmp_path, monkeypatch):

@@ -17,7 +17,7 @@ import workflows
 from engine import identity
 from engine.cases import runtime
 from engine.store import TaskRow
-from workflows import statistics
+from workflows import statistics, tallies, yearly
 from workflows.cases import CaseFacts, CaseUnit
 
 from .bpmn_util import one_task
@@ -164,6 +164,46 @@ def test_the_facts_follow_the_case_as_it_moves_on(ctx, cases):
         assert facts.result_class == "A" and facts.face_reply and facts.closed
     edu = {f.unit: f for f in figures(ctx).units}[E]
     assert edu.reply_rate == pytest.approx(4 / 5) and edu.face_reply_rate == pytest.approx(3 / 4)
+
+
+def _same_counts(ctx):
+    """The running tallies add up to what the year's facts rows say, for every filter the page offers."""
+    with time_machine.travel(TODAY), ctx.db.session() as session:
+        for year in (2025, 2026, 2027):
+            for case_type in (None, "suggestion", "proposal"):
+                def ints(found):
+                    return {unit: {k: int(v) for k, v in counts.items() if k != "lead_unit"}
+                            for unit, counts in found.items()}
+                tallied = ints(statistics._counts(session, year, SHANGHAI, TODAY.date(), case_type))
+                assert tallied == ints(statistics.recount(session, year, SHANGHAI, TODAY.date(), case_type))
+
+
+def test_the_running_tallies_equal_a_count_of_the_facts_rows(ctx, cases):
+    _same_counts(ctx)
+    with ctx.db.session() as session:  # a case moves on: replied late, re-rated
+        task = session.scalar(select(TaskRow).where(TaskRow.case_id == cases["E5"], TaskRow.state == "open"))
+        runtime.complete_task(ctx, session, identity.get_user(session, "deputy"), task.id, {
+            "replied_at": "2027-02-01T09:00:00+08:00", "result_class": "B", "satisfaction_work": "satisfied"})
+    _same_counts(ctx)
+    with ctx.db.session() as session:  # counted afresh (a bulk load, an upgrade): the same tallies
+        before = [{t.key: t.count for t in session.scalars(select(model)) if t.count}
+                  for model in (tallies.Tally, tallies.Count)]
+        tallies.rebuild(session, SHANGHAI)
+        assert [{t.key: t.count for t in session.scalars(select(model))}
+                for model in (tallies.Tally, tallies.Count)] == before
+    _same_counts(ctx)
+
+
+def test_the_months_categories_and_sessions_of_a_year_match_the_hand_count(ctx, cases):
+    with time_machine.travel(TODAY), ctx.db.session() as session:
+        months = {m["month"]: (m["assigned"], m["replied"]) for m in yearly.monthly(session, 2026, SHANGHAI, "suggestion")}
+        # assigned in the district's months (E4 at 01:00 on 1 January); first replies (E3's on 11 July there)
+        assert {m: v for m, v in months.items() if v != (0, 0)} == {
+            1: (1, 0), 3: (2, 0), 4: (1, 0), 5: (2, 1), 6: (0, 1), 7: (0, 3), 10: (1, 0)}
+        assert yearly.categories(session, 2026, "suggestion") == [("", 7)]
+        assert yearly.categories(session, 2026) == [("", 8)]
+        assert {(s["case_type"], s["year"]) for s in yearly.sessions(session)} == {("suggestion", 2026),
+                                                                                  ("proposal", 2026)}
 
 
 def test_the_statistics_page_and_api_are_for_supervisors(ctx, cases, api, app):

@@ -1,8 +1,8 @@
 """`casework bench scale --cases N`: a district grown to N cases, and what its pages and API cost.
 
 The database: the demo district played through the real processes (or, with `seed="example"`, the
-four cases of the example process: the smoke test), then cloned up to N cases by
-engine.bench.scale. A fresh SQLite file in a temporary folder, or, when CASEWORK_DATABASE_URL names
+four cases of the example process: the smoke test), then copied up to N cases by
+engine.bench.bulk. A fresh SQLite file in a temporary folder, or, when CASEWORK_DATABASE_URL names
 PostgreSQL, a throwaway database on that server (dropped afterwards unless `keep`).
 Then, in this process through the WSGI app (no network in the figures), p50/p95 of: the supervision
 page and the statistics page (a supervisor), GET /api/v1/statistics, a clerk's web inbox,
@@ -28,7 +28,7 @@ from sqlalchemy import create_engine, text
 
 from engine import clock, migrate
 from engine import config as config_module
-from engine.bench import scale
+from engine.bench import bulk, scale
 from engine.bpmn import library
 from engine.context import EngineContext
 from engine.schedule import prune
@@ -168,9 +168,12 @@ def run(cases: int = 1000, repeat: int = 15, seed: str = "demo", keep: str | Non
         seeded = scale.count_cases(ctx.db)
         seed_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        scale.clone_cases(ctx.db, cases - seeded, progress=lambda done, total: progress(
-            f"cloned {done}/{total}") if done == total or done % 5000 == 0 else None)
+        bulk.double_cases(ctx.db, cases - seeded, progress=lambda done, total: progress(f"copied {done}/{total}"))
         clone_seconds = time.perf_counter() - started
+        from workflows import tallies
+
+        with ctx.db.session() as session:  # the clones' facts rows came in bulk: count the tallies afresh
+            tallies.rebuild(session, ctx.zone)
         after_load = getattr(ctx.db, "after_bulk_load", None)
         if after_load:
             after_load()

@@ -16,14 +16,16 @@ from .web import db, local_path, me
 bp = Blueprint("notifications", __name__)
 
 PER_PAGE = 50
+BADGE_MOST = 999  # a larger unread count shows as 999+
 
 
 @bp.app_context_processor
 def unread_notifications() -> dict[str, Any]:
-    """For the navigation badge on every page (one indexed count)."""
+    """For the navigation badge on every page (one indexed count, of at most BADGE_MOST + 1 rows)."""
     if not current_user or not current_user.is_authenticated:
         return {"unread_notifications": 0}
-    return {"unread_notifications": notifications.unread_count(db(), current_user.username)}
+    unread = notifications.unread_count(db(), current_user.username, at_most=BADGE_MOST)
+    return {"unread_notifications": f"{BADGE_MOST}+" if unread > BADGE_MOST else unread}
 
 
 @bp.get("/notifications")

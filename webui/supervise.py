@@ -19,6 +19,8 @@ from workflows import battlemap, quota, statistics, supervising, tracking, views
 from .web import ctx, db, local_path, me, supervisors_only
 
 bp = Blueprint("supervise", __name__)
+LATE_SHOWN = 20  # late milestones on the page, oldest first (the battle map lists them all)
+LATE_MOST = 999  # counted up to this; more shows as 999+
 
 SECTIONS = {"overdue": _l("Overdue"), "due_soon": _l("Due soon"), "escalated": _l("Escalated"),
             "flagged": _l("Flagged for supervision"), "error": _l("Stopped on an error")}
@@ -55,7 +57,8 @@ def index() -> Any:
     types = supervision.case_types(session)
     calendar = ctx().calendar
     short = [q for q in quota.current(ctx(), session, with_cases=False) if q.warning]  # face-reply quota (面复) at risk
-    late = battlemap.late(session, ctx().zone, unit or None)  # checklist milestones past their date
+    # checklist milestones past their date: the oldest few here, all of them on the battle map
+    late = battlemap.late(session, ctx().zone, unit or None, limit=LATE_SHOWN)
     return render_template(
         "supervise.html", missing_years=calendar.missing_years_ahead(calendar.local_date(clock.now())),
         face_reply_short=short, face_reply_units=supervision.group_names(session, sorted({q.unit for q in short})),
@@ -64,6 +67,8 @@ def index() -> Any:
         process_key=process_key, holders=supervision.open_units(session, case_ids), due_soon_days=days,
         mark=lambda due: due_mark(due, days), stage=lambda name: views.stage_name(name, english),
         next_url=request.full_path.rstrip("?"), late_milestones=late,
+        late_count=battlemap.count_late(session, ctx().zone, unit or None, LATE_MOST) if len(late) == LATE_SHOWN
+        else len(late), late_most=LATE_MOST,
         milestone_units=supervision.group_names(session, sorted({m.unit for m in late if m.unit})),
         tracked=tracking.tracked(session),  # proposals of high public concern (跟踪办理)
         **dashboard(process_key or None))

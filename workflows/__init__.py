@@ -26,6 +26,7 @@ from . import (
     quota,
     search,
     sessions,
+    tallies,
     units,
 )
 from .results import CaseResult  # noqa: F401 - its table belongs to the schema
@@ -51,7 +52,15 @@ def install(ctx: Any) -> None:
         module.register(ctx)
 
     def keep_facts(session: Any, case: Any, workflow: Any) -> None:
+        counted = case.process_key in cases.CASE_TYPES
+        if counted:
+            with session.no_autoflush:  # the engine flushes the case once, after the listeners
+                tallies.ensure(session, zone)
+                before = tallies.facts_of(session, case.id)
         changed = cases.sync_facts(session, case, zone)
+        if counted and changed & tallies.FACT_SET:
+            with session.no_autoflush:
+                tallies.move(session, before, cases.facts_values(case, zone), zone)
         lead = (case.data or {}).get("lead_unit")
         # the quota is looked at when a fact it counts changed, not on every save of every suggestion
         # (the hourly sweep covers deadlines coming near while nothing changes)

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, select
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine import clock
@@ -148,16 +148,27 @@ def board(session: Session, user: User, year: int, zone: ZoneInfo, unit: str | N
     return out
 
 
-def late(session: Session, zone: ZoneInfo, unit: str | None = None) -> list[Milestone]:
-    """Open milestones past their due date, any year (for the supervision page)."""
+def _late(zone: ZoneInfo, unit: str | None) -> list[Any]:
     today = clock.now().astimezone(zone).date()
+    where = [CaseMilestone.done.is_(False), CaseMilestone.due < today, Case.status == "running"]
+    return where + ([CaseMilestone.unit == unit] if unit else [])
+
+
+def late(session: Session, zone: ZoneInfo, unit: str | None = None, limit: int | None = None) -> list[Milestone]:
+    """Open milestones past their due date, any year, oldest first (for the supervision page: the first
+    `limit` of them; count_late says how many there are)."""
     stmt = (select(CaseMilestone, Case.number, Case.title).join(Case, Case.id == CaseMilestone.case_id)
-            .where(CaseMilestone.done.is_(False), CaseMilestone.due < today, Case.status == "running")
-            .order_by(CaseMilestone.due, CaseMilestone.case_id, CaseMilestone.seq))
-    if unit:
-        stmt = stmt.where(CaseMilestone.unit == unit)
+            .where(*_late(zone, unit)).order_by(CaseMilestone.due, CaseMilestone.case_id, CaseMilestone.seq)
+            .limit(limit))
     return [Milestone(r.case_id, r.seq, n or "", t, r.milestone, r.due, r.unit, "late", None, r.task_id)
             for r, n, t in session.execute(stmt)]
+
+
+def count_late(session: Session, zone: ZoneInfo, unit: str | None = None, at_most: int = 999) -> int:
+    """How many are late, counted up to one more than `at_most` (the page then says "999+")."""
+    late = (select(CaseMilestone.case_id).join(Case, Case.id == CaseMilestone.case_id).where(*_late(zone, unit))
+            .limit(at_most + 1))
+    return session.scalar(select(func.count()).select_from(late.subquery())) or 0
 
 
 def close_out(ctx: Any, session: Session, user: User, case_id: int, seq: int, result: str) -> Case:

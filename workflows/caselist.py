@@ -95,7 +95,7 @@ class Filters:
 
 def statement(session: Session, user: User, filters: Filters) -> Select:
     stmt = select(Case, CaseFacts).outerjoin(CaseFacts, CaseFacts.case_id == Case.id)
-    clause = permissions.visible_cases(user)
+    clause = permissions.listed_cases(user)
     if clause is not None:
         stmt = stmt.where(clause)
     found = search.matching(session, filters.q)
@@ -112,16 +112,24 @@ def statement(session: Session, user: User, filters: Filters) -> Select:
     if filters.unit:  # any part in the case: lead, assisting or split
         stmt = stmt.where(exists(select(CaseUnit.case_id).where(CaseUnit.case_id == Case.id,
                                                                 CaseUnit.unit == filters.unit)))
+    return stmt.order_by(*ordering(filters))
+
+
+def ordering(filters: Filters) -> list[Any]:
     column = SORTS[filters.sort.lstrip("-")]
     order = column.desc() if filters.sort.startswith("-") else column.asc()
-    return stmt.order_by(column.is_(None), order, Case.id.desc())
+    # a column that is never empty sorts on itself alone, so that an index can give the order
+    first = [] if column.expression.table is Case.__table__ and not column.expression.nullable else [column.is_(None)]
+    return [*first, order, Case.id.desc()]
 
 
 def find(session: Session, user: User, filters: Filters, limit: int | None = 100,
          offset: int = 0) -> list[tuple[Case, CaseFacts | None]]:
     stmt = statement(session, user, filters)
-    if limit is not None:
-        stmt = stmt.limit(limit).offset(offset)
+    if limit is not None:  # the page's ids first (sorted on narrow rows), then only those rows in full
+        page = stmt.with_only_columns(Case.id).limit(limit).offset(offset).scalar_subquery()
+        stmt = (select(Case, CaseFacts).outerjoin(CaseFacts, CaseFacts.case_id == Case.id)
+                .where(Case.id.in_(page)).order_by(*ordering(filters)))
     return [(case, facts) for case, facts in session.execute(stmt)]
 
 

@@ -26,6 +26,7 @@ from engine.notify import channels
 from engine.store import Group, Notification, OutboxMessage, User, UserGroup
 
 from .cases import CaseFacts
+from .tallies import Tally, ensure
 
 KIND = "face_reply_quota"
 # the facts a unit's quota is counted from: a save that changes none of them cannot change a warning
@@ -73,20 +74,27 @@ def quotas(session: Session, quota: int, warn_by: date, year: int | None = None,
         where.append(f.year == year)
     if units is not None:
         where.append(f.lead_unit.in_(sorted(units)))
-    replied = f.replied_at.is_not(None)
-    stmt = select(f.lead_unit, f.session_label, func.count().label("suggestions"),
-                  func.coalesce(func.sum(case((replied, 1), else_=0)), 0).label("replied"),
+    # the counts from the running tallies (a few rows a unit); the case ids, when asked, from the facts
+    t = Tally
+    counted = [t.case_type == "suggestion", t.count > 0]
+    if year is not None:
+        counted.append(t.year == year)
+    if units is not None:
+        counted.append(t.lead_unit.in_(sorted(units)))
+    replied = t.replied.is_(True)
+    stmt = select(t.lead_unit, t.session_label, func.sum(t.count).label("suggestions"),
+                  func.coalesce(func.sum(case((replied, t.count), else_=0)), 0).label("replied"),
                   # a face reply counts towards the quota when the unit's head (主要负责人) gave it; rows kept
                   # before that was recorded fall back to whether there was a face reply at all
-                  func.coalesce(func.sum(case((and_(replied, func.coalesce(f.face_reply_by_head, f.face_reply)
-                                                    .is_(True)), 1), else_=0)), 0).label("done"),
-                  func.min(case((f.replied_at.is_(None), f.reply_due), else_=None)).label("earliest_due"),
-                  ).where(*where).group_by(f.lead_unit, f.session_label)
+                  func.coalesce(func.sum(case((and_(replied, func.coalesce(t.face_reply_by_head, t.face_reply)
+                                                    .is_(True)), t.count), else_=0)), 0).label("done"),
+                  func.min(case((t.replied.is_(False), t.reply_due), else_=None)).label("earliest_due"),
+                  ).where(*counted).group_by(t.lead_unit, t.session_label)
     found: dict[tuple[str, str], Quota] = {}
     for row in session.execute(stmt):  # a NULL session label and an empty one are the same session
         label = row.session_label or ""
         entry = found.setdefault((row.lead_unit, label), Quota(row.lead_unit, label))
-        entry.suggestions += row.suggestions
+        entry.suggestions += int(row.suggestions)
         entry.replied += int(row.replied)
         entry.done += int(row.done)
         due = row.earliest_due
@@ -116,6 +124,7 @@ def current(ctx: Any, session: Session, year: int | None = None, units: set[str]
             with_cases: bool = True) -> list[Quota]:
     """The quotas as of today; of `year` (None: every year, each session on its own)."""
     today = clock.now().astimezone(ctx.zone).date()
+    ensure(session, ctx.zone)
     return quotas(session, ctx.config["suggestion.face_reply_quota"], warn_by(ctx, today), year, units, with_cases)
 
 

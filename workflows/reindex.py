@@ -17,6 +17,17 @@ from . import battlemap, search
 BATCH = 100
 
 
+class _NoTasks:
+    """Stands for the workflow of an ended case: it has no task left to read."""
+
+    @staticmethod
+    def get_tasks(**_kwargs: Any) -> list[Any]:
+        return []
+
+
+_NO_TASKS = _NoTasks()
+
+
 def reindex(ctx: Any, progress: Callable[[str], None] = print) -> int:
     """Run the two save listeners over every case, a batch per transaction; returns how many cases."""
     index, milestones = search.keep_index(ctx.zone), battlemap.keep_milestones(ctx.zone)
@@ -27,6 +38,9 @@ def reindex(ctx: Any, progress: Callable[[str], None] = print) -> int:
             for case in session.scalars(select(Case).where(Case.id.in_(ids[start:start + BATCH]))):
                 index(session, case, None)
                 if case.state and (case.data or {}).get("checklist"):  # only these have milestones to read
-                    milestones(session, case, instances.load(ctx, case))
+                    # an ended case keeps no workflow: its checklist holds every item's outcome (the close-out
+                    # round writes them back when its last item closes), so no task is needed
+                    ended = instances.closed_states(case.state) is not None
+                    milestones(session, case, _NO_TASKS if ended else instances.load(ctx, case))
         progress(f"{min(start + BATCH, len(ids))}/{len(ids)} cases indexed")
     return len(ids)

@@ -37,8 +37,9 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.store import Group
 
-from . import results
+from . import results, tallies
 from .cases import CLASSES, CaseFacts, CaseUnit
+from .tallies import Tally
 
 SATISFIED = ("satisfied", "basically_satisfied")
 RATED = ("satisfied", "basically_satisfied", "unsatisfied")
@@ -157,6 +158,41 @@ def _local_date(column: Any, zone: ZoneInfo, dialect: str, year: int) -> Any:
     return func.date(column, f"{minutes:+d} minutes")
 
 
+def _tallied(session: Session, year: int, zone: ZoneInfo, today: date, case_type: str | None,
+             ) -> dict[str, dict[str, Any]]:
+    """Each lead unit's counts, added up from the year's running tallies (workflows/tallies.py): a few
+    hundred rows however many cases the year has."""
+    tallies.ensure(session, zone)
+    t = Tally
+
+    def n(*conditions: Any) -> Any:
+        return func.coalesce(func.sum(case((and_(*conditions), t.count), else_=0)), 0)
+
+    replied = t.replied.is_(True)
+    columns = {
+        "assigned": func.coalesce(func.sum(t.count), 0),
+        "rehandled": n(t.rehandled.is_(True)),
+        "replied": n(replied),
+        "due": n(or_(replied, and_(t.reply_due.is_not(None), t.reply_due < today))),
+        "on_time": n(replied, t.on_time.is_(True)),
+        "face_replies": n(replied, t.face_reply.is_(True)),
+        "evaluated_work": n(replied, t.satisfaction_work.in_(RATED)),
+        "satisfied_work": n(replied, t.satisfaction_work.in_(SATISFIED)),
+        "evaluated_result": n(replied, t.satisfaction_result.in_(RATED)),
+        "satisfied_result": n(replied, t.satisfaction_result.in_(SATISFIED)),
+        "promised": n(replied, t.case_type == "suggestion",
+                      or_(t.result_class.in_(("A", "B")), and_(t.result_class == "C", t.implemented.is_(True)))),
+        "implemented": n(replied, t.result_class.in_(("A", "B", "C")), t.case_type == "suggestion",
+                         t.implemented.is_(True)),
+        **{f"class_{name}": n(replied, t.result_class == name) for name in CLASSES},
+    }
+    where = [t.year == year, t.count > 0]
+    if case_type:
+        where.append(t.case_type == case_type)
+    stmt = select(t.lead_unit, *(c.label(k) for k, c in columns.items())).where(*where).group_by(t.lead_unit)
+    return {row.lead_unit: dict(row._mapping) for row in session.execute(stmt)}
+
+
 def _columns(src: Any, f: Any, local: Any, today: date) -> dict[str, Any]:
     """The counts of one unit's rows, added up by the database; `src` holds the reply and the evaluation
     (the facts row of a case, or a split unit's part), `f` the case's facts."""
@@ -186,16 +222,17 @@ def _columns(src: Any, f: Any, local: Any, today: date) -> dict[str, Any]:
     return columns
 
 
-def _counts(session: Session, year: int, zone: ZoneInfo, today: date, case_type: str | None,
-            ) -> dict[str, dict[str, Any]]:
-    """Each lead unit's counts, added up by the database (one GROUP BY over the year's facts rows), and each
-    split unit's parts (分办: one GROUP BY over the parts of the year's split cases) added to its unit's."""
+def _grouped(session: Session, year: int, zone: ZoneInfo, today: date, case_type: str | None,
+             split_only: bool) -> dict[str, dict[str, Any]]:
+    """Counts by a GROUP BY over the year's rows: each split unit's parts (分办: the parts of the year's split
+    cases, which the tallies do not hold), and unless `split_only` each lead unit's facts rows as well."""
     f, u = CaseFacts, CaseUnit
     dialect = session.get_bind().dialect.name
+    sources = [(u, u.unit, [u.case_id == f.case_id, u.role == "split", f.year == year, f.assigned_at.is_not(None)])]
+    if not split_only:
+        sources.insert(0, (f, f.lead_unit, [f.year == year, f.assigned_at.is_not(None), f.lead_unit.is_not(None)]))
     found: dict[str, dict[str, Any]] = {}
-    for src, unit, where in (
-            (f, f.lead_unit, [f.year == year, f.assigned_at.is_not(None), f.lead_unit.is_not(None)]),
-            (u, u.unit, [u.case_id == f.case_id, u.role == "split", f.year == year, f.assigned_at.is_not(None)])):
+    for src, unit, where in sources:
         if case_type:
             where = [*where, f.case_type == case_type]
         local = _local_date(src.replied_at, zone, dialect, year)
@@ -208,11 +245,28 @@ def _counts(session: Session, year: int, zone: ZoneInfo, today: date, case_type:
                 replies = session.execute(select(src.replied_at, src.reply_due)
                                           .where(*where, unit == name, src.replied_at.is_not(None)))
                 counts["on_time"] = sum(due is None or at.astimezone(zone).date() <= due for at, due in replies)
-            if name in found:
-                found[name] = {k: found[name][k] + counts[k] for k in counts}
-            else:
-                found[name] = counts
+            _add(found, name, counts)
     return found
+
+
+def _add(found: dict[str, dict[str, Any]], name: str, counts: dict[str, Any]) -> None:
+    found[name] = {k: found[name][k] + counts[k] for k in counts} if name in found else counts
+
+
+def _counts(session: Session, year: int, zone: ZoneInfo, today: date, case_type: str | None,
+            ) -> dict[str, dict[str, Any]]:
+    """Each lead unit's counts from the tallies, with the split parts of the year's split cases added."""
+    found = _tallied(session, year, zone, today, case_type)
+    for name, counts in _grouped(session, year, zone, today, case_type, split_only=True).items():
+        _add(found, name, {k: counts[k] for k in found.get(name, counts)})
+    return found
+
+
+def recount(session: Session, year: int, zone: ZoneInfo, today: date, case_type: str | None,
+            ) -> dict[str, dict[str, Any]]:
+    """Each unit's counts straight from the year's facts rows and split parts (GROUP BYs): what the tallies
+    must add up to (tests compare the two; `_counts` reads the tallies)."""
+    return _grouped(session, year, zone, today, case_type, split_only=False)
 
 
 def _figures(unit: str | None, counts: dict[str, Any]) -> Figures:
@@ -243,9 +297,8 @@ def compute(session: Session, year: int, zone: ZoneInfo, today: date, case_type:
 
 def years(session: Session) -> list[int]:
     """The years with assigned cases, newest first."""
-    return list(session.scalars(select(CaseFacts.year).where(CaseFacts.assigned_at.is_not(None),
-                                                             CaseFacts.year.is_not(None))
-                                .distinct().order_by(CaseFacts.year.desc())))
+    return list(session.scalars(select(Tally.year).where(Tally.count > 0, Tally.year.is_not(None))
+                                .distinct().order_by(Tally.year.desc())))
 
 
 def report(ctx: Any, session: Session, year: int, case_type: str | None = None) -> dict[str, Any]:

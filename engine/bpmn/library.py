@@ -19,7 +19,7 @@ from engine.bpmn import serializer
 from engine.bpmn.lint import Problem, lint_files
 from engine.bpmn.parser import BpmnFileError, parse_bpmn, parse_xml, process_infos, top_level_processes
 from engine.errors import Conflict, Invalid
-from engine.store import Case, ProcessDefinition
+from engine.store import Case, ProcessDefinition, keep_form
 
 
 @dataclass
@@ -208,6 +208,10 @@ def deploy(session: Session, files: dict[str, bytes], deployed_by: str | None = 
             deployed_at=clock.now(), deployed_by=deployed_by)
         session.add(definition)
         result.append(Deployed(definition, True))
+        for spec in (package.specs[pid], *package.subprocess_specs[pid].values()):
+            for task_spec in spec.task_specs.values():  # the forms once per version, not in every task row
+                if hasattr(task_spec, "form_fields"):
+                    keep_form(session, task_spec.form_fields())
     try:
         session.flush()
     except IntegrityError:

@@ -84,15 +84,20 @@ def inbox(session: Session, user: User, tab: str = "mine", filters: InboxFilter 
     if sort not in SORTS:
         raise BadRequest(f"sort must be one of {', '.join(SORTS)}")
     page, now = min(max(1, page), bounds.MAX_PAGE), clock.now()
-    base = select(TaskRow, Case).join(Case, Case.id == TaskRow.case_id).where(TaskRow.state == "open")
-    counts = {}
-    for name in TABS:  # the counts follow the filters, so a tab's badge matches what it lists
-        counted = _filtered(select(func.count()).select_from(TaskRow).join(Case, Case.id == TaskRow.case_id)
-                            .where(TaskRow.state == "open", _tab_clause(name, user)), filters, due_soon_days, now)
-        counts[name] = session.scalar(counted)
-    stmt = _filtered(base.where(_tab_clause(tab, user)), filters, due_soon_days, now)
-    rows = session.execute(stmt.order_by(*SORTS[sort], TaskRow.id).limit(per_page)
-                           .offset((page - 1) * per_page)).all()
+    by_case = bool(filters.process_key or (filters.q or "").strip())  # only these filters ask for the case row
+
+    def of_tab(stmt: Select, name: str) -> Select:
+        if by_case:
+            stmt = stmt.join(Case, Case.id == TaskRow.case_id)
+        return _filtered(stmt.where(TaskRow.state == "open", _tab_clause(name, user)), filters, due_soon_days, now)
+
+    # the counts follow the filters, so a tab's badge matches what it lists
+    counts = {name: session.scalar(of_tab(select(func.count()).select_from(TaskRow), name)) for name in TABS}
+    order = (*SORTS[sort], TaskRow.id)
+    # the page's task ids first (sorted on narrow index rows), then only those tasks with their cases
+    page_ids = of_tab(select(TaskRow.id), tab).order_by(*order).limit(per_page).offset((page - 1) * per_page)
+    rows = session.execute(select(TaskRow, Case).join(Case, Case.id == TaskRow.case_id)
+                           .where(TaskRow.id.in_(page_ids.scalar_subquery())).order_by(*order)).all()
     return InboxPage(tab, [(r[0], r[1]) for r in rows], counts, counts[tab], page, per_page, filters)
 
 

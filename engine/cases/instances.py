@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn import serializer as spiff_serializer
+from engine.errors import Conflict
 from engine.store import Case, ProcessDefinition
 
 _serializer = spiff_serializer.thread_serializer
@@ -85,7 +86,28 @@ def new_workflow(ctx: Any, definition: ProcessDefinition) -> BpmnWorkflow:
     return BpmnWorkflow(spec, subs, script_engine=ctx.script_engine)
 
 
+CLOSED = "casework_closed"  # the one key of an ended case's state: its diagram's element states
+
+
+def closed_states(state: str | None) -> dict[str, str] | None:
+    """The element states kept of an ended case, or None for a workflow kept whole."""
+    if state and state.startswith('{"' + CLOSED + '"'):
+        return json.loads(state)[CLOSED]
+    return None
+
+
+def stored_state(workflow: BpmnWorkflow) -> str:
+    """What a case keeps of its workflow: all of it while it runs; once it has ended, only what its diagram
+    shows. An ended workflow never runs again (its timeline is the events, its data the case row), and the
+    tree of its tasks (ids, copies of the data at each step) was most of a closed case's bytes."""
+    if workflow.is_completed():
+        return json.dumps({CLOSED: _states(workflow)}, ensure_ascii=False, separators=(",", ":"))
+    return dump(workflow)
+
+
 def load(ctx: Any, case: Case) -> BpmnWorkflow:
+    if closed_states(case.state) is not None:
+        raise Conflict(f"case {case.number or case.id} has ended: its workflow cannot run again")
     spec, subs = ctx.specs.get(case.definition_id, lambda: case.definition)
     return spiff_serializer.workflow_from_state(case.state, spec=spec, subprocess_specs=subs,
                                                 script_engine=ctx.script_engine, serializer=_serializer())
@@ -97,7 +119,18 @@ def dump(workflow: BpmnWorkflow) -> str:
 
 def element_states(ctx: Any, case: Case) -> dict[str, str]:
     """BPMN element id -> completed / active / waiting / error, for drawing the case's diagram."""
+    kept = closed_states(case.state)
+    if kept is not None:
+        return kept
     workflow = load(ctx, case)
+    states = _states(workflow)
+    if case.overdue:
+        for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+            states[task.task_spec.bpmn_id] = "escalated"
+    return states
+
+
+def _states(workflow: BpmnWorkflow) -> dict[str, str]:
     states: dict[str, str] = {}
     rank = {"completed": 0, "waiting": 1, "active": 2, "error": 3}
     for task in workflow.get_tasks():
@@ -116,7 +149,4 @@ def element_states(ctx: Any, case: Case) -> dict[str, str]:
             continue
         if rank[state] >= rank.get(states.get(element, "completed"), 0):
             states[element] = state
-    if case.overdue:
-        for task in workflow.get_tasks(state=TaskState.READY, manual=True):
-            states[task.task_spec.bpmn_id] = "escalated"
     return states

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.scripting import durations, expressions
-from engine.store import Case, EventRow, TaskCandidate, TaskRow, TimerRow
+from engine.store import Case, EventRow, TaskCandidate, TaskRow, TimerRow, keep_form
 
 log = logging.getLogger(__name__)
 
@@ -218,6 +218,11 @@ def new_task_values(case: Case, task: Any, functions: dict[str, Any], zone: Zone
     )
 
 
+def _given(values: dict[str, Any]) -> dict[str, Any]:
+    """Only the values that say something (the timeline shows no empty one): events stay compact."""
+    return {k: v for k, v in values.items() if v not in (None, "", [], {})}
+
+
 def _candidate_values(row: dict[str, Any]) -> Iterable[dict[str, Any]]:
     for name in dict.fromkeys(row["candidate_groups"]):
         yield {"task_id": row["id"], "kind": "group", "name": name}
@@ -270,9 +275,12 @@ def sync(session: Session, case: Case, workflow: Any, before: Snapshot, function
         task.internal_data["casework_due"] = due
         created.append(row)
         record_event(session, case, "task_created", actor, row["name"], element_id=row["element_id"],
-                     task_id=row["id"], data={"assignee": row["assignee"], "candidate_groups": row["candidate_groups"],
-                                              "candidate_users": row["candidate_users"], "due_at": due})
+                     task_id=row["id"], data=_given({"assignee": row["assignee"], "due_at": due,
+                                                     "candidate_groups": row["candidate_groups"],
+                                                     "candidate_users": row["candidate_users"]}))
     if created:
+        for row in created:  # the fields are kept once per distinct form (task_forms), the row names them
+            row["form_id"] = keep_form(session, row.pop("form"))
         session.execute(_INSERT_TASKS, created)
         candidates = [c for row in created for c in _candidate_values(row)]
         if candidates:

@@ -30,7 +30,7 @@ def list_cases(session: Session, user: User, *, status: str | None = None, stage
                q: str | None = None, process_key: str | None = None, limit: int = 100,
                offset: int = 0) -> list[Case]:
     stmt = select(Case)
-    clause = permissions.visible_cases(user)
+    clause = permissions.listed_cases(user)
     if clause is not None:
         stmt = stmt.where(clause)
     if status:
@@ -91,7 +91,7 @@ def waiting_by_element(session: Session, definition_id: int) -> dict[str, int]:
 def visible_running_cases(session: Session, user: User, definition_id: int, limit: int = 200) -> list[Case]:
     """The running cases of one definition version that the user may see anyway (oldest first)."""
     stmt = select(Case).where(Case.definition_id == definition_id, Case.status == "running")
-    clause = permissions.visible_cases(user)
+    clause = permissions.listed_cases(user)
     if clause is not None:
         stmt = stmt.where(clause)
     return list(session.scalars(stmt.order_by(Case.created_at, Case.id).limit(limit)))

@@ -125,7 +125,7 @@ def _save(ctx: EngineContext, session: Session, case: Case, workflow: Any, befor
                 log.warning("case %s stopped: %s", case.id, fault.message)
                 fault.task._set_state(TaskState.ERROR)  # no longer READY: no row, and a retry starts here
                 error = error or fault.message
-    case.state = instances.dump(workflow)  # after sync: it keeps the tasks' due times in the state
+    case.state = instances.stored_state(workflow)  # after sync: it keeps the tasks' due times in the state
     case.data = projections.case_data(workflow)
     case.stage = _stage(workflow, case.data)
     case.updated_at = clock.now()

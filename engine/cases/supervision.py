@@ -69,10 +69,18 @@ def watchlist(session: Session, unit: str | list[str] | None = None, process_key
         stmt = _by_unit(select(Case).options(defer(Case.state), defer(Case.data)).where(clause), unit)
         lists[name] = list(session.scalars(stmt.order_by(*order).limit(limit)
                                            .offset((pages[name] - 1) * limit))) if counts[name] else []
-    units = list(session.scalars(select(TaskCandidate.name).join(TaskRow, TaskRow.id == TaskCandidate.task_id)
-                                 .where(TaskRow.state == "open", TaskCandidate.kind == "group").distinct()
-                                 .order_by(TaskCandidate.name)))
-    return Watchlist(lists, units, counts, pages, limit)
+    return Watchlist(lists, offered_groups(session), counts, pages, limit)
+
+
+def offered_groups(session: Session) -> list[str]:
+    """The groups open tasks are offered to (offers are of open tasks only), in name order: one index seek
+    per group (each the next name after the last), not a walk over every open offer."""
+    tc = TaskCandidate
+    walk = select(func.min(tc.name).label("name")).where(tc.kind == "group").cte("offered", recursive=True)
+    after = select(func.min(tc.name)).where(tc.kind == "group", tc.name > walk.c.name).scalar_subquery()
+    walk = walk.union_all(select(after).where(walk.c.name.is_not(None)))
+    return [name for name in session.scalars(select(walk.c.name).where(walk.c.name.is_not(None))
+                                             .order_by(walk.c.name))]
 
 
 REASON_MAX = 500

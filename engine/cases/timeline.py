@@ -15,7 +15,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.store import Case, EventRow, TaskRow, User
+from engine.store import Case, EventRow, TaskRow, User, form_fields
 
 # event data whose values are times, kept as ISO text in the log
 _TIME_KEYS = {"due_at"}
@@ -118,8 +118,9 @@ def entries(session: Session, case: Case, events: list[EventRow]) -> list[Entry]
     task_ids = {e.task_id for e in events if e.task_id}
     forms: dict[str, dict[str, dict[str, Any]]] = {}
     if task_ids:
-        for task_id, form in session.execute(select(TaskRow.id, TaskRow.form).where(TaskRow.case_id == case.id,
-                                                                                     TaskRow.id.in_(task_ids))):
+        for task_id, form_id in session.execute(select(TaskRow.id, TaskRow.form_id).where(
+                TaskRow.case_id == case.id, TaskRow.id.in_(task_ids))):
+            form = form_fields(session, form_id)
             forms[task_id] = {f["id"]: f for f in form or [] if isinstance(f, dict) and f.get("id")}
     elements: dict[str, str] | None = None
     result = []
@@ -147,9 +148,9 @@ def case_fields(session: Session, case_id: int) -> dict[str, dict[str, Any]]:
     """Form field id -> its field dict, over every task of the case (the latest task's wins), so that the
     case's data can be shown with the labels the forms gave its values."""
     fields: dict[str, dict[str, Any]] = {}
-    for (form,) in session.execute(select(TaskRow.form).where(TaskRow.case_id == case_id)
-                                   .order_by(TaskRow.created_at)):
-        for spec in form or []:
+    for (form_id,) in session.execute(select(TaskRow.form_id).where(TaskRow.case_id == case_id)
+                                      .order_by(TaskRow.created_at)):
+        for spec in form_fields(session, form_id):
             if isinstance(spec, dict) and spec.get("id"):
                 fields[spec["id"]] = spec
     return fields

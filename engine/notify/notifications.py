@@ -24,9 +24,13 @@ def list_for(session: Session, username: str, unread_only: bool = False, limit: 
                                 .limit(limit).offset(offset)))
 
 
-def unread_count(session: Session, username: str) -> int:
-    return session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.username == username, Notification.read_at.is_(None))) or 0
+def unread_count(session: Session, username: str, at_most: int | None = None) -> int:
+    """How many are unread; with `at_most`, counted only up to one more than that (a badge says "999+":
+    a supervisor's unread list of a whole archive is not counted on every page)."""
+    unread = select(Notification.id).where(Notification.username == username, Notification.read_at.is_(None))
+    if at_most is not None:
+        unread = unread.limit(at_most + 1)
+    return session.scalar(select(func.count()).select_from(unread.subquery())) or 0
 
 
 def mark_read(session: Session, username: str, notification_id: int | str) -> Notification:
