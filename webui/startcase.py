@@ -21,7 +21,7 @@ from engine.cases import permissions, runtime, startforms, starts
 from engine.errors import Forbidden, Invalid
 from engine.store import ProcessDefinition
 
-from . import taskform
+from . import casedoc, taskform
 from .web import ctx, db, me
 
 bp = Blueprint("startcase", __name__)
@@ -47,7 +47,8 @@ def _fields(form: startforms.StartForm) -> list[dict[str, Any]]:
 def _render(definition: ProcessDefinition, submitted: dict[str, Any] | None = None,
             errors: dict[str, str] | None = None, general: list[str] | None = None, status: int = 200) -> Any:
     form = ctx().start_forms.get(definition)
-    fields = taskform.field_views(_fields(form), {}, None, str(get_locale() or ""), submitted, errors)
+    shown = casedoc.with_english_labels(_fields(form), definition.key)
+    fields = taskform.field_views(shown, {}, None, str(get_locale() or ""), submitted, errors)
     # a form sent back with its errors keeps its key: once it is right, it still starts one case
     key = request.form.get("submission_key") if request.method == "POST" else None
     return render_template("start_case.html", definition=definition, start_form=form, fields=fields,

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from engine.cases.forms import required_when
+from workflows import views
 
 PREFIX = "field."
 MULTILINE_FROM = 200  # a string field allowing more characters than this gets a text area
@@ -48,6 +49,12 @@ def _label(spec: dict[str, Any], language: str) -> str:
     if language.startswith("en") and properties.get("label_en"):
         return str(properties["label_en"])
     return str(spec.get("label") or spec["id"])
+
+
+def _option(option: dict[str, Any], language: str) -> str:
+    """An option's name; in English the case types' English name for it (the models name options in Chinese)."""
+    name = str(option.get("name") or option["id"])
+    return (views.option_en(name) or name) if language.startswith("en") else name
 
 
 def _hint(spec: dict[str, Any], language: str) -> str:
@@ -136,7 +143,7 @@ def _condition_hint(spec: dict[str, Any], fields: list[dict[str, Any]], language
     parts = []
     for other, values in required_when(spec):
         field_spec = by_id.get(other, {})
-        names = {str(o["id"]): str(o.get("name") or o["id"]) for o in field_spec.get("options") or []}
+        names = {str(o["id"]): _option(o, language) for o in field_spec.get("options") or []}
         if field_spec.get("type") == "boolean":
             names = {"true": _("ticked"), "false": _("not ticked")}
         shown = " / ".join(names.get(v, v) for v in values)
@@ -190,11 +197,10 @@ def field_views(fields: list[dict[str, Any]], current: dict[str, Any], draft: di
                              f"{o}={'|'.join(v)}" for o, v in conditions)} if conditions else {})},
                          hint=hint, error=errors.get(fid, ""))
         if kind == "select":
-            view.options = [(str(o["id"]), str(o.get("name") or o["id"])) for o in spec.get("options") or []]
+            view.options = [(str(o["id"]), _option(o, language)) for o in spec.get("options") or []]
         choices = str((spec.get("properties") or {}).get("choices") or "").strip()
         if directory is not None and choices in directory and not readonly:
-            view.options = [(name, f"{shown}（{name}）" if shown != name else name)
-                            for name, shown in directory[choices]]
+            view.options = list(directory[choices])
             view.kind = "multiselect" if _is_list(spec) else "select"
             view.selected = _values(value)
             view.attrs.pop("minlength", None)
