@@ -42,8 +42,13 @@ def test_invalid_form_data_gets_422_naming_each_field_and_changes_nothing(api):
     assert set(details) == {"title", "count", "when", "ok", "kind", "fixed", "extra"}
     assert "at most 10" in details["title"] and "whole number" in details["count"]
     assert api.post(f"/tasks/{task['id']}/complete", "ann", {"data": {"count": 0}}).get_json()["details"] == [
-        {"field": "title", "label": "Title", "message": "is required"},
-        {"field": "count", "label": "Count", "message": "must be at least 1"}]
+        {"field": "title", "label": "Title", "code": "required", "message": "is required"},
+        {"field": "count", "label": "Count", "code": "below_min", "message": "must be at least 1",
+         "params": {"min": 1}}]
+    codes = {d["field"]: (d["code"], d.get("params")) for d in answer.get_json()["details"]}
+    assert codes["title"] == ("too_long", {"max": 10}) and codes["count"] == ("not_whole_number", None)
+    assert codes["extra"][0] == "unknown_field" and codes["fixed"][0] == "read_only"
+    assert codes["kind"][0] == "not_option" and codes["when"][0] == "not_date"
     after = api.get(f"/cases/{case['id']}", "ann").get_json()
     assert after["data"] == before["data"] and after["active_tasks"] == before["active_tasks"]
     assert after["history"] == before["history"]

@@ -182,6 +182,22 @@ def test_invalid_submission_keeps_everything_typed(ctx, world):
     assert case_of(ctx, world.case_id).data == before
 
 
+@pytest.mark.parametrize("language, words", [
+    ("zh_CN", {"reply": "此项必填", "visits": "10", "contact": "2", "replied_on": "2020-01-01"}),
+    ("en", {"reply": "This field is required.", "visits": "Enter 10 or less.", "contact": "at least 2 characters",
+            "replied_on": "Choose 2020-01-01 or later."})])
+def test_field_errors_are_told_by_their_code_in_the_readers_language(ctx, world, language, words):
+    with ctx.db.session() as session:
+        identity.get_user(session, "ann").language = language
+    typed = {**GOOD, "field.reply": "", "field.visits": "99", "field.contact": "王", "field.replied_on": "2019-05-01"}
+    page = world.ann.post(f"/tasks/{world.task_id}", data={**typed, "action": "complete"}).get_data(as_text=True)
+    for field_id, text in words.items():
+        said = re.search(rf'id="error-{field_id}"[^>]*>(.*?)</p>', page, re.S).group(1)
+        assert text in said, (field_id, said)
+        assert not said.startswith(("must", "is ")), said  # never the engine's own English words
+        assert bool(re.search(r"[\u4e00-\u9fff]", said)) == (language == "zh_CN"), said
+
+
 def test_complete_goes_to_the_case_page(ctx, world):
     answer = world.ann.post(f"/tasks/{world.task_id}", data={**GOOD, "action": "complete",
                                                              "field.unit": "changed"})

@@ -90,11 +90,11 @@ class Reader:
         if kind == views.USER:
             return self.users.get(str(value), str(value))
         if kind == views.USERS:
-            return "、".join(self.users.get(n, n) for n in _names(value)) or "—"
+            return _(", ").join(self.users.get(n, n) for n in _names(value)) or "—"
         if kind == views.GROUP:
             return self.groups.get(str(value), str(value))
         if kind == views.GROUPS:
-            return "、".join(self.groups.get(n, n) for n in _names(value)) or "—"
+            return _(", ").join(self.groups.get(n, n) for n in _names(value)) or "—"
         if kind == views.MONTHS:
             return _("%(n)s months", n=value)
         if kind == views.ROUND:
@@ -108,6 +108,8 @@ class Reader:
         if name is None and key:
             form_options = {str(o.get("id")): o.get("name") for o in (self.fields.get(key) or {}).get("options") or []}
             name = form_options.get(str(value))
+            if name is not None and self.english:
+                name = views.option_en(str(name)) or name
         return name if name is not None else str(value)
 
     def label(self, item: views.Item) -> str:
@@ -170,3 +172,17 @@ def document(reader: Reader, process_key: str, data: dict[str, Any],
         if rows or section.key == "communications":
             parts.append(Part(section.key, section.en if reader.english else section.zh, rows))
     return parts
+
+
+def with_english_labels(form: list[Any], process_key: str) -> list[Any]:
+    """The form with `label_en` from the case type's declaration where the model gives none."""
+    items = declared(process_key)
+    out = []
+    for spec in form:
+        if isinstance(spec, dict) and not (spec.get("properties") or {}).get("label_en"):
+            english = views.field_label_en(spec.get("id", "")) or (items[spec["id"]].en if spec.get("id") in items
+                                                                    else None)
+            if english:
+                spec = {**spec, "properties": {**(spec.get("properties") or {}), "label_en": english}}
+        out.append(spec)
+    return out

@@ -59,12 +59,14 @@ def show_value(value: Any, options: dict[str, str] | None = None, limit: int | N
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
-        return "、".join(show_value(v, options) for v in value) or "—"
+        return _(", ").join(show_value(v, options) for v in value) or "—"
     if isinstance(value, dict):
         return "; ".join(f"{k}: {show_value(v)}" for k, v in value.items()) or "—"
     text = str(value)
     if options and text in options:
         text = options[text]
+        if str(get_locale() or "").startswith("en"):  # the models name their options in Chinese
+            text = views.option_en(text) or text
     if limit and len(text) > limit:
         text = text[:limit] + "…"
     return text
@@ -151,7 +153,7 @@ def change_rows(entry: timeline.Entry, names: dict[str, str], reader: casedoc.Re
             old = _people(change.old, names) if change.old else None
             new = _people(change.new, names) if change.new else None
         elif key == "candidate_groups" and reader is not None:
-            old, new = None, "、".join(reader.groups.get(g, g) for g in change.new or [])
+            old, new = None, _(", ").join(reader.groups.get(g, g) for g in change.new or [])
         elif key == "size" and isinstance(change.new, int):
             old, new = None, human_size(change.new)
         else:
@@ -204,7 +206,7 @@ def _form_rows(data: dict[str, Any], fields: dict[str, dict[str, Any]], english:
         if not spec or not spec.get("label"):
             continue
         label = ((spec.get("properties") or {}).get("label_en") if english else None) or spec["label"]
-        options = {str(o.get("id")): o.get("name") for o in spec.get("options") or []}
+        options = {str(o.get("id")): o.get("name") for o in spec.get("options") or []}  # English in show_value
         rows.append({"key": key, "label": label, "value": show_value(value, options)})
     return rows
 
@@ -315,7 +317,7 @@ def add_contact(case_id: int) -> Any:
         for detail in err.details:  # a date outside its window: say from when (the assignment, the reply draft)
             if detail.get("field") == "date" and detail.get("min"):
                 messages["date"] = _("The date must be on or after %(day)s.", day=detail["min"])
-            elif detail.get("field") == "date" and "cannot be recorded before" in str(detail.get("message")):
+            elif detail.get("field") == "date" and detail.get("code") == "no_reply_draft":
                 messages["date"] = _("A communication at the reply can be recorded once the reply is drafted.")
         return _case_page(case, 422, contact_errors=_field_messages(err, messages), contact_values=values)
     flash(_("The communication is recorded."), "info")

@@ -158,27 +158,14 @@ def assign(task_id: str) -> Any:
 
 # -- one task's form ------------------------------------------------------------------------------
 
-def _with_english_labels(form: list[Any], process_key: str) -> list[Any]:
-    """The form with `label_en` from the case type's declaration where the model gives none."""
-    items = casedoc.declared(process_key)
-    out = []
-    for spec in form:
-        if isinstance(spec, dict) and not (spec.get("properties") or {}).get("label_en"):
-            english = views.field_label_en(spec.get("id", "")) or (items[spec["id"]].en if spec.get("id") in items
-                                                                    else None)
-            if english:
-                spec = {**spec, "properties": {**(spec.get("properties") or {}), "label_en": english}}
-        out.append(spec)
-    return out
-
-
 def _render_task(row: Any, case: Any, submitted: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
                  general: list[str] | None = None, file_error: str = "", status: int = 200,
                  gate: list[str] | None = None) -> Any:
     session, user = db(), me()
     standing = tasks.standing(user, row)
-    fields = taskform.field_views(_with_english_labels(row.form or [], case.process_key), case.data or {}, row.draft,
-                                  _language(), submitted, errors, directory=units.directory(session, case.process_key))
+    form = casedoc.with_english_labels(row.form or [], case.process_key)
+    fields = taskform.field_views(form, case.data or {}, row.draft, _language(), submitted, errors,
+                                  directory=units.directory(session, case.process_key))
     form_ids = {f["id"] for f in row.form or []}
     english = _language().startswith("en")
     specs = {f["id"]: f for f in row.form or [] if isinstance(f, dict) and f.get("id")}
@@ -199,7 +186,7 @@ def _render_task(row: Any, case: Any, submitted: dict[str, Any] | None = None, e
                                                    *(f.uploaded_by for f in tasks.attachments_of_task(session, row.id))}
                                          - {None, ""})
     groups = supervision.group_names(session, list(row.candidate_groups or []))
-    offered_to = "、".join([*(groups.get(g, g) for g in row.candidate_groups or []),
+    offered_to = _(", ").join([*(groups.get(g, g) for g in row.candidate_groups or []),
                            *(people.get(u, u) for u in row.candidate_users or [])])
     return render_template(
         "task.html", task=row, case=case, fields=fields, standing=standing,

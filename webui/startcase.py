@@ -22,7 +22,7 @@ from engine.errors import Forbidden, Invalid
 from engine.store import ProcessDefinition
 from workflows import paper, sessions
 
-from . import taskform
+from . import casedoc, taskform
 from .web import ctx, db, me
 
 bp = Blueprint("startcase", __name__)
@@ -60,7 +60,8 @@ def _render(definition: ProcessDefinition, submitted: dict[str, Any] | None = No
     choice = _session_choice(definition)
     chosen = (request.form.get(sessions.FIELD) if request.method == "POST" else None) \
         or sessions.current(ctx().config, definition.key)
-    fields = taskform.field_views(_fields(form), {}, None, str(get_locale() or ""), submitted, errors)
+    shown = casedoc.with_english_labels(_fields(form), definition.key)
+    fields = taskform.field_views(shown, {}, None, str(get_locale() or ""), submitted, errors)
     # a form sent back with its errors keeps its key: once it is right, it still starts one case
     key = request.form.get("submission_key") if request.method == "POST" else None
     return render_template("start_case.html", definition=definition, start_form=form, fields=fields,

@@ -8,6 +8,7 @@ Inputs are named `field.<id>` so that no field id of a model can clash with the 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -16,6 +17,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from engine.cases.forms import required_when
+from workflows import views
 
 PREFIX = "field."
 MULTILINE_FROM = 200  # a string field allowing more characters than this gets a text area
@@ -47,6 +49,12 @@ def _label(spec: dict[str, Any], language: str) -> str:
     if language.startswith("en") and properties.get("label_en"):
         return str(properties["label_en"])
     return str(spec.get("label") or spec["id"])
+
+
+def _option(option: dict[str, Any], language: str) -> str:
+    """An option's name; in English the case types' English name for it (the models name options in Chinese)."""
+    name = str(option.get("name") or option["id"])
+    return (views.option_en(name) or name) if language.startswith("en") else name
 
 
 def _hint(spec: dict[str, Any], language: str) -> str:
@@ -135,7 +143,7 @@ def _condition_hint(spec: dict[str, Any], fields: list[dict[str, Any]], language
     parts = []
     for other, values in required_when(spec):
         field_spec = by_id.get(other, {})
-        names = {str(o["id"]): str(o.get("name") or o["id"]) for o in field_spec.get("options") or []}
+        names = {str(o["id"]): _option(o, language) for o in field_spec.get("options") or []}
         if field_spec.get("type") == "boolean":
             names = {"true": _("ticked"), "false": _("not ticked")}
         shown = " / ".join(names.get(v, v) for v in values)
@@ -189,11 +197,10 @@ def field_views(fields: list[dict[str, Any]], current: dict[str, Any], draft: di
                              f"{o}={'|'.join(v)}" for o, v in conditions)} if conditions else {})},
                          hint=hint, error=errors.get(fid, ""))
         if kind == "select":
-            view.options = [(str(o["id"]), str(o.get("name") or o["id"])) for o in spec.get("options") or []]
+            view.options = [(str(o["id"]), _option(o, language)) for o in spec.get("options") or []]
         choices = str((spec.get("properties") or {}).get("choices") or "").strip()
         if directory is not None and choices in directory and not readonly:
-            view.options = [(name, f"{shown}（{name}）" if shown != name else name)
-                            for name, shown in directory[choices]]
+            view.options = list(directory[choices])
             view.kind = "multiselect" if _is_list(spec) else "select"
             view.selected = _values(value)
             view.attrs.pop("minlength", None)
@@ -225,35 +232,41 @@ def posted_values(fields: list[dict[str, Any]], form: MultiDict) -> dict[str, An
     return values
 
 
-# the engine's field messages (engine/forms.py), in the reader's language
-_MESSAGES: list[tuple[re.Pattern[str], Any]] = [
-    (re.compile(r"^is required$"), lambda m: _("This field is required.")),
-    (re.compile(r"^is required for this choice$"), lambda m: _("This field is required for the choice made.")),
-    (re.compile(r"^is read-only$"), lambda m: _("This field cannot be changed.")),
-    (re.compile(r"^must be a whole number$"), lambda m: _("Enter a whole number.")),
-    (re.compile(r"^must be a list of texts$"), lambda m: _("Enter the names separated by commas.")),
-    (re.compile(r"^is not a user name$"), lambda m: _("No user has this name.")),
-    (re.compile(r"^no user has the name (.+)$"), lambda m: _("No user has the name %(names)s.", names=m.group(1))),
-    (re.compile(r"^must be true or false$"), lambda m: _("Tick the box or leave it empty.")),
-    (re.compile(r"^must be a date like .*$"), lambda m: _("Enter a date like 2026-12-01.")),
-    (re.compile(r"^must be one of: (.*)$"), lambda m: _("Choose one of the options.")),
-    (re.compile(r"^must have at least (\d+) characters$"),
-     lambda m: _("Enter at least %(count)s characters.", count=m.group(1))),
-    (re.compile(r"^must have at most (\d+) characters$"),
-     lambda m: _("Enter at most %(count)s characters.", count=m.group(1))),
-    (re.compile(r"^must be at least (.+)$"), lambda m: _("Enter %(value)s or more.", value=m.group(1))),
-    (re.compile(r"^must be at most (.+)$"), lambda m: _("Enter %(value)s or less.", value=m.group(1))),
-    (re.compile(r"^must be on or after (.+)$"), lambda m: _("Choose %(day)s or later.", day=m.group(1)[:10])),
-    (re.compile(r"^must be on or before (.+)$"), lambda m: _("Choose %(day)s or earlier.", day=m.group(1)[:10])),
-]
+# the engine's field problems (engine/cases/forms.py and the other checks) by their codes, in the reader's language
+_MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "required": lambda p: _("This field is required."),
+    "required_for_choice": lambda p: _("This field is required for the choice made."),
+    "read_only": lambda p: _("This field cannot be changed."),
+    "unknown_field": lambda p: _("This is not a field of this form."),
+    "not_whole_number": lambda p: _("Enter a whole number."),
+    "not_boolean": lambda p: _("Tick the box or leave it empty."),
+    "not_date": lambda p: _("Enter a date like 2026-12-01."),
+    "not_text": lambda p: _("Enter text."),
+    "not_list": lambda p: _("Enter the names separated by commas."),
+    "not_option": lambda p: _("Choose one of the options."),
+    "too_short": lambda p: _("Enter at least %(count)s characters.", count=p.get("min", "")),
+    "too_long": lambda p: _("Enter at most %(count)s characters.", count=p.get("max", "")),
+    "below_min": lambda p: _("Enter %(value)s or more.", value=p.get("min", "")),
+    "above_max": lambda p: _("Enter %(value)s or less.", value=p.get("max", "")),
+    "before_first_day": lambda p: _("Choose %(day)s or later.", day=p.get("day", "")),
+    "after_last_day": lambda p: _("Choose %(day)s or earlier.", day=p.get("day", "")),
+    "in_future": lambda p: _("Choose a day that is not in the future."),
+    "before_assignment": lambda p: _("Choose %(day)s or later.", day=p.get("day", "")),
+    "before_reply_draft": lambda p: _("Choose %(day)s or later: not before the reply draft.", day=p.get("day", "")),
+    "no_reply_draft": lambda p: _("A communication at the reply can be recorded once the reply is drafted."),
+    "unknown_user": lambda p: _("No user has the name %(names)s.", names=p.get("names", ""))
+    if p.get("names") else _("No user has this name."),
+    "not_yourself": lambda p: _("Leave this empty: it names the person who starts the case."),
+    "not_candidate": lambda p: _("This person cannot hold the task."),
+}
 
 
-def field_message(message: str) -> str:
-    for pattern, say in _MESSAGES:
-        match = pattern.match(message or "")
-        if match:
-            return say(match)
-    return message
+def field_message(detail: dict[str, Any]) -> str:
+    """A problem the engine found with a field, by its code in the reader's language; the engine's own
+    (English) words only for a code this page does not know."""
+    say = _MESSAGES.get(str(detail.get("code") or ""))
+    params = detail.get("params") if isinstance(detail.get("params"), dict) else {}
+    return say(params) if say else str(detail.get("message") or "")
 
 
 def field_errors(details: list[dict[str, Any]], fields: list[dict[str, Any]]) -> tuple[dict[str, str], list[str]]:
@@ -262,7 +275,7 @@ def field_errors(details: list[dict[str, Any]], fields: list[dict[str, Any]]) ->
     beside: dict[str, str] = {}
     general: list[str] = []
     for detail in details or []:
-        name, message = detail.get("field"), field_message(str(detail.get("message") or ""))
+        name, message = detail.get("field"), field_message(detail)
         if name in known and name not in beside:
             beside[name] = message
         else:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .option_names import OPTION_EN
+
 # how a value reads; the web layer turns each kind into text
 TEXT, LONG, DATE, WHEN, BOOL, OPTION, GROUP, GROUPS, USER, USERS, MONTHS, ROUND, RECORDS = (
     "text", "long", "date", "when", "bool", "option", "group", "groups", "user", "users", "months", "round",
@@ -318,7 +320,7 @@ FIELD_EN = {
     "extension_comment": "Note", "extension_months_granted": "Months granted",
     "extension_months_requested": "Months requested", "handling_action": "Action", "forward_as": "Forward as",
     "inspection_date": "Inspection date", "joint_findings": "Findings", "withdraw_reason": "Reason for withdrawing",
-    "title": "Title", "cosigners_text": "Co-signers",
+    "title": "Title", "cosigners_text": "Co-signers", "proposer_name": "Lead deputy",
 }
 
 # what the files sent with a task's form are, by the task's element id; other tasks: attachments
@@ -358,3 +360,8 @@ def upload_label(element_id: str, english: bool) -> str:
 def option_name(options: str | None, value: object, english: bool) -> str | None:
     names = OPTIONS.get(options or "", {}).get(str(value))
     return None if names is None else names[1 if english else 0]
+
+
+def option_en(name: str) -> str | None:
+    """The English name of a form option the models name in Chinese (workflows.option_names)."""
+    return OPTION_EN.get(name)

@@ -27,12 +27,26 @@ _LIST_SEPARATORS = re.compile(r"[,，、;；\r\n]+")
 
 
 class _FieldError(Exception):
-    pass
+    """A field's value refused: a code and its parameters for the reader's language, the English for the API."""
+
+    def __init__(self, code: str, message: str, **params: Any):
+        super().__init__(message)
+        self.code, self.params = code, params
+
+
+def problem(field: str, code: str, message: str, label: str | None = None, **params: Any) -> dict[str, Any]:
+    """One detail of an Invalid: the field, a code the UI translates (with its parameters), English words."""
+    detail: dict[str, Any] = {"field": field, "code": code, "message": message}
+    if label is not None:
+        detail["label"] = label
+    if params:
+        detail["params"] = params
+    return detail
 
 
 def _to_long(value: Any) -> int:
     if isinstance(value, bool):
-        raise _FieldError("must be a whole number")
+        raise _FieldError("not_whole_number", "must be a whole number")
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
@@ -42,7 +56,7 @@ def _to_long(value: Any) -> int:
             return int(value.strip())
         except ValueError:
             pass
-    raise _FieldError("must be a whole number")
+    raise _FieldError("not_whole_number", "must be a whole number")
 
 
 def _to_boolean(value: Any) -> bool:
@@ -50,7 +64,7 @@ def _to_boolean(value: Any) -> bool:
         return value
     if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
         return value.strip().lower() in _TRUE
-    raise _FieldError("must be true or false")
+    raise _FieldError("not_boolean", "must be true or false")
 
 
 def _to_date(value: Any) -> str:
@@ -66,19 +80,19 @@ def _to_date(value: Any) -> str:
                 return parse(text.replace("Z", "+00:00")).isoformat()
             except ValueError:
                 continue
-    raise _FieldError("must be a date like 2026-12-01")
+    raise _FieldError("not_date", "must be a date like 2026-12-01")
 
 
 def _to_string(value: Any) -> str:
     if isinstance(value, (dict, list)):
-        raise _FieldError("must be text")
+        raise _FieldError("not_text", "must be text")
     return str(value)
 
 
 def _to_list(value: Any) -> list[str]:
     items = value if isinstance(value, (list, tuple)) else _LIST_SEPARATORS.split(_to_string(value))
     if any(isinstance(item, (dict, list, tuple)) for item in items):
-        raise _FieldError("must be a list of texts")
+        raise _FieldError("not_list", "must be a list of texts")
     return list(dict.fromkeys(text for text in (str(item).strip() for item in items) if text))
 
 
@@ -115,21 +129,21 @@ def _check_constraints(field: dict[str, Any], value: Any) -> None:
     if isinstance(value, str):
         lo, hi = _number(c.get("minlength")), _number(c.get("maxlength"))
         if lo is not None and len(value) < lo:
-            raise _FieldError(f"must have at least {int(lo)} characters")
+            raise _FieldError("too_short", f"must have at least {int(lo)} characters", min=int(lo))
         if hi is not None and len(value) > hi:
-            raise _FieldError(f"must have at most {int(hi)} characters")
+            raise _FieldError("too_long", f"must have at most {int(hi)} characters", max=int(hi))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         lo, hi = _number(c.get("min")), _number(c.get("max"))
         if lo is not None and value < lo:
-            raise _FieldError(f"must be at least {c.get('min')}")
+            raise _FieldError("below_min", f"must be at least {c.get('min')}", min=c.get("min"))
         if hi is not None and value > hi:
-            raise _FieldError(f"must be at most {c.get('max')}")
+            raise _FieldError("above_max", f"must be at most {c.get('max')}", max=c.get("max"))
     if field.get("type") == "date" and isinstance(value, str):
         day, lo, hi = value[:10], c.get("min"), c.get("max")
         if lo and day < str(lo)[:10]:
-            raise _FieldError(f"must be on or after {lo}")
+            raise _FieldError("before_first_day", f"must be on or after {lo}", day=str(lo)[:10])
         if hi and day > str(hi)[:10]:
-            raise _FieldError(f"must be on or before {hi}")
+            raise _FieldError("after_last_day", f"must be on or before {hi}", day=str(hi)[:10])
 
 
 def _convert(field: dict[str, Any], value: Any) -> Any:
@@ -143,7 +157,7 @@ def _convert(field: dict[str, Any], value: Any) -> Any:
     if kind == "enum":
         allowed = [o["id"] for o in field.get("options") or []]
         if value not in allowed:
-            raise _FieldError(f"must be one of: {', '.join(allowed)}")
+            raise _FieldError("not_option", f"must be one of: {', '.join(allowed)}", options=allowed)
         return value
     if _is_list(field):
         return _to_list(value)
@@ -203,7 +217,8 @@ def _conditional_problems(fields: list[dict[str, Any]], submitted: dict[str, Any
         now_chosen = any(other in submitted or other in clean for other, _ in met)
         value = submitted.get(fid) if fid in submitted or now_chosen else current.get(fid)
         if _is_empty(value):
-            problems.append({"field": fid, "label": field.get("label") or fid, "message": "is required for this choice",
+            problems.append({**problem(fid, "required_for_choice", "is required for this choice",
+                                     field.get("label") or fid),
                              "required_if": ";".join(f"{o}={'|'.join(v)}" for o, v in met)})
     return problems
 
@@ -225,20 +240,20 @@ def validate(fields: list[dict[str, Any]], submitted: Any, current: dict[str, An
     clean: dict[str, Any] = {}
     for name in submitted:
         if name not in by_id:
-            details.append({"field": name, "message": "is not a field of this task's form"})
+            details.append(problem(name, "unknown_field", "is not a field of this task's form"))
     for field in fields:
         fid, label = field["id"], field.get("label") or field["id"]
         present = fid in submitted and not _is_empty(submitted[fid])
         if field.get("readonly"):
             if fid in submitted and submitted[fid] != current.get(fid, field.get("default")):
-                details.append({"field": fid, "label": label, "message": "is read-only"})
+                details.append(problem(fid, "read_only", "is read-only", label))
             elif fid not in current:
                 clean[fid] = _default(field)
             continue
         if not present:
             if field.get("required") and _is_empty(current.get(fid)) and _is_empty(field.get("default")) \
                     and field.get("type") != "boolean":
-                details.append({"field": fid, "label": label, "message": "is required"})
+                details.append(problem(fid, "required", "is required", label))
             elif fid in submitted or fid not in current:
                 # like Camunda, every form field becomes a variable, so conditions can test it for null
                 clean[fid] = _default(field)
@@ -247,7 +262,7 @@ def validate(fields: list[dict[str, Any]], submitted: Any, current: dict[str, An
             value = _convert(field, submitted[fid])
             _check_constraints(field, value)
         except _FieldError as err:
-            details.append({"field": fid, "label": label, "message": str(err)})
+            details.append(problem(fid, err.code, str(err), label, **err.params))
             continue
         clean[fid] = value
     details += _conditional_problems(fields, submitted, current, clean, {d["field"] for d in details})
@@ -267,6 +282,7 @@ def check_user_fields(session: Session, fields: list[dict], data: dict) -> None:
         known = set(session.scalars(select(User.username).where(User.username.in_(names), User.active.is_(True))))
         unknown = [n for n in names if n not in known]
         if unknown:
-            details.append({"field": field_id, "message": "no user has the name " + ", ".join(unknown)})
+            details.append(problem(field_id, "unknown_user", "no user has the name " + ", ".join(unknown),
+                                   names=", ".join(unknown)))
     if details:
         raise Invalid("; ".join(f"{d['field']}: {d['message']}" for d in details), details)

@@ -90,15 +90,17 @@ def add_note(session: Session, declarations: Declarations, user: User, case: Cas
     details = []
     allowed = tuple(kinds) if kinds is not None else (COMMENT, *CONTACT_KINDS)
     if kind not in allowed:
-        details.append({"field": "kind", "message": f"must be one of {', '.join(allowed)}"})
+        details.append({"field": "kind", "code": "not_option", "message": f"must be one of {', '.join(allowed)}"})
     contact = kind in CONTACT_KINDS or (kind not in allowed and all(k in CONTACT_KINDS for k in allowed))
     if not body:
-        details.append({"field": "body", "message": "is required"})
+        details.append({"field": "body", "code": "required", "message": "is required"})
     elif len(body) > BODY_MAX:
-        details.append({"field": "body", "message": f"must have at most {BODY_MAX} characters"})
+        details.append({"field": "body", "code": "too_long", "message": f"must have at most {BODY_MAX} characters",
+                            "params": {"max": BODY_MAX}})
     if contact:
         if data.get("method") not in CONTACT_METHODS:
-            details.append({"field": "method", "message": f"must be one of {', '.join(CONTACT_METHODS)}"})
+            details.append({"field": "method", "code": "not_option",
+                            "message": f"must be one of {', '.join(CONTACT_METHODS)}"})
         try:
             day = date.fromisoformat(str(data.get("date") or ""))
             data["date"] = day.isoformat()
@@ -106,16 +108,18 @@ def add_note(session: Session, declarations: Declarations, user: User, case: Cas
             since = "the assignment"
             floor = (floors or {}).get(kind)
             if floor is not None and floor[0] is None:
-                details.append({"field": "date", "message": f"cannot be recorded before {floor[1]}"})
+                details.append({"field": "date", "code": "no_reply_draft",
+                                "message": f"cannot be recorded before {floor[1]}"})
             elif floor is not None and (earliest is None or floor[0] > earliest):
                 earliest, since = floor
             if day > today:
-                details.append({"field": "date", "message": "must not be in the future"})
+                details.append({"field": "date", "code": "in_future", "message": "must not be in the future"})
             elif earliest is not None and day < earliest and not (floor is not None and floor[0] is None):
-                details.append({"field": "date", "message": f"must be on or after {earliest.isoformat()} "
-                                                            f"({since})", "min": earliest.isoformat()})
+                details.append({"field": "date", "code": "before_assignment" if since == "the assignment"
+                                else "before_reply_draft", "message": f"must be on or after {earliest.isoformat()} "
+                                f"({since})", "min": earliest.isoformat(), "params": {"day": earliest.isoformat()}})
         except ValueError:
-            details.append({"field": "date", "message": "must be a date like 2026-12-01"})
+            details.append({"field": "date", "code": "not_date", "message": "must be a date like 2026-12-01"})
         data["participants"] = str(data.get("participants") or "").strip()[:500]
     if details:
         raise Invalid("the note is not complete: " + ", ".join(d["field"] for d in details), details)
@@ -141,11 +145,13 @@ def answer_contact(session: Session, declarations: Declarations, user: User, cas
     comment = (comment or "").strip()
     details = []
     if answer not in ANSWERS:
-        details.append({"field": "answer", "message": f"must be one of {', '.join(ANSWERS)}"})
+        details.append({"field": "answer", "code": "not_option", "message": f"must be one of {', '.join(ANSWERS)}"})
     if len(comment) > ANSWER_COMMENT_MAX:
-        details.append({"field": "comment", "message": f"must have at most {ANSWER_COMMENT_MAX} characters"})
+        details.append({"field": "comment", "code": "too_long",
+                            "message": f"must have at most {ANSWER_COMMENT_MAX} characters",
+                            "params": {"max": ANSWER_COMMENT_MAX}})
     if answer == "disputed" and not comment:
-        details.append({"field": "comment", "message": "say what was not so"})
+        details.append({"field": "comment", "code": "required", "message": "say what was not so"})
     if details:
         raise Invalid("the answer is not complete: " + ", ".join(d["field"] for d in details), details)
     answers = dict((note.data or {}).get("answers") or {})

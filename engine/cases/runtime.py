@@ -163,7 +163,8 @@ def start_case(ctx: EngineContext, session: Session, user: User, process_key: st
         raise NotFound(f"no process with key {process_key!r} is deployed")
     permissions.check_may_start(user, definition)
     if data is not None and not isinstance(data, dict):
-        raise Invalid("data must be a JSON object", [{"field": "data", "message": "must be an object"}])
+        raise Invalid("data must be a JSON object",
+                      [{"field": "data", "code": "not_object", "message": "must be an object"}])
     # the start form checks the data, names the initiator and may give the title (engine.cases.startforms)
     title, initial = startforms.prepare(ctx.start_forms.get(definition), session, user, title or "", data or {},
                                         ctx.declarations.get(definition))
@@ -172,7 +173,8 @@ def start_case(ctx: EngineContext, session: Session, user: User, process_key: st
     title = title.strip()
     if len(title) > TITLE_MAX:
         raise Invalid(f"the title is too long ({len(title)} characters, at most {TITLE_MAX})",
-                      [{"field": "title", "message": f"at most {TITLE_MAX} characters"}])
+                      [{"field": "title", "code": "too_long", "message": f"at most {TITLE_MAX} characters",
+                        "params": {"max": TITLE_MAX}}])
     workflow = instances.new_workflow(ctx, definition)
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(initial)

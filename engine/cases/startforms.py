@@ -113,7 +113,8 @@ def _refuse_unknown(form: StartForm, declarations: Declarations, data: dict[str,
     unknown = [key for key in data if key not in allowed]
     if unknown:
         raise Invalid(f"not start data of this process: {', '.join(map(str, unknown))}",
-                      [{"field": key, "message": "is not a field of the start form nor a declared start input"}
+                      [{"field": key, "code": "unknown_field",
+                        "message": "is not a field of the start form nor a declared start input"}
                        for key in unknown])
 
 
@@ -140,11 +141,13 @@ def prepare(form: StartForm, session: Session, user: User, title: str, data: dic
             if not roles.may_start_on_behalf(declarations, user):
                 raise Forbidden(f"a case you start names you as {form.initiator}: only the offices that register "
                                 f"cases on someone's behalf may name {named!r}",
-                                [{"field": form.initiator, "message": "names someone else: leave it empty"}])
+                                [{"field": form.initiator, "code": "not_yourself",
+                                  "message": "names someone else: leave it empty"}])
             other = identity.get_user(session, named) if isinstance(named, str) else None
             if other is None or not other.active:
                 raise Invalid(f"{form.initiator} must name a user: there is no active user {named!r}",
-                              [{"field": form.initiator, "message": "is not a user name"}])
+                              [{"field": form.initiator, "code": "unknown_user", "message": "is not a user name",
+                                "params": {"names": str(named)}}])
     return title, data
 
 

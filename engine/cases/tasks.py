@@ -73,15 +73,16 @@ def assign(session: Session, user: User, task_id: str, username: str) -> TaskRow
     # permission first: someone who may not assign must not learn which user names exist
     permissions.check_may_assign(user, row)
     if not isinstance(username, str) or not username:
-        raise Invalid("say whom to assign the task to", [{"field": "user", "message": "is required"}])
+        raise Invalid("say whom to assign the task to",
+                      [{"field": "user", "code": "required", "message": "is required"}])
     target = get_user(session, username[:200])
     if target is None or not target.active:
         raise Invalid(f"there is no active user named {username[:200]!r}",
-                      [{"field": "user", "message": "no such user"}])
+                      [{"field": "user", "code": "unknown_user", "message": "no such user"}])
     # a supervisor too: a task given to someone outside its groups (a deputy, the admin) could not be done
     if not permissions.is_candidate(target, row) and (row.candidate_groups or row.candidate_users):
         raise Invalid(f"{username} is not in this task's candidate groups; hand it to a colleague of the group",
-                      [{"field": "user", "message": "not a candidate for this task"}])
+                      [{"field": "user", "code": "not_candidate", "message": "not a candidate for this task"}])
     previous = row.assignee
     _set_assignee(session, row, username, previous, "assigned")
     projections.record_event(session, case, "task_assigned", user.username, row.name,

@@ -1,7 +1,8 @@
 """axe-core over the main pages of the demo district, in Chinese and in English: no serious or critical
 violation on sign-in, inbox, task form, case page (a supervisor's and the proposer's), supervision,
-statistics, designer, new case and notifications. The load time of each page is printed
-(`pytest -s`) for the notes; it is not asserted."""
+statistics, designer, new case, notifications and the portal (list and case), at 1280 and 390 px. The
+load time of each page is printed (`pytest -s`); `python -m tests.browser.pages_table` prints the table of
+counts and load times for the notes. Times are never asserted."""
 
 from __future__ import annotations
 
@@ -75,6 +76,8 @@ def pages(ctx: EngineContext) -> list[tuple[str, str | None, str]]:
         ("designer", "designer", "/designer"),
         ("new case", "deputy_zhao", "/cases/new/suggestion"),
         ("notifications", someone_told(ctx), "/notifications"),
+        ("portal", proposer, "/portal/"),
+        ("portal case", proposer, f"/portal/cases/{case_id}"),
     ]
 
 
@@ -91,13 +94,14 @@ def visit(browser: Any, server: DemoDistrictServer, who: str | None, path: str, 
     return tab
 
 
+@pytest.mark.parametrize("size", ["desktop", "phone"])
 @pytest.mark.parametrize("language", ["zh_CN", "en"])
-def test_no_serious_or_critical_violations(browser, district, language):
+def test_no_serious_or_critical_violations(browser, district, language, size):
     with district.ctx.db.session() as session:
         session.execute(update(User).values(language=language))
     found, times = {}, {}
     for name, who, path in pages(district.ctx):
-        tab = visit(browser, district, who, path, SIZES["desktop"], "en-US" if language == "en" else "zh-CN")
+        tab = visit(browser, district, who, path, SIZES[size], "en-US" if language == "en" else "zh-CN")
         try:
             assert tab.evaluate("document.documentElement.lang").startswith(language[:2]), name
             times[name] = load_ms(tab)
@@ -106,7 +110,7 @@ def test_no_serious_or_critical_violations(browser, district, language):
                 found[name] = describe(violations)
         finally:
             tab.context.close()
-    print(f"\nload times ({language}, ms):", {k: round(v) for k, v in times.items()})
+    print(f"\nload times ({language}, {size}, ms):", {k: round(v) for k, v in times.items()})
     assert not found, "\n\n".join(f"{page}:\n{text}" for page, text in found.items())
 
 

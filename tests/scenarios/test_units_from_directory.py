@@ -50,7 +50,7 @@ def test_the_assignment_page_picks_units_from_the_directory(district: District, 
     lead = re.search(r'<select id="field-lead_unit".*?</select>', page, re.S).group(0)
     offered = re.findall(r'<option value="([^"]+)"', lead)
     assert sorted(offered) == sorted(UNITS) and "press_office" not in page
-    assert f"{UNITS['unit_transport']}（unit_transport）" in lead
+    assert f'<option value="unit_transport">{UNITS["unit_transport"]}</option>' in lead  # the name; the code is the value
     assist = re.search(r'<select id="field-assist_unit_ids"[^>]*multiple.*?</select>', page, re.S)
     assert assist is not None
 

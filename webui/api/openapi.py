@@ -72,7 +72,8 @@ STATISTICS_SCHEMAS: dict[str, Any] = {
 SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error", "message", "details"], "properties": {
         "error": {"type": "string"}, "message": {"type": "string"},
-        "details": {"type": "array", "items": {"type": "object"}}}},
+        "details": {"type": "array", "items": {"type": "object", "description":
+            "field, code (required, too_long, not_option, ...), params (max, min, day, names) and message"}}}},
     "FormField": {"type": "object", "required": ["id", "type"], "properties": {
         "id": {"type": "string"}, "label": {"type": "string", "nullable": True}, "type": {"type": "string"},
         "default": {"nullable": True}, "required": {"type": "boolean"}, "readonly": {"type": "boolean"},

@@ -21,7 +21,7 @@ from engine.cases import notes, runtime, starts, tasks
 from engine.errors import CaseworkError, Conflict, Forbidden, Invalid, NotFound
 from workflows import cosigners, portal, similar, views
 
-from .. import taskform
+from .. import casedoc, taskform
 from ..web import ctx, db, me
 
 bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates", static_folder="static",
@@ -122,7 +122,8 @@ def _task_or_404(task_id: str) -> tuple[Any, Any]:
 def _render_task(row: Any, case: Any, submitted: dict | None = None, errors: dict | None = None,
                  general: list | None = None, status: int = 200) -> Any:
     english = _english()
-    fields = taskform.field_views(row.form or [], case.data or {}, row.draft, str(get_locale() or ""), submitted,
+    form = casedoc.with_english_labels(row.form or [], case.process_key)
+    fields = taskform.field_views(form, case.data or {}, row.draft, str(get_locale() or ""), submitted,
                                   errors)
     return render_template("portal/task.html", task=row, case=case, fields=fields, heading=_heading(),
                            name=portal.task_name(row, english), general_errors=general or []), status
@@ -169,7 +170,7 @@ def _start_form(key: str) -> Any:
 def _render_new(key: str, values: dict | None = None, errors: dict | None = None, general: list | None = None,
                 status: int = 200) -> Any:
     definition, form = _start_form(key)
-    fields = [f for f in form.fields if f["id"] in NEW_FIELDS]
+    fields = casedoc.with_english_labels([f for f in form.fields if f["id"] in NEW_FIELDS], key)
     views_ = taskform.field_views(fields, {}, None, str(get_locale() or ""), values, errors)
     chosen = set((values or {}).get("cosigners") or [])
     return render_template("portal/new.html", key=key, fields=views_, heading=_heading(), general_errors=general or [],

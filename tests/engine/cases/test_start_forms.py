@@ -89,7 +89,8 @@ def test_the_initiator_is_the_person_who_starts_unless_the_data_names_someone(pe
     assert registered.data["proposer"] == "deputy_li" and registered.started_by == "liaison"
     with pytest.raises(Invalid) as refused:
         start(people, "liaison", {**GOOD, "title": "关于路灯的建议", "proposer": "nobody_here"})
-    assert refused.value.details == [{"field": "proposer", "message": "is not a user name"}]
+    assert refused.value.details == [{"field": "proposer", "code": "unknown_user", "message": "is not a user name",
+                                      "params": {"names": "nobody_here"}}]
 
 
 def test_a_proposer_cannot_start_a_case_in_someone_elses_name(people):
@@ -213,7 +214,8 @@ def test_names_in_a_users_field_must_be_active_users(people):
     deploy_xml(people, process(form))
     with pytest.raises(Invalid) as refused:
         start(people, "deputy_wang", {**GOOD, "title": "关于增设信号灯的建议", "cosigners": "deputy_li, deputy_lee"})
-    assert refused.value.details == [{"field": "cosigners", "message": "no user has the name deputy_lee"}]
+    assert refused.value.details == [{"field": "cosigners", "code": "unknown_user",
+                                      "message": "no user has the name deputy_lee", "params": {"names": "deputy_lee"}}]
     with people.db.session() as session:
         assert session.scalar(select(Case.id)) is None  # nothing was started
     case = start(people, "deputy_wang", {**GOOD, "title": "关于增设信号灯的建议", "cosigners": "deputy_li"})
