@@ -190,7 +190,11 @@ def _tallied(session: Session, year: int, zone: ZoneInfo, today: date, case_type
     if case_type:
         where.append(t.case_type == case_type)
     stmt = select(t.lead_unit, *(c.label(k) for k, c in columns.items())).where(*where).group_by(t.lead_unit)
-    return {row.lead_unit: dict(row._mapping) for row in session.execute(stmt)}
+    found = {}
+    for row in session.execute(stmt):
+        counts = dict(row._mapping)
+        found[counts.pop("lead_unit")] = counts
+    return found
 
 
 def _columns(src: Any, f: Any, local: Any, today: date) -> dict[str, Any]:
@@ -258,7 +262,7 @@ def _counts(session: Session, year: int, zone: ZoneInfo, today: date, case_type:
     """Each lead unit's counts from the tallies, with the split parts of the year's split cases added."""
     found = _tallied(session, year, zone, today, case_type)
     for name, counts in _grouped(session, year, zone, today, case_type, split_only=True).items():
-        _add(found, name, {k: counts[k] for k in found.get(name, counts)})
+        _add(found, name, counts)
     return found
 
 
