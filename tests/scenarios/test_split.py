@@ -14,7 +14,7 @@ from engine.store import Notification
 
 from ..conftest import BACKENDS
 from .conftest import District
-from .test_suggestion import accepted
+from .test_suggestion import accepted, name_leaders
 
 A, B = "unit_transport", "unit_housing"
 
@@ -76,7 +76,9 @@ def test_each_split_unit_answers_its_part_and_the_case_closes_when_every_part_ha
     district.complete("deputy_wang", case, "evaluate", {"satisfaction_work": "basically_satisfied",
                                                         "satisfaction_result": "unsatisfied",
                                                         "evaluation_comment": "未解决根本问题"})
-    # an unsatisfied part is handled again by its unit alone, as any reply is
+    # an unsatisfied part is handled again by its unit alone, as any reply is, under the round's leaders (包案)
+    assert "name_leaders" in district.open_elements(case)
+    name_leaders(district, case)
     assert "take_charge" in district.open_elements(case)
     assert district.case(case).status == "running"
     # the deputy heard of each part's reply
@@ -86,8 +88,7 @@ def test_each_split_unit_answers_its_part_and_the_case_closes_when_every_part_ha
                                                                Notification.case_id == case)).all()
     parts_told = [body for body in told if "负责的部分已答复" in body]
     assert len(parts_told) == 2 and any("区交通运输局" in b for b in parts_told)
-    district.complete("congress_leader", case, "take_charge", {"leader_owner": "区人大常委会副主任",
-                                                              "supervision_opinion": "限期办结", "interview": False})
+    district.complete("congress_leader", case, "take_charge", {"supervision_opinion": "限期办结", "interview": False})
     part_reply(district, case, B, "B", "崂住建〔2026〕3号")
     assert "take_charge" not in district.open_elements(case)
     district.complete("liaison_clerk", case, "review_rehandled", {"result_class": "B"})
@@ -149,7 +150,7 @@ def test_a_suggestion_merged_into_another_gets_the_main_suggestions_reply(distri
     assert district.case(other).stage == "已并案"  # not before the office releases the reply
     district.complete("liaison_clerk", main, "review_reply", {"result_class": "B", "reply_review_outcome": "approve"})
     merged = district.case(other)
-    assert merged.stage == "并案办结" and merged.status == "completed"
+    assert merged.stage == "待测评" and district.open_elements(other) == ["evaluate_merged"]
     assert merged.data["reply_text"] == district.data(main)["reply_text"] and merged.data["main_case"] == number
 
 
@@ -218,7 +219,7 @@ def test_a_suggestion_merged_into_a_split_one_gets_every_parts_reply(district: D
     part_reply(district, case, B, "B", "崂住建〔2026〕2号")
     district.complete("liaison_clerk", case, "review_part_reply", {"result_class": "B", "reply_review_outcome": "approve"})
     merged = district.case(other)
-    assert merged.status == "completed" and merged.stage == "并案办结"
+    assert merged.stage == "待测评" and district.open_elements(other) == ["evaluate_merged"]
     assert [(p["unit"], p["reply_doc_no"]) for p in merged.data["parts"]] == [
         (A, "崂交〔2026〕1号"), (B, "崂住建〔2026〕2号")]
 
