@@ -77,6 +77,7 @@ def test_the_merged_deputy_evaluates_the_main_reply(district: District):
     with district.ctx.db.session() as session:
         mine = portal.my_tasks(session, identity.get_user(session, "deputy_zhao"))
         assert [(t.case_id, t.element_id) for t in mine] == [(merged, "evaluate_merged")]
+        assert portal.task_name(mine[0], english=False) == "请对并案主案的答复进行测评"
         assert portal.my_tasks(session, identity.get_user(session, "deputy_wang"), [merged]) == []
 
     # the main deputy evaluates on their own case, not this one
