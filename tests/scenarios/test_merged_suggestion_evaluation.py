@@ -135,3 +135,18 @@ def test_merged_into_a_split_suggestion_evaluated_once_for_the_first_parts_unit(
     assert district.case(merged).stage == "并案办结"
     assert unit_figures(district, A)["counts"]["evaluated_work"] == 1
     assert unit_figures(district, B)["counts"]["evaluated_work"] == 0
+
+
+def test_the_merged_deputy_sees_the_task_page_and_the_main_deputy_does_not(district: District, app):
+    from .test_case_roles_web import signed_in as web_user
+
+    _main, merged = merged_pair(district)
+    task = district.task(merged, "evaluate_merged")
+    page = web_user(app, "deputy_zhao").get(f"/tasks/{task.id}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "对办理结果的评价" in text and "经研究，拟于年内增设信号灯。" in text  # the main reply, to rate
+    # the main deputy is sent back to their inbox, told the task is not theirs to see
+    refused = web_user(app, "deputy_wang").get(f"/tasks/{task.id}", follow_redirects=True)
+    text = refused.get_data(as_text=True)
+    assert refused.request.path != f"/tasks/{task.id}" and "对办理结果的评价" not in text
