@@ -34,6 +34,7 @@ REPLIED_STAGES = {"已答复", "待测评", "已测评", "未测评", "落实中
 CLOSED_STAGES = {"已办结", "并案办结"}
 # the tasks a proposer or co-signer does, as they would name them
 TASK_NAMES = {"evaluate": ("请对办理情况进行测评", "Evaluate the handling"),
+              "evaluate_merged": ("请对并案主案的答复进行测评", "Evaluate the reply of the case yours was merged into"),
               "revise": ("修改后重新提交或撤回", "Revise and resubmit, or withdraw"),
               "submit_proposal": ("填写并提交提案", "Fill in and submit the proposal"),
               "confirm_cosign": ("确认联名", "Confirm co-signing"),

@@ -2,8 +2,9 @@
 and the delivery of a main proposal's reply to the proposals merged into it (并案).
 
 Merged proposals: the merged case waits at the message event `merged_reply`; when the main case's reply
-is released (its data gains `reply_released_at`), a save listener delivers the reply to every running
-proposal whose `merged_into` is the main case's number and that waits for it, in the same transaction.
+is released (its data gains `reply_released_at`), the save listener of workflows.merging delivers the reply to
+every running proposal whose `merged_into` is the main case's number and that waits for it, in the same
+transaction.
 So each proposer gets the reply on their own case.
 """
 
@@ -14,11 +15,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.cases import runtime
 from engine.errors import Invalid
 from engine.store import Case, Group
 
-from . import arbitration, evaluation, sessions, unit_handling
+from . import arbitration, evaluation, merging, sessions, unit_handling
 from .cases import CaseHandlers, names, task_days
 
 KEY = "proposal"
@@ -31,7 +31,6 @@ TASKS = ("submit_proposal", "confirm_cosign", "verify_collective", "initial_revi
          "choose_key_proposal", "arbitrate", "review_reply", "disclose", "take_charge", "interview_head",
          "review_rehandled", "joint_supervision", "record_results",
          "name_leaders", "leader_review_reply")  # leaders in charge (workflows.leaders)
-MERGED_REPLY = "merged_reply"
 REPLY_FIELDS = ("reply_doc_no", "reply_text", "result_class", "reply_signer", "replied_at", "face_reply",
                 "face_reply_by", "face_reply_date")
 STAGES = {"accept": "待交办", "reject": "不立案", "merge": "已并案", "withdraw": "已撤回"}
@@ -190,26 +189,12 @@ class ProposalHandlers(CaseHandlers):
                 data.get("unit_result_class") != data.get("result_class")}
 
     def merged_reply(self, data: dict) -> dict:
-        """proposal_merged_reply: the main proposal's reply arrived on this merged one. Its proposer evaluates it
-        too, within the evaluation period counted from the main reply's release; the main case's lead unit and
-        dates are this case's, so the rating reaches the unit's statistics."""
-        released = data.get("main_reply_released_at") or self.now()
-        due = self.calendar.add_working_days(released, data["evaluation_working_days"])
-        return {"stage": "待测评", "reply_released_at": released, "evaluation_from": released,
-                "evaluation_due": due, "case_deadline": due[:10], "satisfaction_work": None,
-                "satisfaction_result": None}
+        """proposal_merged_reply: the main proposal's reply arrived; its proposer evaluates it too."""
+        return merging.reply_received(self, data)
 
     def merged_evaluated(self, data: dict) -> dict:
         """proposal_merged_evaluated: the merged proposer's rating, or not evaluated when the period ended."""
-        work, result = data.get("satisfaction_work"), data.get("satisfaction_result")
-        if work not in evaluation.RATINGS or result not in evaluation.RATINGS:
-            work = result = evaluation.NOT_EVALUATED
-        rating = {"round": 0, "work": work, "result": result, "comment": data.get("evaluation_comment") or "",
-                  "at": self.now()}
-        return {"satisfaction_work": work, "satisfaction_result": result, "case_deadline": None,
-                "unsatisfied": "unsatisfied" in (work, result), "evaluated_at": self.now(),
-                "evaluations": [*(data.get("evaluations") or []), rating],
-                "stage": "并案办结" if work != evaluation.NOT_EVALUATED else "并案办结（未测评）"}
+        return merging.evaluated(self, data)
 
     def main_ended(self, data: dict) -> dict:
         """proposal_main_ended: the main proposal ended without a reply (rejected, withdrawn, merged on):
@@ -292,24 +277,11 @@ def _merge_problems(session: Session, case: Case, number: str) -> list[dict]:
 
 # ---------------------------------------------------------------- merged proposals
 
-def deliver_merged_replies(ctx: Any):
-    def listener(session: Session, case: Case, workflow: Any) -> None:
-        data = case.data or {}
-        if case.process_key != KEY or not data.get("reply_released_at") or data.get("merged_into"):
-            return
-        waiting = session.scalars(select(Case).where(Case.process_key == KEY, Case.status == "running",
-                                                     Case.stage == STAGES["merge"], Case.id != case.id))
-        reply = {name: data.get(name) for name in REPLY_FIELDS}
-        # the merged proposer's evaluation counts from this release, for the main case's unit
-        reply.update(main_reply_released_at=data.get("reply_released_at"), lead_unit=data.get("lead_unit"),
-                     assigned_at=data.get("assigned_at"),
-                     reply_due=data.get("first_reply_due") or data.get("reply_due"),
-                     first_replied_at=data.get("first_replied_at"))
-        for merged in list(waiting):
-            if (merged.data or {}).get("merged_into") == case.number:
-                runtime.deliver_message(ctx, session, merged, MERGED_REPLY,
-                                        {**reply, "main_case": case.number}, None)
-    return listener
+def _reply(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The main proposal's reply once released, with what the merged proposer's rating counts under."""
+    if not data.get("reply_released_at"):
+        return None
+    return {**{name: data.get(name) for name in REPLY_FIELDS}, **merging.main_facts(data)}
 
 
 def register(ctx: Any) -> None:
@@ -318,4 +290,4 @@ def register(ctx: Any) -> None:
     for topic, handler in ProposalHandlers(ctx).services().items():
         ctx.script_engine.register_service(topic, handler)
     ctx.completion_checks.append(check_forms)
-    ctx.save_listeners.append(deliver_merged_replies(ctx))
+    ctx.save_listeners.append(merging.deliver_merged_replies(ctx, KEY, STAGES["merge"], _reply))

@@ -136,8 +136,13 @@ class SuggestionHandlers(CaseHandlers):
     # ------------------------------------------------------------ merge (并案)
 
     def merged_reply(self, data: dict) -> dict:
-        """suggestion_merged_reply: the main suggestion's reply arrived on this merged one."""
-        return {"stage": "并案办结", "reply_released_at": self.now(), "closed_at": self.now(), "case_deadline": None}
+        """suggestion_merged_reply: the main suggestion's reply arrived on this merged one; its deputy evaluates
+        it too (evaluate_merged), counted for the main suggestion's lead unit."""
+        return merging.reply_received(self, data)
+
+    def merged_evaluated(self, data: dict) -> dict:
+        """suggestion_merged_evaluated: the merged deputy's rating, or not evaluated when the period ended."""
+        return merging.evaluated(self, data)
 
     def main_ended(self, data: dict) -> dict:
         """suggestion_main_ended: the main suggestion ended without a reply: the merge is undone and the
@@ -257,6 +262,7 @@ def register(ctx: Any) -> None:
         "suggestion_reply_reviewed": h.reply_reviewed, "suggestion_implementation": h.implementation,
         "suggestion_checklist": h.checklist, "suggestion_milestone": h.milestone, "suggestion_close": h.close,
         "suggestion_rework": h.rework, "suggestion_merged_reply": h.merged_reply,
+        "suggestion_merged_evaluated": h.merged_evaluated,
         "suggestion_main_ended": h.main_ended,
     }.items():
         ctx.script_engine.register_service(topic, handler)

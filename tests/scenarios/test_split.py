@@ -76,9 +76,10 @@ def test_each_split_unit_answers_its_part_and_the_case_closes_when_every_part_ha
     district.complete("deputy_wang", case, "evaluate", {"satisfaction_work": "basically_satisfied",
                                                         "satisfaction_result": "unsatisfied",
                                                         "evaluation_comment": "未解决根本问题"})
-    # an unsatisfied part is handled again by its unit alone, as any reply is (its round's leaders named first)
+    # an unsatisfied part is handled again by its unit alone, as any reply is, under the round's leaders (包案)
     assert "name_leaders" in district.open_elements(case)
     name_leaders(district, case)
+    assert "take_charge" in district.open_elements(case)
     assert district.case(case).status == "running"
     # the deputy heard of each part's reply
     outbox.deliver_due(district.ctx)
@@ -149,7 +150,7 @@ def test_a_suggestion_merged_into_another_gets_the_main_suggestions_reply(distri
     assert district.case(other).stage == "已并案"  # not before the office releases the reply
     district.complete("liaison_clerk", main, "review_reply", {"result_class": "B", "reply_review_outcome": "approve"})
     merged = district.case(other)
-    assert merged.stage == "并案办结" and merged.status == "completed"
+    assert merged.stage == "待测评" and district.open_elements(other) == ["evaluate_merged"]
     assert merged.data["reply_text"] == district.data(main)["reply_text"] and merged.data["main_case"] == number
 
 
@@ -218,7 +219,7 @@ def test_a_suggestion_merged_into_a_split_one_gets_every_parts_reply(district: D
     part_reply(district, case, B, "B", "崂住建〔2026〕2号")
     district.complete("liaison_clerk", case, "review_part_reply", {"result_class": "B", "reply_review_outcome": "approve"})
     merged = district.case(other)
-    assert merged.status == "completed" and merged.stage == "并案办结"
+    assert merged.stage == "待测评" and district.open_elements(other) == ["evaluate_merged"]
     assert [(p["unit"], p["reply_doc_no"]) for p in merged.data["parts"]] == [
         (A, "崂交〔2026〕1号"), (B, "崂住建〔2026〕2号")]
 
