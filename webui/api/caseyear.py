@@ -16,8 +16,8 @@ from engine.cases import queries
 from engine.errors import Invalid
 from workflows import paper, results, tracking
 
+from .answers import case_answer
 from .blueprint import api, ctx, current_user, db, json_body
-from .routes import case_answer
 from .serialize import iso
 
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, jsonify, request
 
 from engine import identity
 from engine.bpmn import library
-from engine.cases import instances, permissions, queries, roles, runtime, starts, tasks
+from engine.cases import instances, permissions, queries, runtime, starts, tasks
 from engine.draw.render import render_svg
 from engine.errors import BadRequest, Invalid, TooLarge
-from engine.store import Case, User
 from workflows import caselist, paper
 
 from ..web import identity_throttle
 from . import serialize as out
+from .answers import case_answer
 from .blueprint import api, ctx, current_user, db, json_body
 from .openapi import document
 
@@ -24,36 +24,6 @@ def _page() -> tuple[int, int]:
     config = ctx().config
     return queries.page(request.args.get("limit"), request.args.get("offset"),
                         config["api.default_limit"], config["api.max_limit"])
-
-
-def _version(case: Case) -> int:
-    """The case's definition version; definitions never change, so each app asks once per definition
-    (not one more query in every answer)."""
-    versions = current_app.extensions.setdefault("casework_definition_versions", {})
-    version = versions.get(case.definition_id)
-    if version is None:
-        if len(versions) > 10_000:  # bounded: deployments are rare, but a process lives long
-            versions.clear()
-        version = versions[case.definition_id] = case.definition.version
-    return version
-
-
-def case_answer(case: Case, user: User, status: int = 200) -> Any:
-    session = db()
-    # a proposer or co-signer reads no trace of the internal notes and files (engine.cases.roles)
-    public_view = roles.public_only(session, ctx().declarations.for_case(case), user, case)
-    history = roles.visible_events(queries.case_history(session, case.id), public_view)
-    open_rows = tasks.open_tasks_of_case(session, case.id)
-    body = out.case_detail(case, open_rows, history, _version(case))
-    if public_view:  # nor the variables meant for the office and the units (workflows.public)
-        body["data"] = ctx().public_data(case, case.data or {})
-        for event in body["history"]:
-            event["data"] = ctx().public_data(case, event["data"])
-        # another's task shows where the case is, not its form filled from the case's variables
-        for row, task in zip(open_rows, body["active_tasks"], strict=True):
-            if row.assignee != user.username and not permissions.is_candidate(user, row):
-                task["form"] = []
-    return jsonify(body), status
 
 
 @api.get("/openapi.json")
