@@ -355,7 +355,7 @@ def test_a_file_that_is_not_utf8_is_a_problem_not_a_crash(ctx, designer):
     gbk = drawn_bpmn("leave", "请假审批").replace('encoding="UTF-8"', 'encoding="GBK"').encode("gbk")
     answer = designer.upload({"leave.bpmn": gbk}, "deploy")
     assert answer.status_code == 422
-    assert re.search(r'<span class="message">not UTF-8', _body(answer))
+    assert re.search(r'<span class="message">文件不是 UTF-8 文本', _body(answer))  # the reader's language
     assert _versions(ctx, "leave") == []
 
 

@@ -30,6 +30,7 @@ from engine.errors import NotFound
 from engine.store import ProcessDefinition
 
 from .diagrams import DiagramView, diagram_view
+from .lintmessages import lint_message
 from .web import ctx, db, designers_only, me
 
 bp = Blueprint("designer", __name__)
@@ -193,7 +194,7 @@ def _upload_page(files: dict[str, bytes], problems: list[Problem], action: str) 
         if all(len(data) <= room for _name, data in packed):
             carried = packed
     return render_template("designer_upload.html", reports=_reports(files, problems), problem_count=len(problems),
-                           action=action, plan=plan, carried=carried,
+                           lint_message=lint_message, action=action, plan=plan, carried=carried,
                            max_bytes=ctx().config["uploads.max_bpmn_bytes"])
 
 

@@ -258,6 +258,13 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     if p.get("names") else _("No user has this name."),
     "not_yourself": lambda p: _("Leave this empty: it names the person who starts the case."),
     "not_candidate": lambda p: _("This person cannot hold the task."),
+    "merge_number_required": lambda p: _("Enter the number of the suggestion this one is merged into."),
+    "merge_into_itself": lambda p: _("A suggestion cannot be merged into itself."),
+    "no_such_suggestion": lambda p: _("There is no suggestion numbered %(number)s.", number=p.get("number", "")),
+    "merge_target_closed": lambda p: _("Suggestion %(number)s has been answered, closed or merged into another: it "
+                                       "cannot take more; assign this one on its own.", number=p.get("number", "")),
+    "not_a_unit": lambda p: _("Not a unit of this organisation: %(names)s", names=p.get("names", "")),
+    "not_a_leader": lambda p: _("Not a leader on this list: %(names)s", names=p.get("names", "")),
 }
 
 

@@ -36,21 +36,23 @@ def check_merge(session: Session, case: Case, task: Any, submitted: dict[str, An
     if case.process_key != KEY or task.element_id != "pre_review" or submitted.get("review_outcome") != "merge":
         return
     number = str(submitted.get("merged_into") or "").strip()
-    problem = None
+    problem = None  # (code, Chinese message): the page says the code in the reader's language
     if not number:
-        problem = "并案须填写并入的建议编号"
+        problem = "merge_number_required", "并案须填写并入的建议编号"
     elif number == case.number:
-        problem = "不能并入本案"
+        problem = "merge_into_itself", "不能并入本案"
     else:
         main = session.scalar(select(Case).where(Case.number == number, Case.process_key == KEY))
         if main is None:
-            problem = f"没有编号为 {number} 的建议"
+            problem = "no_such_suggestion", f"没有编号为 {number} 的建议"
         elif main.status != "running" or (main.data or {}).get("reply_released_at") \
                 or (main.data or {}).get("merged_into"):
             # its reply has gone out (or it waits for another itself): nothing would bring a reply here
-            problem = f"建议 {number} 已答复、已办结或已并入其他建议，不能再并入，请单独交办"
+            problem = "merge_target_closed", f"建议 {number} 已答复、已办结或已并入其他建议，不能再并入，请单独交办"
     if problem:
-        raise Invalid(problem, [{"field": "merged_into", "message": problem}])
+        code, message = problem
+        raise Invalid(message, [{"field": "merged_into", "code": code, "params": {"number": number},
+                                 "message": message}])
 
 
 def _reply(data: dict[str, Any]) -> dict[str, Any] | None:

@@ -65,6 +65,16 @@ def unit_people(session: Session, unit: str | None) -> list[User]:
     return members(session, [unit, f"{unit}_head"]) if unit else []
 
 
+def _queue(ctx: Any, session: Session, people: list[User], case: Case, kind: str, zh: tuple[str, str],
+           en: tuple[str, str]) -> None:
+    """The notice (subject, body) in each reader's language: English for those who chose it, else Chinese."""
+    for english in (False, True):
+        group = [u for u in people if str(u.language or "").startswith("en") == english]
+        if group:
+            subject, body = en if english else zh
+            channels.queue(ctx, session, group, case, kind, subject, body)
+
+
 # ---------------------------------------------------------------- 挂牌督办
 
 def _flag_reason(data: dict[str, Any]) -> tuple[str, str]:
@@ -75,6 +85,16 @@ def _flag_reason(data: dict[str, Any]) -> tuple[str, str]:
     if rounds:
         return f"rehandling-{rounds}", f"二次办理（第 {rounds} 轮）：{data.get('rehandling_reason') or ''}".rstrip("：")
     return "process", str(data.get("flag_reason") or "流程列入挂牌督办")
+
+
+def _flag_reason_en(data: dict[str, Any]) -> str:
+    """_flag_reason's why in English (the words a person typed stay as typed)."""
+    if data.get("joint_supervision"):
+        return f"joint supervision: {data.get('joint_partner') or 'still not satisfied after re-handling rounds'}"
+    rounds = int(data.get("rehandling_rounds") or 0)
+    if rounds:
+        return f"re-handling (round {rounds}): {data.get('rehandling_reason') or ''}".rstrip(": ")
+    return str(data.get("flag_reason") or "the process flagged the case for supervision")
 
 
 def _flag_from_process(ctx: Any, session: Session, case: Case, data: dict[str, Any]) -> None:
@@ -89,8 +109,11 @@ def _flag_from_process(ctx: Any, session: Session, case: Case, data: dict[str, A
     projections.record_event(session, case, FLAGGED, None, reason, data={"key": key, "reason": reason,
                                                                        "by": "process"})
     people = unit_people(session, data.get("lead_unit")) + members(session, [SUPERVISORS])
-    channels.queue(ctx, session, people, case, "flagged", f"挂牌督办：{case.number}",
-                    f"案件编号：{case.number}\n案由：{case.title}\n已列入挂牌督办。理由：{reason}\n")
+    _queue(ctx, session, people, case, "flagged",
+           (f"挂牌督办：{case.number}",
+            f"案件编号：{case.number}\n案由：{case.title}\n已列入挂牌督办。理由：{reason}\n"),
+           (f"Flagged for supervision: {case.number}", f"Case number: {case.number}\nTitle: {case.title}\n"
+            f"The case is flagged for supervision. Reason: {_flag_reason_en(data)}\n"))
 
 
 # ---------------------------------------------------------------- co-signers
@@ -109,8 +132,11 @@ def _dropped_cosigners(ctx: Any, session: Session, case: Case, data: dict[str, A
     session.add(CaseNote(case_id=case.id, kind="comment", author="casework", at=case.updated_at, body=text,
                          data={"cosigners_lapsed": new}))
     projections.record_event(session, case, DROPPED, None, text, data={"cosigners": new})
-    channels.queue(ctx, session, _users(session, [data.get("proposer"), *new]), case, "cosigner_dropped",
-                    f"联名未确认：{case.number}", f"案件编号：{case.number}\n案由：{case.title}\n{text}\n")
+    english = f"{', '.join(new)} did not confirm co-signing by the deadline and no longer co-sign this case."
+    _queue(ctx, session, _users(session, [data.get("proposer"), *new]), case, "cosigner_dropped",
+           (f"联名未确认：{case.number}", f"案件编号：{case.number}\n案由：{case.title}\n{text}\n"),
+           (f"Co-signing not confirmed: {case.number}", f"Case number: {case.number}\nTitle: {case.title}\n"
+            f"{english}\n"))
 
 
 # ---------------------------------------------------------------- merged proposals
@@ -126,6 +152,13 @@ def _main_ended(case: Case, data: dict[str, Any]) -> str | None:
     return None
 
 
+def _main_ended_en(case: Case, data: dict[str, Any]) -> str:
+    if case.status in ("completed", "cancelled"):
+        return f"the main case {case.number} has {'been cancelled' if case.status == 'cancelled' else 'ended'} " \
+               "without a reply"
+    return f"the main case {case.number} has been merged into {data.get('merged_into')}"
+
+
 def _tell_merged_cases(ctx: Any, session: Session, case: Case, data: dict[str, Any]) -> None:
     reason = _main_ended(case, data)
     if reason is None:
@@ -138,6 +171,8 @@ def _tell_merged_cases(ctx: Any, session: Session, case: Case, data: dict[str, A
         runtime.deliver_message(ctx, session, merged, MAIN_ENDED, {"main_case_ended": reason,
                                                                     "main_case": case.number}, None)
         office, noun = OFFICES[case.process_key]
-        channels.queue(ctx, session, _users(session, [(merged.data or {}).get("proposer")]) +
-                        members(session, [office]), merged, "main_case_ended",
-                        f"主案未答复：{merged.number}", f"案件编号：{merged.number}\n{reason}，本{noun}须重新审定。\n")
+        _queue(ctx, session, _users(session, [(merged.data or {}).get("proposer")]) + members(session, [office]),
+               merged, "main_case_ended",
+               (f"主案未答复：{merged.number}", f"案件编号：{merged.number}\n{reason}，本{noun}须重新审定。\n"),
+               (f"Main case not answered: {merged.number}", f"Case number: {merged.number}\n"
+                f"{_main_ended_en(case, data).capitalize()}; this {case.process_key} must be reviewed again.\n"))

@@ -69,6 +69,7 @@ def check_choices(session: Session, case: Case, task: Any, submitted: dict[str, 
         unknown = [name for name in split_list(submitted.get(field_id)) if name not in known]
         if unknown:
             details.append({"field": field_id, "message": f"不是本组织的{_what(choices)}：{'、'.join(unknown)}",
-                            "unknown": unknown})
+                            "code": "not_a_unit" if choices == UNITS else "not_a_leader",
+                            "params": {"names": "、".join(unknown)}, "unknown": unknown})
     if details:
         raise Invalid("；".join(d["message"] for d in details), details)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from engine.bpmn.formdata import BPMN_NS, CAMUNDA
+from engine.bpmn.lintcodes import Finding
 from engine.bpmn.parser import BpmnFileError, parse_xml
 
 # the actions a process may hand to its roles (may:<action>)
@@ -77,46 +78,47 @@ def _properties(process: etree._Element) -> list[tuple[etree._Element, str, str]
     return found
 
 
-def parse_holders(value: str) -> tuple[list[Holder], list[str]]:
-    """(holders, problems) of a role's value such as "group:lead_unit, group:'liaison_office'"."""
+def parse_holders(value: str) -> tuple[list[Holder], list[Finding]]:
+    """(holders, problems as (code, params)) of a role's value such as "group:lead_unit, group:'liaison_office'"."""
     holders, problems = [], []
     for item in _items(value):
         match = _HOLDER.fullmatch(item)
         if match is None:
-            problems.append(f"'{item}' is not user:<variable>, group:<variable>, user:'<name>' or group:'<name>'")
+            problems.append(("holder_malformed", {"item": item}))
             continue
         kind, literal, variable = match.groups()
         if variable is not None and not variable.isidentifier():
-            problems.append(f"'{variable}' is not a variable name")
+            problems.append(("variable_name_invalid", {"name": variable}))
             continue
         holders.append(Holder(kind, variable=variable) if variable else Holder(kind, name=literal.strip()))
     return holders, problems
 
 
-def read(process: etree._Element) -> tuple[Declarations, list[tuple[etree._Element, str]]]:
+def read(process: etree._Element) -> tuple[Declarations, list[tuple[etree._Element, str, dict]]]:
     """The declarations of one bpmn:process element, and the problems found in them (for lint)."""
     roles: dict[str, tuple[Holder, ...]] = {}
     inputs: set[str] = set()
     may: dict[str, tuple[str, ...]] = {}
     public_only: tuple[str, ...] = ()
     messages: dict[str, tuple[str, ...]] = {}
-    problems: list[tuple[etree._Element, str]] = []
+    problems: list[tuple[etree._Element, str, dict]] = []  # (property, code, params)
     referenced: list[tuple[etree._Element, str]] = []  # (property, role name) checked once all roles are read
     for prop, name, value in _properties(process):
         prefix, _, rest = name.partition(":")
         if prefix == "role":
             holders, wrong = parse_holders(value)
-            problems += [(prop, f"{name}: {w}") for w in wrong]
+            problems += [(prop, code, {**params, "property": name}) for code, params in wrong]
             if not rest.isidentifier():
-                problems.append((prop, f"{name}: a role is named with letters, digits and _"))
+                problems.append((prop, "role_name_invalid", {"property": name}))
             roles[rest] = (*roles.get(rest, ()), *holders)
         elif name == "start:inputs":
             inputs.update(_items(value))
-            problems += [(prop, f"{name}: '{v}' is not a variable name")
+            problems += [(prop, "variable_name_invalid", {"property": name, "name": v})
                          for v in _items(value) if not v.isidentifier()]
         elif prefix == "may":
             if rest not in ACTIONS:
-                problems.append((prop, f"{name}: unknown action '{rest}' (known: {', '.join(ACTIONS)})"))
+                problems.append((prop, "action_unknown",
+                                 {"property": name, "action": rest, "known": ", ".join(ACTIONS)}))
             may[rest] = tuple(_items(value))
             referenced += [(prop, r) for r in may[rest]]
         elif name == "case:public_only":
@@ -126,12 +128,12 @@ def read(process: etree._Element) -> tuple[Declarations, list[tuple[etree._Eleme
             senders = tuple(_items(value))
             messages[rest] = () if senders in ((), (ENGINE,)) else tuple(s for s in senders if s != ENGINE)
             if ENGINE in senders and len(senders) > 1:
-                problems.append((prop, f"{name}: '{ENGINE}' means the engine alone; name groups without it"))
+                problems.append((prop, "engine_with_groups", {"property": name}))
         elif prefix in ("role", "start", "case"):
-            problems.append((prop, f"unknown declaration '{name}'"))
+            problems.append((prop, "declaration_unknown", {"property": name}))
     for prop, role in referenced:
         if role not in roles:
-            problems.append((prop, f"role '{role}' is not declared (role:{role})"))
+            problems.append((prop, "role_undeclared", {"role": role}))
     return Declarations(roles, frozenset(inputs), may, public_only, messages), problems
 
 
@@ -147,16 +149,15 @@ def read_declarations(xml: str, process_id: str) -> Declarations:
     return Declarations()
 
 
-def lint(root: etree._Element) -> list[tuple[etree._Element, str, str | None]]:
-    """(node, message, element id) for each wrong declaration of the file's processes, and for messages
+def lint(root: etree._Element) -> list[tuple[etree._Element, str, dict, str | None]]:
+    """(node, code, params, element id) for each wrong declaration of the file's processes, and for messages
     declared but not defined in the file."""
     found = []
     defined = {m.get("name") for m in root.iter(f"{{{BPMN_NS}}}message")}
     for process in root.iter(f"{{{BPMN_NS}}}process"):
         declarations, problems = read(process)
-        found += [(node, message, process.get("id")) for node, message in problems]
+        found += [(node, code, params, process.get("id")) for node, code, params in problems]
         for name in declarations.messages:
             if name not in defined:
-                found.append((process, f"message:{name}: no bpmn:message named '{name}' in this file",
-                              process.get("id")))
+                found.append((process, "message_undefined", {"name": name}, process.get("id")))
     return found

@@ -40,13 +40,13 @@ def check(files: dict[str, bytes]) -> list[Problem]:
         try:
             content.decode("utf-8")
         except UnicodeDecodeError as exc:
-            problems.append(Problem(name, content[:exc.start].count(b"\n") + 1, None,
-                                    "not UTF-8 text: save the file with UTF-8 encoding"))
+            problems.append(Problem.of(name, content[:exc.start].count(b"\n") + 1, None, "not_utf8"))
     return problems
 
 
 def problem_details(problems: list[Problem]) -> list[dict]:
-    return [{"file": p.file, "line": p.line, "element_id": p.element_id, "message": p.message} for p in problems]
+    return [{"file": p.file, "line": p.line, "element_id": p.element_id, "message": p.message, "code": p.code,
+             "params": p.params} for p in problems]
 
 
 def element_names(content: bytes) -> dict[str, str]:

@@ -7,11 +7,11 @@ own finding (it is nearly always the same finding, worded for SpiffWorkflow's de
 """
 from __future__ import annotations
 
-import ast
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import XSD_PATH
@@ -19,8 +19,9 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from engine.bpmn import declarations, lintexpr
 from engine.bpmn.formdata import BPMN_NS, CAMUNDA
+from engine.bpmn.lintcodes import say
+from engine.bpmn.linttimer import JUEL, timer_finding, timer_problem  # noqa: F401 (timer_problem: the API)
 from engine.bpmn.parser import BpmnFileError, CaseworkParser, original_id, parse_xml, service_implementation
-from engine.scripting.durations import timer_text_problem
 
 B = f'{{{BPMN_NS}}}'
 FORM_TYPES = ('string', 'long', 'boolean', 'date', 'enum')
@@ -34,9 +35,6 @@ SERVICE_LIKE = {B + 'serviceTask', B + 'businessRuleTask'}
 GATEWAYS = {B + t for t in ('exclusiveGateway', 'parallelGateway', 'inclusiveGateway', 'eventBasedGateway',
                             'complexGateway')}
 
-DURATION = re.compile(r'P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?'
-                      r'(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?', re.IGNORECASE)
-JUEL = re.compile(r'\$\{[^{}]*\}|#\{[^{}]*\}')
 HANDLER_NAME = re.compile(r'[A-Za-z_][\w.-]*')
 
 _local = threading.local()  # an XMLSchema keeps its error log: one per thread
@@ -47,7 +45,15 @@ class Problem:
     file: str
     line: int | None
     element_id: str | None
-    message: str
+    message: str  # English, for the CLI and the API; pages say it by code (engine.bpmn.lintcodes)
+    code: str = field(default="", compare=False)
+    params: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def of(cls, file: str, line: int | None, element_id: str | None, code: str,
+           params: dict[str, Any] | None = None) -> Problem:
+        params = dict(params or {})
+        return cls(file, line, element_id, say(code, params), code, params)
 
     def __str__(self):
         return f"{self.file}:{self.line if self.line else '-'}: {self.element_id or '-'}: {self.message}"
@@ -66,15 +72,15 @@ class _FileChecker:
         self.name, self.root, self.known = name, root, known_processes
         self.problems: list[Problem] = []
 
-    def add(self, node, message, element_id=None):
-        self.problems.append(Problem(self.name, node.sourceline if node is not None else None,
-                                     element_id or (node.get('id') if node is not None else None), message))
+    def add(self, node, code, params=None, element_id=None):
+        self.problems.append(Problem.of(self.name, node.sourceline if node is not None else None,
+                                        element_id or (node.get('id') if node is not None else None), code, params))
 
     def run(self):
         self.check_schema()
         processes = list(self.root.iter(B + 'process'))
         if not any(p.get('isExecutable', 'true') == 'true' for p in processes):
-            self.add(self.root, 'no executable process (isExecutable="true")')
+            self.add(self.root, 'no_executable_process')
         for container in self.root.iter(*CONTAINERS):
             self.check_flows(container)
         for node in self.root.iter(B + 'userTask', B + 'startEvent'):  # task forms and start forms
@@ -84,17 +90,17 @@ class _FileChecker:
         for node in self.root.iter(B + 'callActivity'):
             called = node.get('calledElement')
             if not called:
-                self.add(node, 'call activity has no calledElement')
+                self.add(node, 'call_without_called_element')
             elif called not in self.known:
-                self.add(node, f"calledElement '{called}' is not a process of this package")
+                self.add(node, 'called_element_unknown', {'called': called})
         for node in self.root.iter(*SERVICE_LIKE):
             self.check_service(node)
         for node in self.root.iter(B + 'dataStore'):
-            self.add(node, 'data stores are not supported; keep case data in task data')
-        for node, message, element_id in declarations.lint(self.root):  # roles, start data, message senders
-            self.add(node, message, element_id)
-        for line, element_id, message in lintexpr.problems(self.root):  # compiled as they will run
-            self.problems.append(Problem(self.name, line, element_id, message))
+            self.add(node, 'data_store')
+        for node, code, params, element_id in declarations.lint(self.root):  # roles, start data, message senders
+            self.add(node, code, params, element_id)
+        for line, element_id, code, params in lintexpr.problems(self.root):  # compiled as they will run
+            self.problems.append(Problem.of(self.name, line, element_id, code, params))
         return self.problems
 
     def check_schema(self):
@@ -106,8 +112,8 @@ class _FileChecker:
             if el.get('id'):
                 by_line.setdefault(el.sourceline, el.get('id'))
         for err in schema.error_log:
-            self.problems.append(Problem(self.name, err.line, by_line.get(err.line),
-                                         f'not valid BPMN 2.0: {err.message}'))
+            self.problems.append(Problem.of(self.name, err.line, by_line.get(err.line), 'schema_invalid',
+                                            {'detail': err.message}))
 
     # ------------------------------------------------------------------ flows
 
@@ -119,8 +125,8 @@ class _FileChecker:
             src, dst = flow.get('sourceRef'), flow.get('targetRef')
             for attr, ref in (('sourceRef', src), ('targetRef', dst)):
                 if ref not in nodes:
-                    self.add(flow, f"sequence flow {attr} '{ref}' is not a flow node of this "
-                                   f"{etree.QName(container).localname}")
+                    self.add(flow, 'flow_ref_unknown',
+                             {'attr': attr, 'ref': ref, 'container': etree.QName(container).localname})
             edges.setdefault(src, []).append(dst)
         by_source = {}
         for flow in flows:
@@ -133,7 +139,7 @@ class _FileChecker:
             if node.tag == B + 'boundaryEvent':
                 attached = node.get('attachedToRef')
                 if attached not in nodes:
-                    self.add(node, f"boundary event attachedToRef '{attached}' is not a flow node here")
+                    self.add(node, 'boundary_attached_unknown', {'attached': attached})
                 edges.setdefault(attached, []).append(node.get('id'))
             link = node.find(B + 'linkEventDefinition')
             if link is not None:
@@ -145,18 +151,16 @@ class _FileChecker:
 
     def check_gateway(self, node, outgoing):
         if len(outgoing) > 1 and node.tag not in GATEWAYS:
-            self.add(node, f'{len(outgoing)} outgoing flows: only gateways may split the flow; '
-                           'add a parallel or exclusive gateway')
+            self.add(node, 'split_without_gateway', {'count': len(outgoing)})
         default = node.get('default')
         if default and default not in {f.get('id') for f in outgoing}:
-            self.add(node, f"default flow '{default}' is not an outgoing flow of this element")
+            self.add(node, 'default_not_outgoing', {'default': default})
         if node.tag not in (B + 'exclusiveGateway', B + 'inclusiveGateway') or len(outgoing) < 2:
             return
         for flow in outgoing:
             cond = flow.find(B + 'conditionExpression')
             if flow.get('id') != default and (cond is None or not (cond.text or '').strip()):
-                self.add(flow, f"flow out of gateway '{node.get('id')}' has no condition and is not "
-                               'the default flow')
+                self.add(flow, 'flow_without_condition', {'gateway': node.get('id')})
 
     def check_reachable(self, container, nodes, edges):
         if container.tag == B + 'adHocSubProcess':
@@ -166,7 +170,7 @@ class _FileChecker:
                 or n.get('triggeredByEvent') == 'true']
         if not any(n.tag == B + 'startEvent' for n in nodes.values()):
             if nodes and container.get('triggeredByEvent') != 'true':
-                self.add(container, 'no start event')
+                self.add(container, 'no_start_event')
             return
         reached = set(seen)
         while seen:
@@ -176,8 +180,7 @@ class _FileChecker:
                     seen.append(nxt)
         for nid, node in nodes.items():
             if nid not in reached:
-                why = '' if nid in targets else ' (it has no incoming flow)'
-                self.add(node, f'not reachable from any start event{why}')
+                self.add(node, 'unreachable' if nid in targets else 'unreachable_no_incoming')
 
     # ------------------------------------------------------------------ user task forms
 
@@ -185,26 +188,27 @@ class _FileChecker:
         ids = set()
         for ff in task.iterfind(f'{B}extensionElements/{CAMUNDA}formData/{CAMUNDA}formField'):
             fid, ftype = ff.get('id'), ff.get('type')
-            label = f"form field '{fid}'"
+            label = {'field': fid}
             if not fid:
-                self.add(ff, 'form field without id', task.get('id'))
+                self.add(ff, 'field_without_id', None, task.get('id'))
             elif fid in ids:
-                self.add(ff, f'{label} is defined twice', task.get('id'))
+                self.add(ff, 'field_twice', label, task.get('id'))
             ids.add(fid)
             if ftype not in FORM_TYPES:
-                self.add(ff, f"{label} has unknown type '{ftype}' (known: {', '.join(FORM_TYPES)})",
+                self.add(ff, 'field_type_unknown', {**label, 'type': ftype, 'known': ', '.join(FORM_TYPES)},
                          task.get('id'))
             values = [v.get('id') for v in ff.iterfind(CAMUNDA + 'value')]
             if ftype == 'enum' and not values:
-                self.add(ff, f'{label} is an enum without values', task.get('id'))
+                self.add(ff, 'enum_without_values', label, task.get('id'))
             default = ff.get('defaultValue')
             if default and not JUEL.fullmatch(default.strip()):
+                wrong = {**label, 'default': default}
                 if ftype == 'enum' and values and default not in values:
-                    self.add(ff, f"{label} default '{default}' is not one of its values", task.get('id'))
+                    self.add(ff, 'default_not_value', wrong, task.get('id'))
                 elif ftype == 'boolean' and default not in ('true', 'false'):
-                    self.add(ff, f"{label} default '{default}' is not true or false", task.get('id'))
+                    self.add(ff, 'default_not_boolean', wrong, task.get('id'))
                 elif ftype == 'long' and not re.fullmatch(r'[+-]?\d+', default):
-                    self.add(ff, f"{label} default '{default}' is not an integer", task.get('id'))
+                    self.add(ff, 'default_not_integer', wrong, task.get('id'))
             self.check_constraints(task, ff, label, ftype)
 
     def check_constraints(self, task, ff, label, ftype):
@@ -212,18 +216,18 @@ class _FileChecker:
         for c in ff.iterfind(f'{CAMUNDA}validation/{CAMUNDA}constraint'):
             name, config = c.get('name'), (c.get('config') or '').strip()
             if not name:
-                self.add(c, f'{label} has a constraint without name', task.get('id'))
+                self.add(c, 'constraint_without_name', label, task.get('id'))
             elif name in ('minlength', 'maxlength'):
                 if not config.isdigit():
-                    self.add(c, f"{label} constraint {name} needs a non-negative integer, not '{config}'",
-                             task.get('id'))
+                    self.add(c, 'length_not_integer', {**label, 'name': name, 'config': config}, task.get('id'))
                 else:
                     bounds[name] = int(config)
             elif name in ('min', 'max'):
                 value = _bound(config, ftype)
                 if value is None:
-                    kind = 'a date' if ftype == 'date' else 'an integer' if ftype == 'long' else 'a number'
-                    self.add(c, f"{label} constraint {name} needs {kind}, not '{config}'", task.get('id'))
+                    code = 'bound_not_date' if ftype == 'date' else 'bound_not_integer' if ftype == 'long' \
+                        else 'bound_not_number'
+                    self.add(c, code, {**label, 'name': name, 'config': config}, task.get('id'))
                 else:
                     bounds[name] = value
             elif name == 'required_if':
@@ -231,17 +235,15 @@ class _FileChecker:
                 for part in config.split(';'):
                     other, _, values = part.partition('=')
                     if not other.strip() or not values.strip():
-                        self.add(c, f"{label} constraint required_if needs 'field=value' (values split by |, "
-                                    f"conditions by ;), not '{config}'", task.get('id'))
+                        self.add(c, 'required_if_malformed', {**label, 'config': config}, task.get('id'))
                     elif other.strip() not in fields:
-                        self.add(c, f"{label} constraint required_if names '{other.strip()}', which is not a field "
-                                    f"of this form", task.get('id'))
+                        self.add(c, 'required_if_unknown_field', {**label, 'other': other.strip()}, task.get('id'))
             elif name in ('required', 'readonly') and config not in ('', 'true', 'false'):
-                self.add(c, f"{label} constraint {name} takes no config (or true/false), not '{config}'",
+                self.add(c, 'constraint_takes_no_config', {**label, 'name': name, 'config': config},
                          task.get('id'))
         for low, high in (('minlength', 'maxlength'), ('min', 'max')):
             if low in bounds and high in bounds and bounds[low] > bounds[high]:
-                self.add(ff, f'{label} has {low} greater than {high}', task.get('id'))
+                self.add(ff, 'bounds_crossed', {**label, 'low': low, 'high': high}, task.get('id'))
 
     # ------------------------------------------------------------------ timers, services
 
@@ -249,23 +251,21 @@ class _FileChecker:
         event = timer.getparent()
         parts = [c for c in timer if c.tag in (B + 'timeDate', B + 'timeDuration', B + 'timeCycle')]
         if not parts:
-            self.add(timer, 'timer has no timeDate, timeDuration or timeCycle', event.get('id'))
+            self.add(timer, 'timer_without_definition', None, event.get('id'))
         for part in parts:
             kind = etree.QName(part).localname
-            message = timer_problem(kind, (part.text or '').strip())
-            if message:
-                self.add(part, f'{kind}: {message}', event.get('id'))
+            finding = timer_finding(kind, (part.text or '').strip())
+            if finding:
+                self.add(part, finding[0], finding[1], event.get('id'))
 
     def check_service(self, node):
         if node.tag == B + 'businessRuleTask' and node.get(CAMUNDA + 'decisionRef'):
             return
         kind, topic = service_implementation(node)
         if kind is None:
-            self.add(node, 'names no handler: set camunda:type="external" and camunda:topic, '
-                           'or camunda:delegateExpression="${name}"')
+            self.add(node, 'service_without_handler')
         elif not topic or not HANDLER_NAME.fullmatch(topic):
-            self.add(node, f"handler name '{topic or ''}' ({kind}) must be a plain name such as "
-                           'send_notice')
+            self.add(node, 'handler_name_invalid', {'handler': topic or '', 'kind': kind})
 
 
 def _bound(config, ftype):
@@ -280,60 +280,6 @@ def _bound(config, ftype):
     return float(config) if re.fullmatch(pattern, config) else None
 
 
-def is_iso_duration(text):
-    return bool(DURATION.fullmatch(text))
-
-
-def is_iso_datetime(text):
-    try:
-        datetime.fromisoformat(text)
-        return True
-    except ValueError:
-        return False
-
-
-def is_iso_cycle(text):
-    match = re.fullmatch(r'R(\d*)/(.+)', text, re.IGNORECASE)
-    if not match:
-        return False
-    parts = match.group(2).split('/')
-    durations = [is_iso_duration(p) for p in parts]
-    dates = [is_iso_datetime(p) for p in parts]
-    return (len(parts) == 1 and durations[0]) or (len(parts) == 2 and any(durations) and all(
-        d or t for d, t in zip(durations, dates, strict=True)))
-
-
-ISO_CHECKS = {'timeDuration': (is_iso_duration, 'an ISO 8601 duration such as PT72H or P3M'),
-              'timeDate': (is_iso_datetime, 'an ISO 8601 date-time such as 2026-12-01T09:00:00+08:00'),
-              'timeCycle': (is_iso_cycle, 'an ISO 8601 repetition such as R3/PT1H')}
-
-
-def timer_problem(kind: str, text: str) -> str | None:
-    """Why a timer expression is refused, or None: ISO 8601, ${JUEL} or a quoted Python expression."""
-    check, example = ISO_CHECKS[kind]
-    if not text:
-        return 'empty timer expression'
-    if check(text):
-        return timer_text_problem(text)  # well-formed, but maybe a hundred billion years
-    if JUEL.fullmatch(text):
-        return None
-    if '${' in text or '#{' in text:
-        return f"malformed JUEL expression '{text}'"
-    if kind == 'timeCycle' and len(text.split()) in (5, 6, 7):
-        return f"cron expressions are not supported ('{text}'); use {example}"
-    try:
-        tree = ast.parse(text, mode='eval')
-    except SyntaxError:
-        return f"'{text}' is neither {example}, nor ${{...}}, nor a Python expression"
-    # A bare name or number is what an unquoted, mistyped ISO value looks like to Python.
-    if isinstance(tree.body, ast.Name):
-        return f"'{text}' is not {example}; write a variable as ${{{text}}}"
-    if not any(isinstance(n, (ast.Name, ast.Call, ast.Attribute)) or (
-            isinstance(n, ast.Constant) and isinstance(n.value, str)) for n in ast.walk(tree)):
-        return f"'{text}' is not {example}"  # numbers only, e.g. an unquoted 2026-13-45
-    return None
-
-
 # ---------------------------------------------------------------------------- package
 
 def _exception_problem(exc, roots, default_file):
@@ -344,7 +290,10 @@ def _exception_problem(exc, roots, default_file):
     if line is None and element_id and root is not None:
         found = root.xpath('//*[@id=$i or @id=$r]', i=element_id, r=getattr(exc, 'id', ''))
         line = found[0].sourceline if found else None
-    return Problem(file, line, element_id, exception_message(exc))
+    message = exception_message(exc)
+    if isinstance(exc, BpmnFileError):
+        return Problem(file, line, element_id, message, exc.code, exc.params)
+    return Problem(file, line, element_id, message, 'spiff_invalid', {'detail': message})
 
 
 def exception_message(exc) -> str:
@@ -376,7 +325,7 @@ def _parse_processes(roots, infos, problems):
             parser.get_subprocess_specs(pid, require_call_activity_specs=False)
         except Exception as exc:  # noqa: BLE001 - a lint must not crash, whatever SpiffWorkflow raises
             problem = (_exception_problem(exc, roots, file) if isinstance(exc, ValidationException)
-                       else Problem(file, None, pid, f'SpiffWorkflow cannot parse the process: {exc!r}'))
+                       else Problem.of(file, None, pid, 'spiff_parse_failed', {'detail': repr(exc)}))
             if (problem.file, problem.element_id) in own and problem.element_id:
                 continue
             if any(theirs in problem.message and any(ours in p.message for p in problems)
@@ -394,19 +343,19 @@ def lint_files(files: dict[str, bytes]) -> list[Problem]:
         try:
             roots[name] = parse_xml(content, name)
         except BpmnFileError as exc:
-            problems.append(Problem(name, exc.line_number or None, None, exception_message(exc)))
+            problems.append(Problem(name, exc.line_number or None, None, exception_message(exc), exc.code, exc.params))
     infos, seen = {}, {}
     for name, root in roots.items():
         for process in root.iter(B + 'process'):
             pid = process.get('id')
             if pid in seen:
-                problems.append(Problem(name, process.sourceline, pid,
-                                        f"process id '{pid}' is also used in {seen[pid]}"))
+                problems.append(Problem.of(name, process.sourceline, pid, 'process_id_twice',
+                                           {'process': pid, 'other_file': seen[pid]}))
             seen.setdefault(pid, name)
             infos.setdefault(pid, (name, process.get('isExecutable', 'true') == 'true'))
     for name, root in roots.items():
         problems.extend(_FileChecker(name, root, set(seen)).run())
-    if not any(p.message.startswith('process id') for p in problems):
+    if not any(p.code == 'process_id_twice' for p in problems):
         _parse_processes(roots, infos, problems)
     # A file-level SpiffWorkflow error repeats for every process parsed: report it once.
     return list(dict.fromkeys(problems))

@@ -14,6 +14,7 @@ import ast
 from lxml import etree
 
 from engine.bpmn.formdata import BPMN_NS, CAMUNDA
+from engine.bpmn.lintcodes import Finding
 from engine.scripting import expressions
 from engine.scripting.expressions import ExpressionError
 from engine.scripting.sandbox import FORBIDDEN_ATTRIBUTES, FORBIDDEN_CALLS, ScriptError, compile_script
@@ -23,21 +24,22 @@ TASK_ATTRIBUTES = ("assignee", "candidateUsers", "candidateGroups", "dueDate", "
 TIMER_PARTS = (B + "timeDate", B + "timeDuration", B + "timeCycle")
 
 
-def expression_problem(text: str) -> str | None:
-    """Why the restricted evaluator would refuse this expression whatever the data (None if it may run)."""
+def expression_problem(text: str) -> Finding | None:
+    """Why the restricted evaluator would refuse this expression whatever the data, as (code, params);
+    None if it may run."""
     try:
         tree = expressions.parse(text)
     except ExpressionError as err:
-        return str(err)
+        return "expression_refused", {"detail": str(err)}
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id.startswith("__"):
-            return f"the name '{node.id}' is not allowed"
+            return "name_forbidden", {"name": node.id}
         if isinstance(node, ast.Attribute) and (node.attr.startswith("_") or node.attr in FORBIDDEN_ATTRIBUTES):
-            return f"access to attribute '{node.attr}' is not allowed"
+            return "attribute_forbidden", {"name": node.attr}
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS:
-            return f"calling '{node.func.id}' is not allowed"
+            return "call_forbidden", {"name": node.func.id}
         if isinstance(node, (ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom)):
-            return f"{type(node).__name__.lower()} is not allowed in an expression"
+            return "construct_forbidden", {"name": type(node).__name__.lower()}
     return None
 
 
@@ -47,8 +49,8 @@ def _element_id(node: etree._Element) -> str | None:
     return node.get("id") if node is not None else None
 
 
-def problems(root: etree._Element) -> list[tuple[int | None, str | None, str]]:
-    """(line, element id, message) for each refused condition, script or expression of the file."""
+def problems(root: etree._Element) -> list[tuple[int | None, str | None, str, dict]]:
+    """(line, element id, code, params) for each refused condition, script or expression of the file."""
     found = []
 
     def expression(node, text, what):
@@ -56,7 +58,7 @@ def problems(root: etree._Element) -> list[tuple[int | None, str | None, str]]:
         if text:
             problem = expression_problem(text)
             if problem:
-                found.append((node.sourceline, _element_id(node), f"{what}: {problem}"))
+                found.append((node.sourceline, _element_id(node), problem[0], {**problem[1], "what": what}))
 
     for node in root.iter(B + "conditionExpression", B + "completionCondition", B + "loopCardinality"):
         if (node.get("language") or "python").lower() in ("python", "juel", ""):
@@ -70,7 +72,7 @@ def problems(root: etree._Element) -> list[tuple[int | None, str | None, str]]:
             compile_script(script.text)
         except ScriptError as err:
             line = script.sourceline + (err.line_number - 1 if err.line_number else 0)
-            found.append((line, node.get("id"), f"script: {err.reason}"))
+            found.append((line, node.get("id"), "script_refused", {"detail": err.reason}))
     for node in root.iter(*TIMER_PARTS):
         text = (node.text or "").strip()
         if text and not expressions.is_iso8601_timer(text):

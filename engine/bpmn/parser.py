@@ -33,6 +33,7 @@ from SpiffWorkflow.camunda.specs.multiinstance_task import ParallelMultiInstance
 from SpiffWorkflow.camunda.specs.user_task import Form, UserTask
 
 from engine.bpmn.formdata import CAMUNDA, form_field_dict, read_form
+from engine.bpmn.lintcodes import say
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
@@ -52,8 +53,9 @@ USER_TASK_ATTRS = {  # camunda attribute -> spec attribute (raw strings, maybe J
 class BpmnFileError(ValidationException):
     """A file that is not well-formed, not safe, or not BPMN; carries file_name and line_number."""
 
-    def __init__(self, msg, file_name=None, line_number=None):
-        super().__init__(msg, file_name=file_name, line_number=line_number)
+    def __init__(self, code, params=None, file_name=None, line_number=None):
+        super().__init__(say(code, params), file_name=file_name, line_number=line_number)
+        self.code, self.params = code, dict(params or {})
 
 
 def is_reserved_id(element_id: str | None) -> bool:
@@ -75,23 +77,22 @@ def parse_xml(content: bytes | str, filename: str | None = None, bpmn: bool = Tr
     if isinstance(content, str):
         content = content.encode('utf-8')
     if len(content) > MAX_FILE_BYTES:
-        raise BpmnFileError(f'file larger than {MAX_FILE_BYTES} bytes', filename)
+        raise BpmnFileError('file_too_large', {'max': MAX_FILE_BYTES}, filename)
     # Refuse before parsing so that no entity machinery runs at all.
     text = content.decode(_wide_encoding(content[:4]) or 'latin-1', errors='replace')
     for marker in ('<!DOCTYPE', '<!ENTITY'):
         pos = text.find(marker)
         if pos >= 0:
-            raise BpmnFileError('DOCTYPE/entities are not allowed', filename, text.count('\n', 0, pos) + 1)
+            raise BpmnFileError('doctype_forbidden', None, filename, text.count('\n', 0, pos) + 1)
     try:
         root = etree.fromstring(content, safe_xml_parser())
     except etree.XMLSyntaxError as exc:
-        raise BpmnFileError(f'not well-formed XML: {exc.msg}', filename, exc.lineno) from None
+        raise BpmnFileError('xml_not_well_formed', {'detail': exc.msg}, filename, exc.lineno) from None
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:  # defence in depth behind the scan
-        raise BpmnFileError('DOCTYPE/entities are not allowed', filename, 1)
+        raise BpmnFileError('doctype_forbidden', None, filename, 1)
     if bpmn and root.tag != full_tag('definitions'):
-        raise BpmnFileError('not a BPMN 2.0 document: the root element must be bpmn:definitions',
-                            filename, root.sourceline)
+        raise BpmnFileError('not_bpmn_root', None, filename, root.sourceline)
     return root
 
 

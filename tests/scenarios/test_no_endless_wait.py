@@ -13,7 +13,7 @@ from lxml import etree
 from sqlalchemy import select
 
 from engine.cases import supervision
-from engine.store import CaseNote, OutboxMessage
+from engine.store import CaseNote, OutboxMessage, User
 
 from . import test_proposal as proposals
 from . import test_suggestion as suggestions
@@ -48,6 +48,9 @@ def test_a_cosigner_who_does_not_confirm_in_time_is_left_off_with_a_note(distric
     district.move_to(confirm.due_at - timedelta(hours=1))
     district.fire_timers()
     assert district.open_elements(case) == ["confirm_cosign"]
+    with district.ctx.db.session() as session:  # deputy_li reads English: the notice comes in English
+        session.scalar(select(User).where(User.username == "deputy_li")).language = "en"
+        session.commit()
     district.move_to(confirm.due_at + timedelta(minutes=1))
     district.fire_timers()
 
@@ -59,6 +62,9 @@ def test_a_cosigner_who_does_not_confirm_in_time_is_left_off_with_a_note(distric
     assert any("deputy_li" in body and "未在期限内确认" in body for body in notes)
     assert told(district, "deputy_wang", "cosigner_dropped") and told(district, "deputy_li", "cosigner_dropped")
     assert len(district.events(case, "cosigner_dropped")) == 1
+    english, chinese = told(district, "deputy_li", "cosigner_dropped")[0], told(district, "deputy_wang", "cosigner_dropped")[0]
+    assert english.subject.startswith("Co-signing not confirmed") and "no longer co-sign" in english.body
+    assert chinese.subject.startswith("联名未确认") and "未在期限内确认联名" in chinese.body
 
 
 def test_a_proposal_cosigner_who_does_not_confirm_in_time_is_left_off(district: District):

@@ -26,6 +26,9 @@ def test_an_unknown_unit_is_refused(district: District, lead: str):
         suggestions.assign(district, case, assist=("unit_education", "unit_nowhere"))
     assert refused.value.details[0]["field"] == "assist_unit_ids" and refused.value.details[0]["unknown"] == [
         "unit_nowhere"]
+    # a code and params beside the Chinese message: the task page says it in the reader's language
+    assert refused.value.details[0]["code"] == "not_a_unit"
+    assert refused.value.details[0]["params"] == {"names": "unit_nowhere"}
 
 
 def test_the_api_answers_422_for_an_unknown_unit(district: District, app, client):
