@@ -68,7 +68,7 @@ def test_a_members_proposal_merged_into_anothers(browser, live):
     _review(live, main)
     act(live, "committee", main, "assign_proposal", {"category": "经济", "lead_unit": HOUSING,
                                                      "responsible_person": "林局长", "responsible_contact": "0532-81234567"})
-    act(live, "director", main, "choose_key_proposal", {"priority": False, "supervising_leader": ""})
+    act(live, "director", main, "choose_key_proposal", {"priority": False, "leader_cppcc": "", "leader_government": ""})
     told(wu, live, "已受理：关于加快老旧厂房改造利用的提案", "已交办")
     main_number = _number(live, main)
 
