@@ -119,13 +119,20 @@ def test_a_members_proposal_merged_into_anothers(browser, live):
     zheng.goto(f"{zheng.base}/portal/cases/{merged}")
     assert "区住建〔2026〕66号" not in zheng.content()  # not before the committee released it
     act(live, "committee", main, "review_reply", {"result_class": "B", "reply_review": "approve"})
-    assert stage(live, merged) == "并案办结"
-    told(zheng, live, "答复已发出：关于推进老旧厂房改造再利用的提案")
+    assert stage(live, merged) == "待测评"  # the merged member evaluates the main reply too
+    told(zheng, live, "答复已发出：关于推进老旧厂房改造再利用的提案", "请测评")
     told(wu, live, "答复已发出：关于加快老旧厂房改造利用的提案", "请测评")
     zheng.goto(f"{zheng.base}/portal/cases/{merged}")
     assert "区住建〔2026〕66号" in zheng.inner_text("#reply")
     _no_internal(zheng, "内部意见")
     fits(zheng)
+    zheng.click("a[data-task=evaluate_merged]")
+    fits(zheng)
+    zheng.select_option("#field-satisfaction_work", "satisfied")
+    zheng.select_option("#field-satisfaction_result", "basically_satisfied")
+    zheng.click("button.p-wide")
+    zheng.wait_for_load_state()
+    assert stage(live, merged) != "待测评"  # evaluated from the phone
     zheng.goto(zheng.base + "/portal/")
     assert zheng.is_visible(f"li[data-case='{merged}']") and not zheng.is_visible(f"li[data-case='{main}']")
     _no_internal(zheng, "内部意见")
