@@ -75,7 +75,9 @@ def counts_of(facts: dict[str, Any], zone: ZoneInfo) -> list[dict[str, Any]]:
     """The counts a case with these facts adds one to."""
     found = []
     kind, year = facts["case_type"], facts.get("year")
-    if facts.get("assigned_at") is not None and facts.get("lead_unit") is not None:
+    # a split case (分办: no single lead unit) is one case in the months and categories, though each of its
+    # parts is an assignment of its unit in the statistics
+    if facts.get("assigned_at") is not None:
         found.append(dict(name="assigned", case_type=kind, year=None,
                           label=facts["assigned_at"].astimezone(zone).strftime("%Y-%m")))
         if facts.get("replied_at") is not None:
