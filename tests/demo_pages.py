@@ -9,8 +9,8 @@ district holds as data is not chrome and is taken out first (`DATA RULE`):
 - text inside an element carrying `data-content` (content a person typed, where a page marks it);
 - every text the district stores as data: the names of people and groups, case titles and numbers, the
   names in the deployed models (processes, tasks, lanes: the models are written in Chinese), each text
-  value in case data (categories, sessions, replies, records), notes, attachment names, notices' texts
-  and the events' messages.
+  value in case data (categories, sessions, replies, records), notes, attachment names, notices' texts,
+  the events' messages and recorded values, results adopted and the reasons for tracked handling.
 In Chinese, an English word (three letters or more) in the chrome fails unless it is in `PROPER` (the
 language's own name, file formats, product and standard names).
 """
@@ -26,6 +26,8 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.store import Attachment, Case, CaseNote, EventRow, Group, Notification, ProcessDefinition, TaskRow, User
+from workflows.results import CaseResult
+from workflows.tracking import TrackedCase
 
 BPMN = Path(__file__).resolve().parents[1] / "bpmn"
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff01-\uff5e]")
@@ -111,6 +113,12 @@ def data_texts(ctx: Any) -> list[str]:
         found.update(session.scalars(select(CaseNote.body)))
         found.update(session.scalars(select(Attachment.file_name)))
         found.update(session.scalars(select(EventRow.message)))
+        for data in session.scalars(select(EventRow.data)):  # what a task's completion recorded (the timeline)
+            found.update(_texts(data))
+        # the year's work kept beside the case: results adopted and the reasons for tracked handling
+        for title, document in session.execute(select(CaseResult.title, CaseResult.document)):
+            found.update((title or "", document or ""))
+        found.update(session.scalars(select(TrackedCase.reason)))
         for title, number, stage_free, data in session.execute(select(Case.title, Case.number, Case.error_message,
                                                                       Case.data)):
             found.update((title, number or "", stage_free or ""))

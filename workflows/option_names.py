@@ -48,6 +48,7 @@ OPTION_EN: dict[str, str] = {
     "涉及诉讼或司法案件": "Involves litigation",
     "涉及诉讼案件": "Involves litigation",
     "并案": "Merge",
+    "与同类建议并案办理": "Merge with a similar suggestion",
     "建议并案": "Propose merging",
     "不同意转送": "Do not forward",
     "有不同意见": "Objects",
