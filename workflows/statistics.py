@@ -190,7 +190,8 @@ def _tallied(session: Session, year: int, zone: ZoneInfo, today: date, case_type
     if case_type:
         where.append(t.case_type == case_type)
     stmt = select(t.lead_unit, *(c.label(k) for k, c in columns.items())).where(*where).group_by(t.lead_unit)
-    return {row.lead_unit: dict(row._mapping) for row in session.execute(stmt)}
+    # the unit is the key, not a count: _counts adds the split parts key by key
+    return {row.lead_unit: {k: v for k, v in row._mapping.items() if k != "lead_unit"} for row in session.execute(stmt)}
 
 
 def _columns(src: Any, f: Any, local: Any, today: date) -> dict[str, Any]:
