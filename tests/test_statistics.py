@@ -26,7 +26,7 @@ from .conftest import deploy_xml
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # the data the real processes write, taken as start data by the stand-in processes below
 FACTS = ("lead_unit, assigned_at, reply_due, replied_at, result_class, face_reply, satisfaction_work, "
-         "satisfaction_result, implemented, rehandling_rounds, session_label, first_reply_due, first_replied_at, assist_units, title")
+         "satisfaction_result, implemented, rehandling_rounds, session_label, first_reply_due, first_replied_at, assist_units, split_units, title")
 TODAY = datetime(2026, 11, 27, 10, 0, tzinfo=SHANGHAI)
 
 
@@ -191,6 +191,17 @@ def test_the_running_tallies_equal_a_count_of_the_facts_rows(ctx, cases):
         tallies.rebuild(session, SHANGHAI)
         assert [{t.key: t.count for t in session.scalars(select(model))}
                 for model in (tallies.Tally, tallies.Count)] == before
+    _same_counts(ctx)
+
+
+def test_a_unit_that_leads_cases_and_takes_a_split_part_is_counted_once_for_both(ctx, cases):
+    """A split case (分办) adds a part to each of its units; the education bureau also leads cases of its own."""
+    before = {f.unit: f.assigned for f in figures(ctx).units}
+    with time_machine.travel(TODAY), ctx.db.session() as session:
+        data = {**case(None, "2026-06-01T09:00:00+08:00", "2026-09-01"), "split_units": [E, T]}
+        runtime.start_case(ctx, session, identity.get_user(session, "deputy"), "suggestion", "S1", data)
+    after = {f.unit: f.assigned for f in figures(ctx).units}
+    assert after == {E: before[E] + 1, T: before[T] + 1}
     _same_counts(ctx)
 
 
