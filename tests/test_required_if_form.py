@@ -30,4 +30,4 @@ def test_the_condition_is_shown_beside_the_field(app):
 def test_in_english_too(app):
     with app.test_request_context(), force_locale("en"):
         views = {v.id: v for v in field_views(FIELDS, {}, None, "en")}
-    assert "Required when 公开方式 is 不公开" in views["disclosure_reason"].hint
+    assert "Required when 公开方式 is Do not publish" in views["disclosure_reason"].hint
