@@ -70,14 +70,21 @@ def test_the_merged_proposer_evaluates_the_main_reply(district: District):
     assert figures["satisfaction_rate"]["result"] == 0.5
 
 
-def test_a_merged_proposer_who_does_not_answer_is_recorded_not_evaluated(district: District):
-    _main, merged = merged_pair(district)
+def let_evaluation_lapse(district: District, merged: int) -> datetime:
+    """The merged proposer's evaluation stays open until its last day, then the timer records it not evaluated;
+    returns that day."""
     due = datetime.fromisoformat(district.data(merged)["evaluation_due"])
     district.move_to(due - timedelta(hours=1))
     district.fire_timers()
     assert district.open_elements(merged) == ["evaluate_merged"]  # still in time
     district.move_to(due + timedelta(minutes=5))
     district.fire_timers()
+    return due
+
+
+def test_a_merged_proposer_who_does_not_answer_is_recorded_not_evaluated(district: District):
+    _main, merged = merged_pair(district)
+    due = let_evaluation_lapse(district, merged)
     got = district.case(merged)
     assert got.status == "completed" and got.data["satisfaction_work"] == "not_evaluated"
     assert got.stage == "并案办结（未测评）"

@@ -5,7 +5,7 @@ of the main case's lead unit; merged into a split suggestion, once, counted for 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from tests.conftest import BACKENDS
 from workflows import portal, statistics
 
 from .conftest import District
+from .test_merged_evaluation import let_evaluation_lapse
 from .test_split import A, B, part_reply, split_assigned
 from .test_suggestion import LEAD, SUGGESTION, accepted, assign, reply
 
@@ -106,12 +107,7 @@ def test_the_merged_deputy_evaluates_the_main_reply(district: District):
 
 def test_a_merged_deputy_who_does_not_answer_is_recorded_not_evaluated(district: District):
     _main, merged = merged_pair(district)
-    due = datetime.fromisoformat(district.data(merged)["evaluation_due"])
-    district.move_to(due - timedelta(hours=1))
-    district.fire_timers()
-    assert district.open_elements(merged) == ["evaluate_merged"]  # still in time
-    district.move_to(due + timedelta(minutes=5))
-    district.fire_timers()
+    let_evaluation_lapse(district, merged)
     got = district.case(merged)
     assert got.status == "completed" and got.stage == "并案办结（未测评）"
     assert got.data["satisfaction_work"] == got.data["satisfaction_result"] == "not_evaluated"
