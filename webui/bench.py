@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import tempfile
 import time
 import uuid
@@ -38,11 +39,15 @@ CLERK, SUPERVISOR, DEPUTY, LIAISON, UNIT_CLERK = "edu_clerk", "supervisor", "dep
 PASSWORD = "demo1234"
 
 
-def _postgres_database(url: str) -> str:
-    name = f"casework_bench_{uuid.uuid4().hex[:10]}"
+def _postgres_database(url: str, keep: str | None = None) -> str:
+    """A throwaway database, or the one `keep` names (made if absent, reused with its cases if there)."""
+    if keep and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", keep):
+        raise SystemExit("--keep on PostgreSQL names a database: lower-case letters, digits and _")
+    name = keep or f"casework_bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return url.rsplit("/", 1)[0] + "/" + name
 
@@ -148,7 +153,7 @@ def run(cases: int = 1000, repeat: int = 15, seed: str = "demo", keep: str | Non
     postgres = admin_url.startswith("postgresql")
     workdir = None
     if postgres:
-        url = _postgres_database(admin_url)
+        url = _postgres_database(admin_url, keep)
     elif keep:
         url = f"sqlite:///{Path(keep).resolve()}"
     else:

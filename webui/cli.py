@@ -310,7 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeat", type=int, default=15, help="scale: timed calls of each page (and whole cases)")
     p.add_argument("--seed", choices=["demo", "example"], default="demo",
                    help="scale: cases played before cloning (the demo district, or the four example cases)")
-    p.add_argument("--keep", default=None, help="scale: keep the SQLite database at this path (reused if there)")
+    p.add_argument("--keep", default=None,
+                   help="scale: keep the database (SQLite: a file path; PostgreSQL: a database name), reused if there")
     p.add_argument("--requests", type=int, default=2000, help="memory: mixed requests served by one process")
     p.add_argument("--lone", type=int, default=20, help="timers: runs of a lone timer, for its lag")
     p.set_defaults(func=cmd_bench)

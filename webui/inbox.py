@@ -80,7 +80,7 @@ def index() -> Any:
         if busy is not None:
             view["tab"] = busy
             result = inbox_queries.inbox(session, user, busy, filters, view["sort"], view["page"], PER_PAGE,
-                                         _due_soon_days())
+                                         _due_soon_days(), counts=result.counts)
     task_rows = [row for row, _case in result.rows]
     held = [row for row in task_rows if row.assignee == user.username]
     people = inbox_queries.display_names(session, {row.assignee for row in task_rows if row.assignee})

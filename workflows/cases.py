@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, select, update
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -145,7 +145,10 @@ class CaseUnit(Base):
     """A unit's part in a case: lead (replies for all), assist (sends the lead an opinion) or split."""
 
     __tablename__ = "case_units"
-    __table_args__ = (Index("ix_case_units_unit", "unit", "role"),)
+    __table_args__ = (Index("ix_case_units_unit", "unit", "role"),
+                      # the split parts (分办) alone, which the statistics add up by unit (SPLIT_PART says it)
+                      Index("ix_case_units_split", "unit", "case_id", sqlite_where=text("role = 'split'"),
+                            postgresql_where=text("role = 'split'")))
     case_id: Mapped[int] = mapped_column(_CASE_ID, ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
     unit: Mapped[str] = mapped_column(String(100), primary_key=True)
     role: Mapped[str] = mapped_column(String(10))

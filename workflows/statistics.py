@@ -31,7 +31,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, and_, case, cast, func, or_, select
+from sqlalchemy import Date, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -232,7 +232,8 @@ def _grouped(session: Session, year: int, zone: ZoneInfo, today: date, case_type
     cases, which the tallies do not hold), and unless `split_only` each lead unit's facts rows as well."""
     f, u = CaseFacts, CaseUnit
     dialect = session.get_bind().dialect.name
-    sources = [(u, u.unit, [u.case_id == f.case_id, u.role == "split", f.year == year, f.assigned_at.is_not(None)])]
+    split = literal("split", literal_execute=True)  # a literal, as the partial index ix_case_units_split says it
+    sources = [(u, u.unit, [u.case_id == f.case_id, u.role == split, f.year == year, f.assigned_at.is_not(None)])]
     if not split_only:
         sources.insert(0, (f, f.lead_unit, [f.year == year, f.assigned_at.is_not(None), f.lead_unit.is_not(None)]))
     found: dict[str, dict[str, Any]] = {}

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from engine import bounds, clock
 from engine.errors import BadRequest
-from engine.store import Case, Group, ProcessDefinition, TaskCandidate, TaskRow, User, UserGroup
+from engine.store import OPEN_TASK, Case, Group, ProcessDefinition, TaskCandidate, TaskRow, User, UserGroup
 
 TABS = ("mine", "claimed", "groups")
 SORTS = {"due": (TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at),
@@ -79,7 +79,10 @@ def _filtered(stmt: Select, filters: InboxFilter, due_soon_days: int, now: datet
 
 
 def inbox(session: Session, user: User, tab: str = "mine", filters: InboxFilter | None = None,
-          sort: str = "due", page: int = 1, per_page: int = 20, due_soon_days: int = 3) -> InboxPage:
+          sort: str = "due", page: int = 1, per_page: int = 20, due_soon_days: int = 3,
+          counts: dict[str, int] | None = None) -> InboxPage:
+    """A page of one tab. `counts`: the tabs' counts of an earlier call with the same filters (the page
+    switching to the busy tab), not counted again."""
     filters = filters or InboxFilter()
     if sort not in SORTS:
         raise BadRequest(f"sort must be one of {', '.join(SORTS)}")
@@ -89,10 +92,11 @@ def inbox(session: Session, user: User, tab: str = "mine", filters: InboxFilter 
     def of_tab(stmt: Select, name: str) -> Select:
         if by_case:
             stmt = stmt.join(Case, Case.id == TaskRow.case_id)
-        return _filtered(stmt.where(TaskRow.state == "open", _tab_clause(name, user)), filters, due_soon_days, now)
+        return _filtered(stmt.where(OPEN_TASK, _tab_clause(name, user)), filters, due_soon_days, now)
 
     # the counts follow the filters, so a tab's badge matches what it lists
-    counts = {name: session.scalar(of_tab(select(func.count()).select_from(TaskRow), name)) for name in TABS}
+    if counts is None:
+        counts = {name: session.scalar(of_tab(select(func.count()).select_from(TaskRow), name)) or 0 for name in TABS}
     order = (*SORTS[sort], TaskRow.id)
     # the page's task ids first (sorted on narrow index rows), then only those tasks with their cases
     page_ids = of_tab(select(TaskRow.id), tab).order_by(*order).limit(per_page).offset((page - 1) * per_page)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from engine import bounds
 from engine.cases import permissions
 from engine.errors import BadRequest, NotFound
-from engine.store import Case, EventRow, TaskCandidate, TaskRow, TimerRow, User
+from engine.store import OPEN_TASK, Case, EventRow, TaskCandidate, TaskRow, TimerRow, User
 
 CASE_STATUSES = ("running", "completed", "cancelled", "error")
 
@@ -54,7 +54,7 @@ def case_history(session: Session, case_id: int) -> list[EventRow]:
 
 def list_tasks(session: Session, user: User, scope: str = "mine", limit: int = 100, offset: int = 0) -> list[TaskRow]:
     """`mine`: tasks I hold; `groups`: unclaimed tasks offered to me or my groups."""
-    stmt = select(TaskRow).where(TaskRow.state == "open")
+    stmt = select(TaskRow).where(OPEN_TASK)
     if scope == "mine":
         stmt = stmt.where(TaskRow.assignee == user.username)
     elif scope == "groups":

@@ -13,7 +13,7 @@ from engine import bounds, clock
 from engine.cases import projections
 from engine.errors import Forbidden, Invalid, NotFound
 from engine.identity import is_supervisor
-from engine.store import Case, Group, ProcessDefinition, TaskCandidate, TaskRow, User
+from engine.store import OPEN_TASK, Case, Group, ProcessDefinition, TaskCandidate, TaskRow, User
 
 LISTS = ("overdue", "due_soon", "escalated", "flagged", "error")
 PER_PAGE = 20
@@ -36,7 +36,7 @@ def _by_unit(stmt: Select, unit: str | list[str] | None) -> Select:
         return stmt
     groups = [unit] if isinstance(unit, str) else list(unit)
     offered = select(TaskRow.case_id).join(TaskCandidate, TaskCandidate.task_id == TaskRow.id).where(
-        TaskRow.state == "open", TaskCandidate.kind == "group", TaskCandidate.name.in_(groups))
+        OPEN_TASK, TaskCandidate.kind == "group", TaskCandidate.name.in_(groups))
     return stmt.where(Case.id.in_(offered))
 
 
