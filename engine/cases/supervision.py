@@ -13,7 +13,7 @@ from engine import bounds, clock
 from engine.cases import projections
 from engine.errors import Forbidden, Invalid, NotFound
 from engine.identity import is_supervisor
-from engine.store import OPEN_TASK, Case, Group, ProcessDefinition, TaskCandidate, TaskRow, User
+from engine.store import OPEN_TASK, Case, Group, ProcessDefinition, TaskCandidate, TaskRow, User, unindexed
 
 LISTS = ("overdue", "due_soon", "escalated", "flagged", "error")
 PER_PAGE = 20
@@ -115,7 +115,8 @@ def open_units(session: Session, case_ids: list[int]) -> dict[int, list[str]]:
     rows = session.execute(select(TaskRow.case_id, TaskCandidate.name).join(TaskCandidate,
                                                                             TaskCandidate.task_id == TaskRow.id)
                            .where(TaskRow.case_id.in_(case_ids), TaskRow.state == "open",
-                                  TaskCandidate.kind == "group").distinct().order_by(TaskCandidate.name))
+                                  unindexed(TaskCandidate.kind) == "group")  # from the page's cases
+                           .distinct().order_by(TaskCandidate.name))
     units: dict[int, list[str]] = {}
     for case_id, name in rows:
         units.setdefault(case_id, []).append(name)
