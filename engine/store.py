@@ -171,10 +171,11 @@ class Case(Base):
     # the watchlist's lists: running cases in due order, read from the index alone
     __table_args__ = (Index("ix_cases_status_due", "status", "due_at"),
                       # the escalated and flagged lists: small partial indexes of just those cases
-                      Index("ix_cases_escalated", "status", "due_at", sqlite_where=text("overdue = 1"),
-                            postgresql_where=text("overdue")),
-                      Index("ix_cases_flagged", "status", "due_at", sqlite_where=text("flagged = 1"),
-                            postgresql_where=text("flagged")),
+                      # in the lists' order (no due date last), so a page of thousands is read, not sorted
+                      Index("ix_cases_escalated", "status", text("(due_at IS NULL)"), "due_at", "id",
+                            sqlite_where=text("overdue = 1"), postgresql_where=text("overdue")),
+                      Index("ix_cases_flagged", "status", text("(due_at IS NULL)"), "due_at", "id",
+                            sqlite_where=text("flagged = 1"), postgresql_where=text("flagged")),
                       Index("ix_cases_created", "created_at", "id"))  # the case list's default order, newest first
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     number: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -208,6 +209,7 @@ class TaskRow(Base):
     __tablename__ = "tasks"
     __table_args__ = (Index("ix_tasks_case_state", "case_id", "state"),
                       Index("ix_tasks_assignee_state", "assignee", "state"),
+                      Index("ix_tasks_completed_by", "completed_by", "case_id"),
                       # the open tasks only, with what an inbox tests and sorts them by: a unit's offers are
                       # looked up and ordered in this index alone, never in the rows of every task ever done
                       # (queries say the state as OPEN_TASK: a partial index needs the literal)
@@ -224,7 +226,9 @@ class TaskRow(Base):
     state: Mapped[str] = mapped_column(String(20), default="open")  # open, completed, cancelled
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     completed_at: Mapped[datetime | None]
-    completed_by: Mapped[str | None] = mapped_column(String(64), index=True)  # who may see the case (did a task)
+    # who may see the case (did a task): ix_tasks_completed_by holds the case too, so a person's cases are read
+    # from the index alone (a clerk of years has completed tens of thousands of tasks)
+    completed_by: Mapped[str | None] = mapped_column(String(64))
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     follow_up_at: Mapped[datetime | None]
     priority: Mapped[int] = mapped_column(Integer, default=50)
@@ -549,14 +553,15 @@ class Database:
 
     def after_bulk_load(self) -> None:
         """Fresh statistics for SQLite's planner (never ANALYZEd, it scans a unit's every offer instead of
-        using the indexes); PostgreSQL's autovacuum does this itself."""
+        using the indexes); on PostgreSQL what autovacuum does in time, at once: the dead rows of the load's
+        updates gone and the visibility map set (an index-only count otherwise visits every row)."""
         if self.engine.dialect.name == "sqlite":
             with self.engine.begin() as conn:
                 conn.exec_driver_sql("PRAGMA analysis_limit=1000")
                 conn.exec_driver_sql("ANALYZE")
         else:
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("ANALYZE")
+                conn.exec_driver_sql("VACUUM (ANALYZE)")
 
     def create_all(self) -> None:
         """For tests: the schema straight from the models (production goes through Alembic)."""

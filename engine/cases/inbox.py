@@ -118,7 +118,10 @@ def due_mark(due_at: datetime | None, due_soon_days: int, now: datetime | None =
 
 
 def case_types(session: Session) -> list[str]:
-    return list(session.scalars(select(Case.process_key).distinct().order_by(Case.process_key)))
+    """The process keys that have cases: one index probe per deployed process, not a walk over the archive."""
+    keys = session.scalars(select(ProcessDefinition.key).distinct().order_by(ProcessDefinition.key))
+    return [key for key in keys
+            if session.scalar(select(Case.id).where(Case.process_key == key).limit(1)) is not None]
 
 
 def case_type_names(session: Session) -> dict[str, str]:

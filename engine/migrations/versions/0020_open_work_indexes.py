@@ -23,6 +23,11 @@ INDEXES = (
 )
 
 
+# the watchlist's escalated and flagged lists, in their order (no due date last): (name, SQLite's and
+# PostgreSQL's WHERE)
+WATCHED = (("ix_cases_escalated", "overdue = 1", "overdue"), ("ix_cases_flagged", "flagged = 1", "flagged"))
+
+
 def upgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
     for name, table, columns, where in INDEXES:
@@ -30,8 +35,21 @@ def upgrade() -> None:
             where = "done = false" if postgres else "done = 0"
         op.create_index(name, table, columns, unique=False, sqlite_where=sa.text(where),
                         postgresql_where=sa.text(where))
+    # a person's cases by the tasks they completed, read from the index alone
+    op.drop_index('ix_tasks_completed_by', table_name='tasks')
+    op.create_index('ix_tasks_completed_by', 'tasks', ['completed_by', 'case_id'], unique=False)
+    for name, sqlite_where, postgresql_where in WATCHED:
+        op.drop_index(name, table_name='cases')
+        op.create_index(name, 'cases', ['status', sa.text('(due_at IS NULL)'), 'due_at', 'id'], unique=False,
+                        sqlite_where=sa.text(sqlite_where), postgresql_where=sa.text(postgresql_where))
 
 
 def downgrade() -> None:
+    for name, sqlite_where, postgresql_where in WATCHED:
+        op.drop_index(name, table_name='cases')
+        op.create_index(name, 'cases', ['status', 'due_at'], unique=False,
+                        sqlite_where=sa.text(sqlite_where), postgresql_where=sa.text(postgresql_where))
+    op.drop_index('ix_tasks_completed_by', table_name='tasks')
+    op.create_index('ix_tasks_completed_by', 'tasks', ['completed_by'], unique=False)
     for name, table, _columns, _where in reversed(INDEXES):
         op.drop_index(name, table_name=table)
