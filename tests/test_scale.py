@@ -136,7 +136,9 @@ def test_an_ended_case_keeps_its_diagram_states_not_its_workflow(api, ctx):
 
 def test_bench_scale_builds_the_cases_and_prints_its_figures_as_json(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("CASEWORK_DATABASE_URL", f"sqlite:///{tmp_path / 'unused.db'}")
-    assert cli.main(["bench", "scale", "--cases", "40", "--repeat", "2", "--seed", "example"]) == 0
+    plans = tmp_path / "plans.md"
+    assert cli.main(["bench", "scale", "--cases", "40", "--repeat", "2", "--seed", "example",
+                     "--plans", str(plans)]) == 0
     out = capsys.readouterr().out.strip().splitlines()
     print("\n".join(out[-12:]))  # the figures, for the log
     figures = json.loads(out[-1])
@@ -146,3 +148,9 @@ def test_bench_scale_builds_the_cases_and_prints_its_figures_as_json(capsys, tmp
         assert 0 < figures[name]["p50_ms"] <= figures[name]["p95_ms"], name
     assert figures["whole_cases_per_second"] > 0 and figures["bytes_per_case"] > 0
     assert figures["row_bytes_per_open_case"] > 0
+    # the plans of each page's slowest statements, as the database chose them at this size
+    text = plans.read_text(encoding="utf-8")
+    assert "# Query plans at 40 cases (sqlite)" in text
+    for name in ("supervision_page", "statistics_page", "inbox_page", "tasks_api_groups", "cases_api", "case_page"):
+        section = text.split(f"## {name}\n", 1)[1].split("\n## ", 1)[0]
+        assert "```sql\nSELECT" in section and ("SEARCH " in section or "SCAN " in section), name

@@ -120,7 +120,9 @@ def _whole_cases(clients: dict[str, Client], count: int) -> dict[str, Any]:
             "whole_cases_per_second": round(len(whole) / sum(whole), 2) if whole else 0.0}
 
 
-def measure(ctx: EngineContext, repeat: int) -> dict[str, Any]:
+def measure(ctx: EngineContext, repeat: int, plans: str | None = None) -> dict[str, Any]:
+    """Time each page and API call; with `plans` also write to that file the plan of each one's slowest
+    statements (which indexes the database uses at this size)."""
     from .app import create_app
 
     app = create_app(ctx=ctx)
@@ -130,15 +132,18 @@ def measure(ctx: EngineContext, repeat: int) -> dict[str, Any]:
     with ctx.db.engine.connect() as conn:
         ids = [r[0] for r in conn.execute(text("SELECT id FROM cases"))]
     pick = random.Random(15)
-    figures: dict[str, Any] = {
-        "supervision_page": scale.timed(lambda: boss.page("/supervise"), repeat),
-        "statistics_page": scale.timed(lambda: boss.page("/statistics"), repeat),
-        "statistics_api": scale.timed(lambda: boss.api("GET", "/api/v1/statistics"), repeat),
-        "inbox_page": scale.timed(lambda: clerk.page("/inbox"), repeat),
-        "tasks_api_groups": scale.timed(lambda: clerk.api("GET", "/api/v1/tasks?scope=groups"), repeat),
-        "cases_api": scale.timed(lambda: clerk.api("GET", "/api/v1/cases?limit=50"), repeat),
-        "case_page": scale.timed(lambda: boss.page(f"/cases/{pick.choice(ids)}"), repeat),
+    calls = {
+        "supervision_page": lambda: boss.page("/supervise"),
+        "statistics_page": lambda: boss.page("/statistics"),
+        "statistics_api": lambda: boss.api("GET", "/api/v1/statistics"),
+        "inbox_page": lambda: clerk.page("/inbox"),
+        "tasks_api_groups": lambda: clerk.api("GET", "/api/v1/tasks?scope=groups"),
+        "cases_api": lambda: clerk.api("GET", "/api/v1/cases?limit=50"),
+        "case_page": lambda: boss.page(f"/cases/{pick.choice(ids)}"),
     }
+    figures: dict[str, Any] = {name: scale.timed(call, repeat) for name, call in calls.items()}
+    if plans:
+        _write_plans(ctx, calls, plans)
     figures["sizes"] = {"supervision_page_bytes": len(boss.page("/supervise").data),
                         "tasks_api_groups_bytes": len(clerk.web.get("/api/v1/tasks?scope=groups",
                                                                      headers=clerk.headers).data)}
@@ -146,8 +151,21 @@ def measure(ctx: EngineContext, repeat: int) -> dict[str, Any]:
     return figures
 
 
+def _write_plans(ctx: EngineContext, calls: dict[str, Any], path: str) -> None:
+    total = scale.count_cases(ctx.db)
+    out = [f"# Query plans at {total:,} cases ({ctx.db.engine.dialect.name})", "",
+           "The three slowest statements of one call of each page, and the plan the database chose "
+           "(`casework bench scale --plans`).", ""]
+    for name, call in calls.items():
+        out += [f"## {name}", ""]
+        for seconds, statement, params in scale.slowest_statements(ctx.db.engine, call):
+            out += [f"{seconds * 1000:.1f} ms:", "", "```sql", " ".join(statement.split()), "```", "", "```"]
+            out += scale.explain(ctx.db.engine, statement, params) + ["```", ""]
+    Path(path).write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
 def run(cases: int = 1000, repeat: int = 15, seed: str = "demo", keep: str | None = None,
-        progress: Any = print) -> int:
+        progress: Any = print, plans: str | None = None) -> int:
     config = config_module.load()
     admin_url = config["database.url"]
     postgres = admin_url.startswith("postgresql")
@@ -189,7 +207,7 @@ def run(cases: int = 1000, repeat: int = 15, seed: str = "demo", keep: str | Non
                                   "seeded": seeded, "seed_seconds": round(seed_seconds, 1),
                                   "clone_seconds": round(clone_seconds, 1), "repeat": repeat,
                                   "load_average": round(os.getloadavg()[0], 2)}
-        result.update(measure(ctx, repeat))
+        result.update(measure(ctx, repeat, plans))
         result.update({"database_bytes": size, "bytes_per_case": round(size / max(total, 1)),
                        "row_bytes_per_closed_case": rows["closed"], "row_bytes_per_open_case": rows["open"]})
     finally:

@@ -217,7 +217,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.name == "scale":
         from . import bench as bench_scale
 
-        return bench_scale.run(cases=args.cases or 10000, repeat=args.repeat, seed=args.seed, keep=args.keep)
+        return bench_scale.run(cases=args.cases or 10000, repeat=args.repeat, seed=args.seed, keep=args.keep,
+                               plans=args.plans)
     if args.name == "http":
         from . import bench_http
 
@@ -312,6 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="scale: cases played before cloning (the demo district, or the four example cases)")
     p.add_argument("--keep", default=None,
                    help="scale: keep the database (SQLite: a file path; PostgreSQL: a database name), reused if there")
+    p.add_argument("--plans", default=None, metavar="FILE",
+                   help="scale: write the query plans of each page's slowest statements to FILE (Markdown)")
     p.add_argument("--requests", type=int, default=2000, help="memory: mixed requests served by one process")
     p.add_argument("--lone", type=int, default=20, help="timers: runs of a lone timer, for its lag")
     p.set_defaults(func=cmd_bench)

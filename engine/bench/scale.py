@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Integer, Table, func, select, text
+from sqlalchemy import Integer, Table, event, func, select, text
 from sqlalchemy.orm import Session
 
 from engine.store import Base, Case, Database
@@ -98,6 +98,44 @@ def row_bytes_by_status(db: Database) -> dict[str, float]:
 def count_cases(db: Database) -> int:
     with Session(db.engine) as session:
         return session.scalar(select(func.count()).select_from(Case)) or 0
+
+
+# -- query plans ------------------------------------------------------------------------------
+
+def slowest_statements(engine: Any, call: Callable[[], Any], keep: int = 3) -> list[tuple[float, str, Any]]:
+    """The `keep` slowest statements one call of `call` runs: (seconds, SQL, parameters)."""
+    seen: list[tuple[float, str, Any]] = []
+
+    def before(conn: Any, _cursor: Any, _statement: str, _params: Any, _context: Any, _many: bool) -> None:
+        conn.info["bench_started"] = time.perf_counter()
+
+    def after(conn: Any, _cursor: Any, statement: str, params: Any, _context: Any, _many: bool) -> None:
+        seen.append((time.perf_counter() - conn.info.pop("bench_started", time.perf_counter()), statement, params))
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+    return sorted(seen, key=lambda item: -item[0])[:keep]
+
+
+def explain(engine: Any, statement: str, params: Any) -> list[str]:
+    """The plan the database chooses for a statement (PostgreSQL runs it: EXPLAIN ANALYZE)."""
+    postgres = engine.dialect.name == "postgresql"
+    prefix = "EXPLAIN (ANALYZE, BUFFERS) " if postgres else "EXPLAIN QUERY PLAN "
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(prefix + statement, params).all()
+    if postgres:
+        return [row[0] for row in rows]
+    depth: dict[int, int] = {0: -1}
+    lines = []
+    for node, parent, _unused, detail in rows:  # SQLite: (id, parent, notused, detail) as a tree
+        depth[node] = depth.get(parent, -1) + 1
+        lines.append("  " * depth[node] + detail)
+    return lines
 
 
 # -- timing -----------------------------------------------------------------------------------
