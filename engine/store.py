@@ -394,17 +394,32 @@ TASK_OWN_KINDS = frozenset(("task_created", "task_completed", "task_claimed", "t
                             "task_entered_on_behalf"))
 
 
-class EventKind(TypeDecorator):
-    """An event's kind, the engine's own ones kept as their short code (≈12 bytes less a row)."""
+# the deadline events of a task: stored without their element when it is the task's (read back from it)
+DEADLINE_KINDS = ("deadline_reminder", "case_escalated")
+# the engine's own notification kinds, likewise (append only)
+NOTIFICATION_KIND_CODES = {kind: str(index) for index, kind in enumerate(
+    ("reminder", "escalation", "contact_disputed"), start=1)}
+
+
+class KindCode(TypeDecorator):
+    """A kind kept as its short code when it is one of `codes` (≈10 bytes less a row), else as it is."""
 
     impl = String(40)
     cache_ok = True
 
+    def __init__(self, codes: dict[str, str]):
+        super().__init__()
+        self.codes, self.names = codes, {code: kind for kind, code in codes.items()}
+
     def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
-        return EVENT_KIND_CODES.get(value, value) if value is not None else None
+        return self.codes.get(value, value) if value is not None else None
 
     def process_result_value(self, value: str | None, dialect: Any) -> str | None:
-        return _EVENT_KIND_NAMES.get(value, value) if value is not None else None
+        return self.names.get(value, value) if value is not None else None
+
+    @property
+    def _static_cache_key(self) -> Any:  # the codes are fixed per type: their names say which
+        return (type(self), tuple(self.codes.items()))
 
 
 class EventRow(Base):
@@ -418,27 +433,32 @@ class EventRow(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(default=clock.now)
     actor: Mapped[str | None] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(EventKind())
+    kind: Mapped[str] = mapped_column(KindCode(EVENT_KIND_CODES))
     element_id: Mapped[str | None] = mapped_column(String(200))
     task_id: Mapped[str | None] = mapped_column(TASK_UUID)
     message: Mapped[str | None] = mapped_column(Text, default="")  # None: the task's name (see above)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
-def _of_task(column: Any) -> Any:
-    """The event's task's `column`, looked up only for an event stored without it (message NULL)."""
+def _of_task(column: Any, stored_without: Any) -> Any:
+    """The event's task's `column`, looked up only for an event stored without it."""
     found = select(column).where(TaskRow.id == cast(EventRow.task_id, String)).scalar_subquery()
-    return column_property(case((EventRow.message.is_(None), found), else_=None))
+    return column_property(case((stored_without, found), else_=None))
 
 
-EventRow.task_name = _of_task(TaskRow.name)
-EventRow.task_element = _of_task(TaskRow.element_id)
+_WITHOUT_ELEMENT = EventRow.message.is_(None) | (EventRow.element_id.is_(None) & EventRow.task_id.is_not(None)
+                                                 & EventRow.kind.in_(DEADLINE_KINDS))
+EventRow.task_name = _of_task(TaskRow.name, EventRow.message.is_(None))
+EventRow.task_element = _of_task(TaskRow.element_id, _WITHOUT_ELEMENT)
 
 
 @event.listens_for(EventRow, "load")
 def _event_loaded(row: EventRow, _context: Any) -> None:
-    if row.message is None:  # not a change: the row in the database stays as it is
+    # not a change: the row in the database stays as it is
+    if row.message is None:
         set_committed_value(row, "message", row.task_name or "")
+        set_committed_value(row, "element_id", row.task_element)
+    elif row.element_id is None and row.task_id and row.kind in DEADLINE_KINDS:
         set_committed_value(row, "element_id", row.task_element)
 
 
@@ -551,7 +571,7 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     username: Mapped[str] = mapped_column(String(64))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(KindCode(NOTIFICATION_KIND_CODES))
     title: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
@@ -574,12 +594,11 @@ class CaseTexts:
 
     @classmethod
     def encode(cls, text: str, number: str | None, title: str | None) -> str:
-        text = text.replace(cls.ESC, cls.ESC * 2)
-        if title:
-            text = text.replace(title, cls.ESC + "T")
-        if number:
-            text = text.replace(number, cls.ESC + "N")
-        return text
+        # one pass (a mark is never scanned again), the longer of the two first where both would match
+        marks = {cls.ESC: cls.ESC * 2, **({number: cls.ESC + "N"} if number else {}),
+                 **({title: cls.ESC + "T"} if title else {})}
+        pattern = "|".join(re.escape(k) for k in sorted(marks, key=len, reverse=True))
+        return re.sub(pattern, lambda m: marks[m.group(0)], text)
 
     @classmethod
     def decode(cls, text: str, number: str | None, title: str | None) -> str:

@@ -25,6 +25,9 @@ KINDS = ("task_created", "task_completed", "task_cancelled", "task_claimed", "ta
 CODES = {kind: str(index) for index, kind in enumerate(KINDS, start=1)}
 TASK_KINDS = ("task_created", "task_completed", "task_cancelled", "task_claimed", "task_unclaimed", "task_assigned",
               "task_entered_on_behalf")
+# engine.store.NOTIFICATION_KIND_CODES, likewise
+NOTICE_CODES = {kind: str(index) for index, kind in enumerate(("reminder", "escalation", "contact_disputed"), start=1)}
+DEADLINE_KINDS = ("deadline_reminder", "case_escalated")
 ESC = "\x01"
 UUID_TEXT = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
@@ -49,18 +52,27 @@ def upgrade() -> None:
         f"AND EXISTS (SELECT 1 FROM tasks WHERE tasks.id = {task_id} AND tasks.name = events.message "
         "AND tasks.element_id = events.element_id)").bindparams(sa.bindparam("kinds", expanding=True)),
         {"kinds": list(TASK_KINDS)})
+    # a task's deadline event names the task's element: left to the task row
+    bind.execute(sa.text(
+        "UPDATE events SET element_id = NULL WHERE task_id IS NOT NULL AND kind IN :kinds "
+        f"AND EXISTS (SELECT 1 FROM tasks WHERE tasks.id = {task_id} AND tasks.element_id = events.element_id)")
+        .bindparams(sa.bindparam("kinds", expanding=True)), {"kinds": list(DEADLINE_KINDS)})
     for kind, code in CODES.items():
         bind.execute(sa.text("UPDATE events SET kind = :code WHERE kind = :kind"), {"code": code, "kind": kind})
+    for kind, code in NOTICE_CODES.items():
+        bind.execute(sa.text("UPDATE notifications SET kind = :code WHERE kind = :kind"), {"code": code, "kind": kind})
     # notifications: ESC doubled, then the case's title and number as ESC T and ESC N (CaseTexts.encode)
-    number = "COALESCE((SELECT number FROM cases WHERE cases.id = notifications.case_id), '')"
-    title = "COALESCE((SELECT title FROM cases WHERE cases.id = notifications.case_id), '')"
+    # (a number starting with the letter of a mark could match inside one: such a case's number stays)
+    number = ("COALESCE((SELECT number FROM cases WHERE cases.id = notifications.case_id AND number NOT LIKE 'T%' "
+              "AND number NOT LIKE 'N%' AND number NOT LIKE :any), '')")
+    title = "COALESCE((SELECT title FROM cases WHERE cases.id = notifications.case_id AND title NOT LIKE :any), '')"
 
     def encoded(column: str) -> str:
         return f"replace(replace(replace({column}, :e, :ee), {title}, :t), {number}, :n)"
 
     bind.execute(sa.text(f"UPDATE notifications SET title = {encoded('title')}, body = {encoded('body')} "
                          "WHERE case_id IS NOT NULL"),
-                 {"e": ESC, "ee": ESC * 2, "t": ESC + "T", "n": ESC + "N"})
+                 {"e": ESC, "ee": ESC * 2, "t": ESC + "T", "n": ESC + "N", "any": f"%{ESC}%"})
 
 
 def downgrade() -> None:
@@ -75,9 +87,15 @@ def downgrade() -> None:
         bind.execute(sa.text("UPDATE notifications SET title = :t, body = :b WHERE id = :id"),
                      {"id": nid, "t": mark.sub(lambda m: said.get(m.group(1), m.group(0)), title),
                       "b": mark.sub(lambda m: said.get(m.group(1), m.group(0)), body)})
+    for kind, code in NOTICE_CODES.items():
+        bind.execute(sa.text("UPDATE notifications SET kind = :kind WHERE kind = :code"), {"code": code, "kind": kind})
+    task_id = "events.task_id::text" if postgres else "events.task_id"
+    bind.execute(sa.text(
+        f"UPDATE events SET element_id = (SELECT element_id FROM tasks WHERE tasks.id = {task_id}) "
+        "WHERE element_id IS NULL AND message IS NOT NULL AND task_id IS NOT NULL AND kind IN :codes")
+        .bindparams(sa.bindparam("codes", expanding=True)), {"codes": [CODES[k] for k in DEADLINE_KINDS]})
     for kind, code in CODES.items():
         bind.execute(sa.text("UPDATE events SET kind = :kind WHERE kind = :code"), {"code": code, "kind": kind})
-    task_id = "events.task_id::text" if postgres else "events.task_id"
     bind.execute(sa.text(
         f"UPDATE events SET message = COALESCE((SELECT name FROM tasks WHERE tasks.id = {task_id}), ''), "
         f"element_id = (SELECT element_id FROM tasks WHERE tasks.id = {task_id}) WHERE message IS NULL"))
