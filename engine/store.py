@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,18 +29,32 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    case,
+    cast,
     create_engine,
     event,
     literal,
     select,
     text,
 )
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import true as sa_true
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, object_session, relationship, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    column_property,
+    mapped_column,
+    object_session,
+    relationship,
+    sessionmaker,
+)
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -361,19 +376,98 @@ class TimerRow(Base):
     fired_at: Mapped[datetime | None]
 
 
+# a task id (SpiffWorkflow's uuid) where nothing joins it to a varchar column: PostgreSQL's uuid, 16 bytes
+# instead of 37 of text; read and written as the same lowercase text on both databases
+TASK_UUID = String(36).with_variant(PG_UUID(as_uuid=False), "postgresql")
+
+# the engine's own event kinds, stored as short codes (a code is a number, which no kind is); a kind not
+# listed (the domain's) is stored as it is. Append only: a stored code never changes its meaning
+EVENT_KIND_CODES = {kind: str(index) for index, kind in enumerate((
+    "task_created", "task_completed", "task_cancelled", "task_claimed", "task_unclaimed", "task_assigned",
+    "task_entered_on_behalf", "case_started", "case_completed", "case_error", "case_retried", "case_escalated",
+    "case_flagged", "case_unflagged", "deadline_reminder", "timer_fired", "message_received", "note_added",
+    "contact_answered", "attachment_added"), start=1)}
+_EVENT_KIND_NAMES = {code: kind for kind, code in EVENT_KIND_CODES.items()}
+# the kinds whose message is the task's name and element_id the task's element, by construction: stored
+# without them (message NULL) and read back from the task row
+TASK_OWN_KINDS = frozenset(("task_created", "task_completed", "task_claimed", "task_unclaimed", "task_assigned",
+                            "task_entered_on_behalf"))
+
+
+# the deadline events of a task: stored without their element when it is the task's (read back from it)
+DEADLINE_KINDS = ("deadline_reminder", "case_escalated")
+# the engine's own notification kinds, likewise (append only)
+NOTIFICATION_KIND_CODES = {kind: str(index) for index, kind in enumerate(
+    ("reminder", "escalation", "contact_disputed"), start=1)}
+
+
+class KindCode(TypeDecorator):
+    """A kind kept as its short code when it is one of `codes` (≈10 bytes less a row), else as it is."""
+
+    impl = String(40)
+    cache_ok = True
+
+    def __init__(self, codes: dict[str, str]):
+        super().__init__()
+        self.codes, self.names = codes, {code: kind for kind, code in codes.items()}
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        return self.codes.get(value, value) if value is not None else None
+
+    def process_result_value(self, value: str | None, dialect: Any) -> str | None:
+        return self.names.get(value, value) if value is not None else None
+
+    @property
+    def _static_cache_key(self) -> Any:  # the codes are fixed per type: their names say which
+        return (type(self), tuple(self.codes.items()))
+
+
 class EventRow(Base):
-    """Append-only history of a case: who did what, when, with the data that changed."""
+    """Append-only history of a case: who did what, when, with the data that changed.
+
+    An event about a task that says the task's own name and element (TASK_OWN_KINDS) is stored without
+    them (message NULL) and gets them back from the task row when it is loaded, so readers see them."""
 
     __tablename__ = "events"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(default=clock.now)
     actor: Mapped[str | None] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(KindCode(EVENT_KIND_CODES))
     element_id: Mapped[str | None] = mapped_column(String(200))
-    task_id: Mapped[str | None] = mapped_column(String(36))
-    message: Mapped[str] = mapped_column(Text, default="")
+    task_id: Mapped[str | None] = mapped_column(TASK_UUID)
+    message: Mapped[str | None] = mapped_column(Text, default="")  # None: the task's name (see above)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+def _of_task(column: Any, stored_without: Any) -> Any:
+    """The event's task's `column`, looked up only for an event stored without it."""
+    found = select(column).where(TaskRow.id == cast(EventRow.task_id, String)).scalar_subquery()
+    return column_property(case((stored_without, found), else_=None))
+
+
+_WITHOUT_ELEMENT = EventRow.message.is_(None) | (EventRow.element_id.is_(None) & EventRow.task_id.is_not(None)
+                                                 & EventRow.kind.in_(DEADLINE_KINDS))
+EventRow.task_name = _of_task(TaskRow.name, EventRow.message.is_(None))
+EventRow.task_element = _of_task(TaskRow.element_id, _WITHOUT_ELEMENT)
+
+
+@event.listens_for(EventRow, "load")
+def _event_loaded(row: EventRow, _context: Any) -> None:
+    # not a change: the row in the database stays as it is
+    if row.message is None:
+        set_committed_value(row, "message", row.task_name or "")
+        set_committed_value(row, "element_id", row.task_element)
+    elif row.element_id is None and row.task_id and row.kind in DEADLINE_KINDS:
+        set_committed_value(row, "element_id", row.task_element)
+
+
+def compact_events(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Events as they are written: a task's own name and element left to its task row (TASK_OWN_KINDS)."""
+    for row in rows:
+        if row.get("task_id") and row.get("kind") in TASK_OWN_KINDS:
+            row["message"], row["element_id"] = None, None
+    return rows
 
 
 class CaseNote(Base):
@@ -467,19 +561,79 @@ class StartKey(Base):
 
 
 class Notification(Base):
-    """An in-app notification a user sees in their list until they mark it read."""
+    """An in-app notification a user sees in their list until they mark it read.
+
+    The title and body of a case's notification are stored with the case's number and title written as
+    a two-character mark (case_texts.encode): they are the case row's, put back when the row is loaded."""
 
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_user_read", "username", "read_at"),)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     username: Mapped[str] = mapped_column(String(64))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(KindCode(NOTIFICATION_KIND_CODES))
     title: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     read_at: Mapped[datetime | None]
     outbox_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)  # delivered once per outbox row
+
+
+Notification.case_number = column_property(
+    select(Case.number).where(Case.id == Notification.case_id).correlate_except(Case).scalar_subquery())
+Notification.case_title = column_property(
+    select(Case.title).where(Case.id == Notification.case_id).correlate_except(Case).scalar_subquery())
+
+
+class CaseTexts:
+    """A text of a case with the case's number and title replaced by a mark (ESC N, ESC T; ESC itself
+    doubled): decode(encode(text)) is the text, whatever it holds."""
+
+    ESC = "\x01"
+    _MARK = re.compile("\x01(.)", re.DOTALL)
+
+    @classmethod
+    def encode(cls, text: str, number: str | None, title: str | None) -> str:
+        # one pass (a mark is never scanned again), the longer of the two first where both would match
+        marks = {cls.ESC: cls.ESC * 2, **({number: cls.ESC + "N"} if number else {}),
+                 **({title: cls.ESC + "T"} if title else {})}
+        pattern = "|".join(re.escape(k) for k in sorted(marks, key=len, reverse=True))
+        return re.sub(pattern, lambda m: marks[m.group(0)], text)
+
+    @classmethod
+    def decode(cls, text: str, number: str | None, title: str | None) -> str:
+        if not text or cls.ESC not in text:
+            return text
+        said = {"T": title or "", "N": number or "", cls.ESC: cls.ESC}
+        return cls._MARK.sub(lambda m: said.get(m.group(1), m.group(0)), text)
+
+
+@event.listens_for(Notification, "load")
+def _notification_loaded(row: Notification, _context: Any) -> None:
+    if row.case_id is not None:
+        set_committed_value(row, "title", CaseTexts.decode(row.title, row.case_number, row.case_title))
+        set_committed_value(row, "body", CaseTexts.decode(row.body, row.case_number, row.case_title))
+
+
+@event.listens_for(Session, "before_flush")
+def _case_texts_kept(session: Session, _context: Any, _instances: Any) -> None:
+    """A case whose number or title changes: its notifications are rewritten with the old ones, so each
+    still says what it said when it was sent."""
+    for obj in session.dirty:
+        if not isinstance(obj, Case):
+            continue
+        state = sa_inspect(obj)
+        number, title = state.attrs.number.history, state.attrs.title.history
+        if not (number.deleted or title.deleted):
+            continue
+        old_number = number.deleted[0] if number.deleted else obj.number
+        old_title = title.deleted[0] if title.deleted else obj.title
+        table = Notification.__table__
+        for nid, n_title, n_body in session.execute(select(table.c.id, table.c.title, table.c.body)
+                                                    .where(table.c.case_id == obj.id)).all():
+            texts = {k: CaseTexts.encode(CaseTexts.decode(v, old_number, old_title), obj.number, obj.title)
+                     for k, v in (("title", n_title), ("body", n_body))}
+            session.execute(table.update().where(table.c.id == nid).values(**texts))
 
 
 class LoginFailure(Base):
@@ -513,7 +667,8 @@ def _json_default(value: Any) -> Any:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, default=_json_default, ensure_ascii=False)
+    # no blanks after the separators: data is stored as text (SQLite, PostgreSQL's json), a byte a comma
+    return json.dumps(value, default=_json_default, ensure_ascii=False, separators=(",", ":"))
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:

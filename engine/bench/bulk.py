@@ -50,6 +50,8 @@ def _copy_sql(table: Table, link: str | None, kind: str, postgres: bool, quote: 
             value = "NULL"
         elif isinstance(column.type, String) and column.type.length == 36:
             value = _renew(ref, new_id, postgres)
+            if postgres and "postgresql" in column.type._variant_mapping:  # a uuid there (TASK_UUID)
+                value = f"({_renew(ref + '::text', new_id, postgres)})::uuid"
         else:
             value = ref
         columns.append(quote(column.name))

@@ -64,10 +64,12 @@ def _fire_one(ctx: Any, session: Session, case: Case, task: TaskRow | None, row:
     what = task.name if task is not None else CASE_DEADLINE_LABEL
     data = {"task": task.name if task is not None else None, "due_at": due_at.isoformat()}
     people = _holders(session, case, task)
+    # the task's own element is read back from the task row (engine.store.DEADLINE_KINDS)
+    element_id = None if task is not None and row.element_id == task.element_id else row.element_id
     if row.kind == "reminder":
         subject = f"提醒：「{what}」将于 {due} 到期"
         projections.record_event(session, case, "deadline_reminder", None, f"{what}：{due} 到期", data=data,
-                                 element_id=row.element_id, task_id=row.task_id)
+                                 element_id=element_id, task_id=row.task_id)
     else:
         subject = f"督办：「{what}」已超期"
         if task is not None:
@@ -76,7 +78,7 @@ def _fire_one(ctx: Any, session: Session, case: Case, task: TaskRow | None, row:
         # change of the case made before this one is seen is a Conflict, not a silent overwrite
         case.overdue, case.flagged, case.updated_at = True, True, now
         projections.record_event(session, case, "case_escalated", None, f"{what}：{due} 已超期", data=data,
-                                 element_id=row.element_id, task_id=row.task_id)
+                                 element_id=element_id, task_id=row.task_id)
         people = _unique(people + _group_members(session, [SUPERVISORS]))
     body = _body(case, what, due, row.kind)
     channels.queue(ctx, session, people, case, row.kind, f"{subject}（{case.number}）", body)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.scripting import durations, expressions
-from engine.store import Case, EventRow, TaskCandidate, TaskRow, TimerRow, keep_form
+from engine.store import Case, EventRow, TaskCandidate, TaskRow, TimerRow, compact_events, keep_form
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ _CANCEL_TASK_DEADLINES = (update(_TIMERS).where(_TIMERS.c.case_id == bindparam("
 def _write_events(session: Session) -> None:
     rows = session.info.pop(_PENDING_EVENTS, None)
     if rows:
-        session.execute(_INSERT_EVENTS, rows)
+        session.execute(_INSERT_EVENTS, compact_events(rows))
 
 
 @event.listens_for(Session, "after_rollback")

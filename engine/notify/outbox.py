@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 
 from engine import clock
 from engine.notify import mailer, sms
-from engine.store import Notification, OutboxMessage
+from engine.store import Case, CaseTexts, Notification, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +68,15 @@ def _deliver_in_app(ctx: Any, rows: list[OutboxMessage]) -> int:
     with ctx.db.session() as session:
         ids = [r.id for r in rows]
         done = set(session.scalars(select(Notification.outbox_id).where(Notification.outbox_id.in_(ids))))
-        session.add_all(Notification(username=r.recipient, case_id=r.case_id, kind=r.kind, title=r.subject,
-                                     body=r.body, created_at=r.created_at, outbox_id=r.id)
+        # the case's number and title are the case row's: stored as a mark, put back when read
+        cases = {row.id: (row.number, row.title) for row in session.execute(
+            select(Case.id, Case.number, Case.title).where(Case.id.in_({r.case_id for r in rows if r.case_id})))}
+
+        def stored(r: OutboxMessage, text: str) -> str:
+            return CaseTexts.encode(text, *cases[r.case_id]) if r.case_id in cases else text
+
+        session.add_all(Notification(username=r.recipient, case_id=r.case_id, kind=r.kind, title=stored(r, r.subject),
+                                     body=stored(r, r.body), created_at=r.created_at, outbox_id=r.id)
                         for r in rows if r.id not in done)
         session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
                         .values(state="sent", sent_at=now, attempts=OutboxMessage.attempts + 1, last_error=None)
