@@ -42,6 +42,37 @@ def peak_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def breakdown() -> dict[str, float]:
+    """Where the resident memory is (Linux): anonymous (the Python heap, malloc's heap, stacks) against
+    file-backed (the interpreter's and the extensions' shared libraries, shared with other processes), and
+    of the anonymous part, what glibc's malloc holds (objects over 512 bytes, SQLite's page cache, libxml2,
+    OpenSSL) and how much of that is free; the rest is mostly Python's own small-object arenas."""
+    found: dict[str, float] = {}
+    try:
+        with open("/proc/self/smaps_rollup", encoding="ascii") as rollup:
+            kib = {line.split()[0].rstrip(":"): int(line.split()[1]) for line in rollup if line.split()[-1] == "kB"}
+        found = {"rss_anon_mib": round(kib["Anonymous"] / 1024, 1),
+                 "rss_file_mib": round((kib["Rss"] - kib["Anonymous"]) / 1024, 1)}
+    except (OSError, KeyError, ValueError, IndexError):
+        return found
+    try:
+        import ctypes
+
+        class MallInfo2(ctypes.Structure):
+            _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd",
+                                                               "usmblks", "fsmblks", "uordblks", "fordblks",
+                                                               "keepcost")]
+
+        mallinfo2 = ctypes.CDLL("libc.so.6").mallinfo2
+        mallinfo2.restype = MallInfo2
+        info = mallinfo2()
+        found.update({"malloc_heap_mib": round((info.arena + info.hblkhd) / 2**20, 1),
+                      "malloc_free_mib": round(info.fordblks / 2**20, 1)})
+    except (OSError, AttributeError):
+        pass  # not glibc 2.33 or later
+    return found
+
+
 def _cache_sizes(ctx: Any) -> dict[str, Any]:
     sizes: dict[str, Any] = {"python_objects": len(gc.get_objects())}
     for name in ("specs", "start_forms"):
@@ -98,6 +129,7 @@ def serve(url: str, requests: int, checkpoints: tuple[int, ...] = CHECKPOINTS) -
                     "rss_end_mib": rss_mib(), "rss_peak_mib": peak_mib()})
     gc.collect()
     figures["rss_after_gc_mib"] = rss_mib()
+    figures.update(breakdown())
     figures.update(_cache_sizes(ctx))
     ctx.db.dispose()
     return figures
@@ -133,5 +165,9 @@ def run(requests: int = 2000, progress: Any = print) -> int:
     steps = ", ".join(f"{n}: {figures[f'rss_after_{n}_mib']}" for n in CHECKPOINTS if f"rss_after_{n}_mib" in figures)
     progress(f"one serving process: {figures['rss_start_mib']} MiB at start; after requests {steps} MiB; "
              f"peak {figures['rss_peak_mib']} MiB (target: at most 100 MiB after 2,000)")
+    if "rss_file_mib" in figures:
+        progress(f"at the end: {figures['rss_file_mib']} MiB file-backed (shared libraries), "
+                 f"{figures['rss_anon_mib']} MiB anonymous, of which malloc's heap "
+                 f"{figures.get('malloc_heap_mib', '?')} MiB ({figures.get('malloc_free_mib', '?')} free)")
     print(json.dumps(result))
     return 0

@@ -11,12 +11,9 @@ import csv
 import io
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
 from engine.errors import BadRequest, Forbidden
@@ -26,14 +23,16 @@ from engine.store import Case, User
 from . import caselist
 from .cases import CASE_TYPES, CaseFacts
 
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERCENT = "0.0%"
 DATE = "yyyy-mm-dd"
 RATINGS_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意",
               "not_evaluated": "未测评"}
 STATUS_ZH = {"running": "办理中", "completed": "已办结", "cancelled": "已撤销", "error": "出错停止"}
-_HEAD_FONT = Font(bold=True)
-_HEAD_FILL = PatternFill("solid", fgColor="DDE7F3")
+HEAD_FILL = "DDE7F3"
 
 CASE_COLUMNS = ("编号", "类型", "案由", "届次", "年度", "类别", "领衔人", "主办单位", "阶段", "状态", "交办日期",
                 "答复期限", "答复日期", "答复分类", "面复", "工作满意度", "结果满意度", "二次办理轮次", "挂牌督办")
@@ -77,12 +76,16 @@ def case_rows(rows: Iterable[tuple[Case, CaseFacts | None]], zone: ZoneInfo,
 def _sheet(book: Workbook, title: str, heading: str, columns: tuple[str, ...], rows: list[list[Any]],
            percent: set[int] = frozenset()) -> None:
     """A sheet with a title line, one frozen header row, and the rows; columns numbered from 0."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     sheet = book.create_sheet(title)
     sheet.append([heading])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append(list(columns))
+    head_font, head_fill = Font(bold=True), PatternFill("solid", fgColor=HEAD_FILL)
     for cell in sheet[2]:
-        cell.font, cell.fill = _HEAD_FONT, _HEAD_FILL
+        cell.font, cell.fill = head_font, head_fill
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for row in rows:
         sheet.append(row)
@@ -99,6 +102,9 @@ def _sheet(book: Workbook, title: str, heading: str, columns: tuple[str, ...], r
 
 
 def _book() -> Workbook:
+    # openpyxl (some 180 modules, about 5 MiB of a process) is imported by the first export, not by every worker
+    from openpyxl import Workbook
+
     book = Workbook()
     book.remove(book.active)  # each sheet is made by _sheet
     return book

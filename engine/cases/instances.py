@@ -42,15 +42,21 @@ def _shareable(spec: Any, subprocess_specs: dict[str, Any]) -> bool:
 
 
 class SpecCache:
-    """Restored specs per definition version (immutable, so never invalidated; bounded LRU).
+    """Restored specs per definition version (immutable, so never invalidated; a bounded LRU).
 
-    Multi-instance task specs with a loopCardinality are mutated by SpiffWorkflow while they run, so
-    processes that have them get fresh spec objects on every load (from the cached dicts); see _shareable.
+    Bounded twice: at most `size` versions, and at most `max_chars` characters of their spec JSON (a
+    restored spec holds about four bytes of Python objects per character: the proposal process, 150,000
+    characters, is 0.6 MiB), so a worker that meets many versions of large processes keeps the recent ones
+    only. A shareable spec is kept restored, without the parsed JSON it came from. Multi-instance task specs
+    with a loopCardinality are mutated by SpiffWorkflow while they run, so processes that have them get
+    fresh spec objects on every load, from the parsed JSON kept for them; see _shareable.
     """
 
-    def __init__(self, size: int = 64):
-        self.size = size
-        self._entries: OrderedDict[int, tuple[dict[str, Any], Any, dict[str, Any] | None]] = OrderedDict()
+    def __init__(self, size: int = 64, max_chars: int = 3_000_000):
+        self.size, self.max_chars = size, max_chars
+        # definition id -> (parsed JSON or None, spec or None, subprocess specs or None, characters of JSON)
+        self._entries: OrderedDict[int, tuple[dict[str, Any] | None, Any, dict[str, Any] | None, int]] = \
+            OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, definition_id: int, load: Callable[[], ProcessDefinition]) -> tuple[Any, dict[str, Any]]:
@@ -60,19 +66,24 @@ class SpecCache:
             if entry is not None:
                 self._entries.move_to_end(definition_id)
         if entry is None:
-            dicts = json.loads(load().spec_json)
+            text = load().spec_json
+            dicts = json.loads(text)
             spec, subs = self._restore(dicts)
-            shareable = _shareable(spec, subs)
-            entry = (dicts, spec if shareable else None, subs if shareable else None)
-            with self._lock:
-                self._entries[definition_id] = entry
-                while len(self._entries) > self.size:
-                    self._entries.popitem(last=False)
+            entry = (None, spec, subs, len(text)) if _shareable(spec, subs) else (dicts, None, None, len(text))
+            self._keep(definition_id, entry)
             return spec, subs
-        dicts, spec, subs = entry
+        dicts, spec, subs, _ = entry
         if spec is None:
             return self._restore(dicts)
         return spec, subs
+
+    def _keep(self, definition_id: int, entry: tuple[dict[str, Any] | None, Any, dict[str, Any] | None, int]) -> None:
+        with self._lock:
+            self._entries[definition_id] = entry
+            self._entries.move_to_end(definition_id)
+            chars = sum(e[3] for e in self._entries.values())
+            while len(self._entries) > 1 and (len(self._entries) > self.size or chars > self.max_chars):
+                chars -= self._entries.popitem(last=False)[1][3]
 
     @staticmethod
     def _restore(dicts: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
