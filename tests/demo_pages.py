@@ -123,8 +123,8 @@ def data_texts(ctx: Any) -> list[str]:
                                                                       Case.data)):
             found.update((title, number or "", stage_free or ""))
             found.update(_texts(data))
-        for title, body in session.execute(select(Notification.title, Notification.body)):
-            found.update((title or "", body or ""))
+        for told in session.scalars(select(Notification)):  # as loaded: the case's number and title put back
+            found.update((told.title or "", told.body or ""))
         found.update(session.scalars(select(ProcessDefinition.deployed_by)))
         models = [*session.scalars(select(ProcessDefinition.bpmn_xml))]
     for xml in models + [path.read_text(encoding="utf-8") for path in sorted(BPMN.glob("*.bpmn"))]:  # as deployed

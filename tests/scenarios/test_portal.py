@@ -138,7 +138,7 @@ def test_submit_from_the_portal_with_cosigners_picked_by_name(district: District
     # the co-signer confirms from their notice, on their own portal, as their own task
     outbox.deliver_due(district.ctx)
     with district.ctx.db.session() as session:
-        told = session.scalars(select(Notification.title).where(Notification.username == "deputy_li")).all()
+        told = [n.title for n in session.scalars(select(Notification).where(Notification.username == "deputy_li"))]
     assert told == ["请确认联名：关于增设公交站亭的建议"]
     li = signed_in(app, "deputy_li")
     page = li.get("/portal/").get_data(as_text=True)

@@ -84,8 +84,8 @@ def test_each_split_unit_answers_its_part_and_the_case_closes_when_every_part_ha
     # the deputy heard of each part's reply
     outbox.deliver_due(district.ctx)
     with district.ctx.db.session() as session:
-        told = session.scalars(select(Notification.body).where(Notification.username == "deputy_wang",
-                                                               Notification.case_id == case)).all()
+        told = [n.body for n in session.scalars(select(Notification).where(Notification.username == "deputy_wang",
+                                                                           Notification.case_id == case))]
     parts_told = [body for body in told if "负责的部分已答复" in body]
     assert len(parts_told) == 2 and any("区交通运输局" in b for b in parts_told)
     district.complete("congress_leader", case, "take_charge", {"supervision_opinion": "限期办结", "interview": False})
