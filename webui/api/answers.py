@@ -30,7 +30,7 @@ def case_answer(case: Case, user: User, status: int = 200) -> Any:
     session = db()
     # a proposer or co-signer reads no trace of the internal notes and files (engine.cases.roles)
     public_view = roles.public_only(session, ctx().declarations.for_case(case), user, case)
-    history = roles.visible_events(queries.case_history(session, case.id), public_view)
+    history = roles.visible_events(queries.history_rows(session, case.id), public_view)
     open_rows = tasks.open_tasks_of_case(session, case.id)
     body = out.case_detail(case, open_rows, history, _version(case))
     if public_view:  # nor the variables meant for the office and the units (workflows.public)
