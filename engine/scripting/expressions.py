@@ -8,6 +8,7 @@ task data, calls only reach a small set of builtins and the functions other laye
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import types
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -294,9 +295,16 @@ def _parse(python: str, expression: str) -> ast.AST:
 
 
 def parse(expression: str) -> ast.AST:
-    """Syntax check: the Python AST of a JUEL or Python expression (ExpressionError when invalid)."""
+    """Syntax check: the Python AST of a JUEL or Python expression (ExpressionError when invalid).
+    The tree is shared (a process's models hold a few hundred expressions, each evaluated on every
+    pass): read it, never change it."""
     if not isinstance(expression, str) or not expression.strip():
         raise ExpressionError(f"Empty expression {expression!r}", expression)
+    return _parsed(expression)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(expression: str) -> ast.AST:
     return _parse(translate_juel(expression), expression)
 
 
