@@ -177,3 +177,22 @@ def test_a_revoked_token_a_deactivated_user_and_a_lost_group_count_from_the_next
         session.execute(update(ApiToken).where(ApiToken.user_id == sue.id)
                         .values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     assert api.get("/cases", "sue").status_code == 401
+
+
+def test_an_answer_without_the_history_when_asked(api):
+    """`?history=false` on a call answered with the case: the same case, its open tasks and data, without the
+    history; a wrong value is refused before anything is done."""
+    case, task = _setup(api)
+    full = api.get(f"/cases/{case['id']}", "ann").get_json()
+    short = api.get(f"/cases/{case['id']}?history=false", "ann").get_json()
+    assert "history" not in short and short == {k: v for k, v in full.items() if k != "history"}
+    assert api.get(f"/cases/{case['id']}?history=true", "ann").get_json() == full
+    answer = api.post(f"/tasks/{task['id']}/complete?history=maybe", "ann", {"data": {}})
+    assert answer.status_code == 422 and answer.get_json()["details"][0]["field"] == "history"
+    assert api.get(f"/cases/{case['id']}", "ann").get_json()["active_tasks"] == full["active_tasks"]  # not done
+    done = api.post(f"/tasks/{task['id']}/complete?history=false", "ann", {"data": {}})
+    assert done.status_code == 200 and "history" not in done.get_json()
+    assert done.get_json()["status"] == "completed"
+    started = api.post("/cases?history=0", "ann", {"process_key": "t"})
+    assert started.status_code == 201 and "history" not in started.get_json()
+    assert started.get_json()["active_tasks"]

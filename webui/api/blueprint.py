@@ -26,6 +26,19 @@ def current_user() -> User:
     return identity.user_for_token(db(), token.strip())
 
 
+# the calls answered with the case (webui.api.answers), which take ?history=false
+CASE_ANSWERS = {"api.get_case", "api.start_case", "api.retry_case", "api.complete_task", "api.send_message",
+                "api.enter_paper_evaluation"}
+
+
+@api.before_request
+def check_parameters() -> None:
+    if request.endpoint in CASE_ANSWERS:
+        from .answers import check_history_parameter  # answers imports this module
+
+        check_history_parameter()
+
+
 def json_body() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if body is None:
