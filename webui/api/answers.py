@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify
 
 from engine.cases import permissions, queries, roles, tasks
-from engine.errors import Invalid
 from engine.store import Case, User
 
 from . import serialize as out
-from .blueprint import ctx, db
+from .blueprint import ctx, db, with_history
 
 
 def _version(case: Case) -> int:
@@ -27,34 +26,11 @@ def _version(case: Case) -> int:
     return version
 
 
-_HISTORY_VALUES = {"true": True, "1": True, "false": False, "0": False}
-# the parameter as the OpenAPI document gives it, on every call answered with the case
-HISTORY_PARAMETER = {"name": "history", "in": "query", "required": False,
-                     "schema": {"type": "string", "enum": ["true", "false", "1", "0"], "default": "true"},
-                     "description": "false: the answer leaves out the case's history (a client acting on a case "
-                                    "mostly needs its state and open tasks); anything else than these values is a 422"}
-
-
-def check_history_parameter() -> None:
-    """`?history=false` on a call answered with the case: checked before the call does anything, so that a
-    wrong value is a 422 and not a change made and then refused."""
-    value = request.args.get("history")
-    if value is not None and value not in _HISTORY_VALUES:
-        raise Invalid("history must be true or false",
-                      [{"field": "history", "code": "not_boolean", "message": "must be true or false"}])
-
-
-def _with_history() -> bool:
-    """Whether the answer carries the case's history: yes unless the caller asked `history=false` (a client
-    acting on a case mostly needs its state and open tasks; the history grows with every step)."""
-    return _HISTORY_VALUES.get(request.args.get("history", "true"), True)
-
-
 def case_answer(case: Case, user: User, status: int = 200) -> Any:
     session = db()
     # a proposer or co-signer reads no trace of the internal notes and files (engine.cases.roles)
     public_view = roles.public_only(session, ctx().declarations.for_case(case), user, case)
-    history = roles.visible_events(queries.history_rows(session, case.id), public_view) if _with_history() else None
+    history = roles.visible_events(queries.history_rows(session, case.id), public_view) if with_history() else None
     open_rows = tasks.open_tasks_of_case(session, case.id)
     body = out.case_detail(case, open_rows, history, _version(case))
     if public_view:  # nor the variables meant for the office and the units (workflows.public)

@@ -16,8 +16,8 @@ from engine.cases import queries
 from engine.errors import Invalid
 from workflows import paper, results, tracking
 
-from .answers import HISTORY_PARAMETER, case_answer
-from .blueprint import api, ctx, current_user, db, json_body
+from .answers import case_answer
+from .blueprint import HISTORY_PARAMETER, api, ctx, current_user, db, json_body
 from .serialize import iso
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from engine.bounds import MAX_ID
 
 from . import caseyear, notifications, similar, yearwork
-from .answers import HISTORY_PARAMETER
+from .blueprint import HISTORY_PARAMETER
 
 
 def _ref(name: str) -> dict[str, str]:
