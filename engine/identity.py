@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -207,20 +209,68 @@ def issue_token(session: Session, user: User, ttl_hours: int) -> tuple[str, date
     return token, expires_at
 
 
-# built once (it runs on every API call): the token's user and the user's groups in one statement
+# built once: the token's user and the user's groups in one statement (the ORM objects, on a cache miss)
 _TOKEN_USER = (select(User, ApiToken.expires_at).join(ApiToken, ApiToken.user_id == User.id)
                .outerjoin(User.groups).options(contains_eager(User.groups))
                .where(ApiToken.token_hash == bindparam("digest")).order_by(Group.name))
+# what every API call checks: the token, its user and the user's groups as plain rows (a Core statement
+# costs a fraction of loading the ORM objects)
+_T, _U, _UG, _G = ApiToken.__table__, User.__table__, UserGroup.__table__, Group.__table__
+_TOKEN_ROWS = (select(_T.c.expires_at, *_U.c, _G.c.id.label("group_id"), _G.c.name.label("group_name"),
+                      _G.c.display_name.label("group_display_name"))
+               .select_from(_T.join(_U, _U.c.id == _T.c.user_id).outerjoin(_UG, _UG.c.user_id == _U.c.id)
+                            .outerjoin(_G, _G.c.id == _UG.c.group_id))
+               .where(_T.c.token_hash == bindparam("digest")).order_by(_G.c.name))
+_ACTIVE = 1 + list(_U.c.keys()).index("active")  # where users.active is in those rows
+
+
+class _TokenUsers:
+    """token digest -> (the rows it was built from, the User): the User of a token is built once and given
+    out again while its rows read the same. Every call still reads the rows, so a token deleted or expired,
+    a user deactivated, renamed or given other groups counts from the next call on, in every process.
+    The Users are detached and shared between requests and threads: read them, never change them."""
+
+    def __init__(self, size: int = 1024):
+        self.size = size
+        self._entries: dict[str, tuple[tuple[Any, ...], User]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, digest: str, rows: tuple[Any, ...]) -> User | None:
+        entry = self._entries.get(digest)
+        return entry[1] if entry is not None and entry[0] == rows else None
+
+    def put(self, digest: str, rows: tuple[Any, ...], user: User) -> None:
+        with self._lock:
+            self._entries.pop(digest, None)
+            self._entries[digest] = (rows, user)
+            while len(self._entries) > self.size:  # the oldest out
+                self._entries.pop(next(iter(self._entries)))
+
+
+_token_users = _TokenUsers()
 
 
 def user_for_token(session: Session, token: str) -> User:
-    """The token's user with its groups, in one query: this runs on every API call."""
-    found = session.execute(_TOKEN_USER, {"digest": _digest(token)}).unique().first()
-    if found is None or found[1] <= clock.now():
+    """The token's user with its groups: this runs on every API call, as one Core statement."""
+    digest = _digest(token)
+    rows = tuple(tuple(row) for row in session.execute(_TOKEN_ROWS, {"digest": digest}))
+    if not rows or rows[0][0] <= clock.now():
         raise Unauthorized("the token is unknown or has expired; ask for a new one at POST /api/v1/auth/token")
-    user = found[0]
-    if not user.active:
+    if not rows[0][_ACTIVE]:
         raise Unauthorized("the token's user is no longer active")
+    user = _token_users.get(digest, rows)
+    if user is None:
+        found = session.execute(_TOKEN_USER, {"digest": digest}).unique().first()
+        if found is None:  # deleted in between
+            raise Unauthorized("the token is unknown or has expired; ask for a new one at POST /api/v1/auth/token")
+        user = found[0]
+        if not user.active:
+            raise Unauthorized("the token's user is no longer active")
+        # detached, with its groups: a rollback of this session cannot expire what other requests read
+        for group in user.groups:
+            session.expunge(group)
+        session.expunge(user)
+        _token_users.put(digest, rows, user)
     return user
 
 

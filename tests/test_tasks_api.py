@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from .bpmn_util import one_task
 
 FORM = """
@@ -133,3 +135,64 @@ def test_unknown_api_paths_answer_in_the_api_error_shape(api):
     assert answer.status_code == 404 and answer.get_json()["error"] == "not_found"
     answer = api.client.delete("/api/v1/cases")
     assert answer.status_code == 405 and answer.get_json()["error"] == "method_not_allowed"
+
+
+def test_a_revoked_token_a_deactivated_user_and_a_lost_group_count_from_the_next_call(api):
+    """The API keeps each token's user between calls, but reads the token's rows on every call: a change
+    made by anyone (another process, a database console) counts from the very next call."""
+    from sqlalchemy import delete, update
+
+    from engine.store import ApiToken, Group, User, UserGroup
+
+    case, _task = _setup(api)
+    assert api.get(f"/cases/{case['id']}", "bob").status_code == 200  # a clerk: the task is offered to them
+    assert api.get(f"/cases/{case['id']}", "bob").status_code == 200  # (kept between calls)
+    with api.ctx.db.session() as session:  # bob leaves the clerks
+        bob = session.query(User).filter_by(username="bob").one()
+        clerks = session.query(Group).filter_by(name="clerks").one()
+        session.execute(delete(UserGroup).where(UserGroup.user_id == bob.id, UserGroup.group_id == clerks.id))
+    assert api.get(f"/cases/{case['id']}", "bob").status_code == 404
+    with api.ctx.db.session() as session:  # and comes back
+        session.add(UserGroup(user_id=bob.id, group_id=clerks.id))
+    assert api.get(f"/cases/{case['id']}", "bob").status_code == 200
+
+    assert api.get("/cases", "ann").status_code == 200
+    with api.ctx.db.session() as session:
+        session.execute(update(User).where(User.username == "ann").values(active=False))
+    answer = api.get("/cases", "ann")
+    assert answer.status_code == 401 and "no longer active" in answer.get_json()["message"]
+    with api.ctx.db.session() as session:
+        session.execute(update(User).where(User.username == "ann").values(active=True))
+    assert api.get("/cases", "ann").status_code == 200
+
+    assert api.get("/cases", "eve").status_code == 200
+    with api.ctx.db.session() as session:  # the token revoked
+        eve = session.query(User).filter_by(username="eve").one()
+        session.execute(delete(ApiToken).where(ApiToken.user_id == eve.id))
+    assert api.get("/cases", "eve").status_code == 401
+
+    assert api.get("/cases", "sue").status_code == 200
+    with api.ctx.db.session() as session:  # the token expired
+        sue = session.query(User).filter_by(username="sue").one()
+        session.execute(update(ApiToken).where(ApiToken.user_id == sue.id)
+                        .values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+    assert api.get("/cases", "sue").status_code == 401
+
+
+def test_an_answer_without_the_history_when_asked(api):
+    """`?history=false` on a call answered with the case: the same case, its open tasks and data, without the
+    history; a wrong value is refused before anything is done."""
+    case, task = _setup(api)
+    full = api.get(f"/cases/{case['id']}", "ann").get_json()
+    short = api.get(f"/cases/{case['id']}?history=false", "ann").get_json()
+    assert "history" not in short and short == {k: v for k, v in full.items() if k != "history"}
+    assert api.get(f"/cases/{case['id']}?history=true", "ann").get_json() == full
+    answer = api.post(f"/tasks/{task['id']}/complete?history=maybe", "ann", {"data": {}})
+    assert answer.status_code == 422 and answer.get_json()["details"][0]["field"] == "history"
+    assert api.get(f"/cases/{case['id']}", "ann").get_json()["active_tasks"] == full["active_tasks"]  # not done
+    done = api.post(f"/tasks/{task['id']}/complete?history=false", "ann", {"data": {}})
+    assert done.status_code == 200 and "history" not in done.get_json()
+    assert done.get_json()["status"] == "completed"
+    started = api.post("/cases?history=0", "ann", {"process_key": "t"})
+    assert started.status_code == 201 and "history" not in started.get_json()
+    assert started.get_json()["active_tasks"]

@@ -22,7 +22,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Integer, Text, and_, bindparam, literal_column, or_, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -53,10 +52,8 @@ def document(session: Session, case: Case, zone: Any) -> str:
         else names(data.get("cosigners"))
     people = [p for p in dict.fromkeys([*people, case.started_by]) if p]
     units = list(unit_roles(data)) or ([str(data["lead_unit"])] if data.get("lead_unit") else [])
-    user_names = dict(session.execute(select(User.username, User.display_name)
-                                      .where(User.username.in_(people))).all()) if people else {}
-    unit_names = dict(session.execute(select(Group.name, Group.display_name)
-                                      .where(Group.name.in_(units))).all()) if units else {}
+    user_names = dict(session.execute(_USER_NAMES, {"names": people}).all()) if people else {}
+    unit_names = dict(session.execute(_UNIT_NAMES, {"names": units}).all()) if units else {}
     since = case.created_at
     year = data.get("assigned_at") and str(data["assigned_at"])[:4]
     parts = [case.number or "", case.title or "", str(data.get("body") or "")[:BODY_MAX],
@@ -67,16 +64,17 @@ def document(session: Session, case: Case, zone: Any) -> str:
     return "\n".join(part.strip() for part in parts if part and part.strip())
 
 
-def _upsert(dialect: str) -> Any:
-    """INSERT the row, or UPDATE it when its text changed: one statement instead of a read and a write."""
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(CaseSearch)
-    stmt = insert.values(case_id=bindparam("cid"), document=bindparam("doc"), updated_at=bindparam("at"))
-    return stmt.on_conflict_do_update(index_elements=[CaseSearch.case_id],
-                                      set_={"document": stmt.excluded.document, "updated_at": stmt.excluded.updated_at},
-                                      where=CaseSearch.document != stmt.excluded.document)
-
-
-_UPSERTS = {name: _upsert(name) for name in ("sqlite", "postgresql")}
+# built once (every save runs them); the names by expanding parameters, so one statement serves any list
+_USER_NAMES = select(User.username, User.display_name).where(User.username.in_(bindparam("names", expanding=True)))
+_UNIT_NAMES = select(Group.name, Group.display_name).where(Group.name.in_(bindparam("names", expanding=True)))
+# INSERT the row, or UPDATE it when its text changed: one statement instead of a read and a write. As text
+# (the same on SQLite and PostgreSQL): SQLAlchemy cannot cache the compiled form of its ON CONFLICT
+# construct, and compiling it on every save cost more than running it
+_UPSERT = text(
+    "INSERT INTO case_search (case_id, document, updated_at) VALUES (:cid, :doc, :at) "
+    "ON CONFLICT (case_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at "
+    "WHERE case_search.document <> excluded.document"
+).bindparams(bindparam("at", type_=CaseSearch.__table__.c.updated_at.type))
 
 
 def keep_index(zone: Any):
@@ -84,8 +82,7 @@ def keep_index(zone: Any):
     def listener(session: Session, case: Case, workflow: Any) -> None:
         with session.no_autoflush:
             text_ = document(session, case, zone)
-            session.execute(_UPSERTS[session.get_bind().dialect.name],
-                            {"cid": case.id, "doc": text_, "at": clock.now()})
+            session.execute(_UPSERT, {"cid": case.id, "doc": text_, "at": clock.now()})
     return listener
 
 

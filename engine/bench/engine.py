@@ -4,6 +4,7 @@ SpiffWorkflow doing the same work in memory, both measured in the same run.
 Engine: load the case, check who may act, validate the form, complete, run to the next wait,
 save the state and its projections under the optimistic lock, commit (SQLite, WAL).
 Raw: deserialize the whole workflow from JSON, complete, run, serialize to JSON.
+The two take turns case by case, so that other work on the machine weighs on both alike.
 The last line printed is one JSON object.
 """
 
@@ -13,6 +14,7 @@ import json
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -84,7 +86,8 @@ def _cases_needed(completions: int) -> int:
     return -(-completions // len(ANSWERS))
 
 
-def bench_engine(completions: int, workdir: Path, cpu_timings: list[float] | None = None) -> list[float]:
+def _engine_cases(workdir: Path, timings: list[float], cpu_timings: list[float]) -> Iterator[None]:
+    """One whole case of the reference process through the service per step, each completion timed."""
     config = config_module.load(environ={}).replace(database__url=f"sqlite:///{workdir / 'bench.db'}")
     ctx = EngineContext.create(config)
     migrate.upgrade(ctx.db)
@@ -94,37 +97,35 @@ def bench_engine(completions: int, workdir: Path, cpu_timings: list[float] | Non
     with ctx.db.session() as session:
         user = identity.get_user(session, "clerk")  # the signed-in user, as a request has it
         user.groups  # noqa: B018 (loaded now, used detached)
-    timings: list[float] = []
-    cpu_timings = [] if cpu_timings is None else cpu_timings  # the process's CPU time: steadier on a busy machine
-    for _ in range(_cases_needed(completions)):
-        with ctx.db.session() as session:
-            case = runtime.start_case(ctx, session, user, "bench", "bench case")
-            case_id = case.id
+    try:
         while True:
             with ctx.db.session() as session:
-                task = session.query(TaskRow).filter_by(case_id=case_id, state="open") \
-                    .order_by(TaskRow.element_id).first()
-                task_id, element = (task.id, task.element_id) if task else (None, None)
-            if task_id is None:
-                break
-            started, cpu = time.perf_counter(), time.process_time()
-            with ctx.db.session() as session:  # one request's unit of work: complete and commit
-                runtime.complete_task(ctx, session, user, task_id, ANSWERS[element])
-            timings.append(time.perf_counter() - started)
-            cpu_timings.append(time.process_time() - cpu)
-    ctx.db.dispose()
-    del cpu_timings[completions:]
-    return timings[:completions] if len(timings) >= completions else timings
+                case = runtime.start_case(ctx, session, user, "bench", "bench case")
+                case_id = case.id
+            while True:
+                with ctx.db.session() as session:
+                    task = session.query(TaskRow).filter_by(case_id=case_id, state="open") \
+                        .order_by(TaskRow.element_id).first()
+                    task_id, element = (task.id, task.element_id) if task else (None, None)
+                if task_id is None:
+                    break
+                started, cpu = time.perf_counter(), time.process_time()
+                with ctx.db.session() as session:  # one request's unit of work: complete and commit
+                    runtime.complete_task(ctx, session, user, task_id, ANSWERS[element])
+                timings.append(time.perf_counter() - started)
+                cpu_timings.append(time.process_time() - cpu)
+            yield
+    finally:
+        ctx.db.dispose()
 
 
-def bench_raw(completions: int, cpu_timings: list[float] | None = None) -> list[float]:
+def _raw_cases(timings: list[float], cpu_timings: list[float]) -> Iterator[None]:
+    """One whole case of the reference process in raw SpiffWorkflow per step, each completion timed."""
     parser = CamundaParser()
     parser.add_bpmn_str(REFERENCE.encode(), "bench.bpmn")
     spec, subs = parser.get_spec("bench"), parser.get_subprocess_specs("bench")
     serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG))
-    timings: list[float] = []
-    cpu_timings = [] if cpu_timings is None else cpu_timings  # the process's CPU time: steadier on a busy machine
-    for _ in range(_cases_needed(completions)):
+    while True:
         workflow = BpmnWorkflow(spec, subs)
         workflow.do_engine_steps()
         stored = serializer.serialize_json(workflow)
@@ -143,8 +144,46 @@ def bench_raw(completions: int, cpu_timings: list[float] | None = None) -> list[
             stored = serializer.serialize_json(workflow)
             timings.append(time.perf_counter() - started)
             cpu_timings.append(time.process_time() - cpu)
-    del cpu_timings[completions:]
-    return timings[:completions]
+        yield
+
+
+def _run(cases: Iterator[None], completions: int, timings: list[float], cpu_timings: list[float]) -> list[float]:
+    for _ in range(_cases_needed(completions)):
+        next(cases)
+    del timings[completions:], cpu_timings[completions:]
+    return timings
+
+
+def bench_engine(completions: int, workdir: Path, cpu_timings: list[float] | None = None) -> list[float]:
+    timings: list[float] = []
+    cpu_timings = [] if cpu_timings is None else cpu_timings  # the process's CPU time: steadier on a busy machine
+    cases = _engine_cases(workdir, timings, cpu_timings)
+    try:
+        return _run(cases, completions, timings, cpu_timings)
+    finally:
+        cases.close()
+
+
+def bench_raw(completions: int, cpu_timings: list[float] | None = None) -> list[float]:
+    timings: list[float] = []
+    cpu_timings = [] if cpu_timings is None else cpu_timings
+    return _run(_raw_cases(timings, cpu_timings), completions, timings, cpu_timings)
+
+
+def bench_both(completions: int, workdir: Path) -> tuple[list[float], list[float], list[float], list[float]]:
+    """Both halves taking turns case by case, so that whatever else the machine is doing meanwhile weighs
+    on both alike: (engine, engine CPU, raw, raw CPU) timings of each completion."""
+    engine, engine_cpu, raw, raw_cpu = [], [], [], []
+    engine_cases, raw_cases = _engine_cases(workdir, engine, engine_cpu), _raw_cases(raw, raw_cpu)
+    try:
+        for _ in range(_cases_needed(completions)):
+            next(raw_cases)
+            next(engine_cases)
+    finally:
+        engine_cases.close()
+    for timings in (engine, engine_cpu, raw, raw_cpu):
+        del timings[completions:]
+    return engine, engine_cpu, raw, raw_cpu
 
 
 def _ms(values: list[float], q: float) -> float:
@@ -156,11 +195,8 @@ def run(name: str, completions: int = 1000) -> int:
     if name != "engine":
         raise SystemExit(f"unknown benchmark {name!r}")
     completions = max(completions, 1)
-    raw_cpu: list[float] = []
-    engine_cpu: list[float] = []
-    raw = bench_raw(completions, raw_cpu)
     with tempfile.TemporaryDirectory() as tmp:
-        engine = bench_engine(completions, Path(tmp), engine_cpu)
+        engine, engine_cpu, raw, raw_cpu = bench_both(completions, Path(tmp))
     result: dict[str, Any] = {
         "benchmark": "engine",
         "completions": len(engine),

@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -67,9 +67,12 @@ def content_hash(files: dict[str, bytes]) -> str:
     return digest.hexdigest()
 
 
+_LATEST = (select(ProcessDefinition).where(ProcessDefinition.key == bindparam("key"))
+           .order_by(ProcessDefinition.version.desc()).limit(1))  # built once: every start asks
+
+
 def latest(session: Session, key: str) -> ProcessDefinition | None:
-    return session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key)
-                          .order_by(ProcessDefinition.version.desc()).limit(1))
+    return session.scalar(_LATEST, {"key": key})
 
 
 def get_version(session: Session, key: str, version: int) -> ProcessDefinition | None:

@@ -21,11 +21,16 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnWorkflowConverter,
+    TaskConverter,
     WorkflowConverter,
 )
 from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.serializer.task_spec import UserTaskConverter
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.deep_merge import DeepMerge
+from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn.parser import USER_TASK_ATTRS, CaseworkUserTask, HandlerServiceTask
 
@@ -51,8 +56,86 @@ class HandlerServiceTaskConverter(BpmnTaskSpecConverter):
         return dct
 
 
+# A workflow names each task id several times (the task, its parent's children, its children's parent):
+# each text is parsed, and each id printed, once (bounded caches of immutable values, shared by threads)
+_IDS: dict[str, UUID] = {}
+_TEXTS: dict[UUID, str] = {}
+_IDS_MAX = 8192
+
+
+def _uuid(text: str) -> UUID:
+    found = _IDS.get(text)
+    if found is None:
+        if len(_IDS) >= _IDS_MAX:
+            _IDS.clear()
+        found = _IDS[text] = UUID(text)
+    return found
+
+
+def _text(value: UUID) -> str:
+    found = _TEXTS.get(value)
+    if found is None:
+        if len(_TEXTS) >= _IDS_MAX:
+            _TEXTS.clear()
+        found = _TEXTS[value] = str(value)
+    return found
+
+
+class CaseworkTaskConverter(TaskConverter):
+    """SpiffWorkflow's task converter giving and taking the same dicts, with the ids parsed and printed
+    through the caches above and the parent looked up once: loading and saving a case run these for
+    every task of its workflow."""
+
+    def to_dict(self, task):
+        parent = task.parent
+        if parent is None:
+            data, delta = task.data, {}
+        else:
+            data = {}
+            delta = {'updates': DeepMerge.get_updated_keys(parent.data, task.data),
+                     'deletions': DeepMerge.get_deleted_keys(parent.data, task.data)}
+        return {
+            'id': _text(task.id),
+            'parent': _text(task._parent) if parent is not None else None,
+            'children': [_text(child) for child in task._children],
+            'last_state_change': task.last_state_change,
+            'state': task.state,
+            'task_spec': task.task_spec.name,
+            'triggered': task.triggered,
+            'internal_data': self.registry.convert(task.internal_data),
+            'data': data,
+            'delta': delta,
+        }
+
+    def from_dict(self, dct, workflow):
+        task_spec = workflow.spec.task_specs.get(dct['task_spec'])
+        task = self.target_class(workflow, task_spec, state=dct['state'], id=_uuid(dct['id']))
+        task._parent = _uuid(dct['parent']) if dct['parent'] is not None else None
+        task._children = [_uuid(child) for child in dct['children']]
+        task.last_state_change = dct['last_state_change']
+        task.triggered = dct['triggered']
+        task.internal_data = self.registry.restore(dct['internal_data'])
+        if isinstance(task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
+            task.workflow.top_workflow.event_manager.add_task(task)
+        delta = dct.get('delta')
+        parent = task.parent
+        if delta and parent is not None:
+            data = DeepMerge.merge({}, parent.data)
+            data.update(self.registry.restore(delta.get('updates', {})))
+            for key in delta.get('deletions', {}):
+                if key in data:
+                    del data[key]
+        else:
+            data = self.registry.restore(dct['data'])
+        task.data = data
+        return task
+
+
 class CaseworkWorkflowConverter(BpmnWorkflowConverter):
     """The stock workflow converter, plus state-only conversions."""
+
+    def mapping_to_dict(self, mapping, **kwargs):
+        return {_text(k) if type(k) is UUID else str(k): self.registry.convert(v, **kwargs) for k, v in mapping.items()}
 
     def state_to_dict(self, workflow):
         dct = WorkflowConverter.to_dict(self, workflow)
@@ -63,8 +146,8 @@ class CaseworkWorkflowConverter(BpmnWorkflowConverter):
     def from_state(self, dct, spec, subprocess_specs):
         # BpmnWorkflowConverter.from_dict without restoring the specs.
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct['tasks'], UUID, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(UUID(dct['root']))
+        workflow.tasks = self.mapping_from_dict(dct['tasks'], _uuid, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(_uuid(dct['root']))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct['subprocesses'], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop('bpmn_events', []))
@@ -82,6 +165,7 @@ def make_serializer() -> CaseworkSerializer:
     config = dict(CAMUNDA_CONFIG)
     config[CaseworkUserTask] = CaseworkUserTaskConverter
     config[HandlerServiceTask] = HandlerServiceTaskConverter
+    config[Task] = CaseworkTaskConverter
     registry = BpmnWorkflowSerializer.configure(config)
     # scripts and forms may leave plain dates in task data; SpiffWorkflow only knows datetimes
     registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.scripting import durations, expressions
-from engine.store import Case, EventRow, TaskCandidate, TaskRow, TimerRow, compact_events, keep_form
+from engine.store import Case, EventRow, TaskCandidate, TaskRow, TimerRow, compact_events, form_key, keep_form
 
 log = logging.getLogger(__name__)
 
@@ -246,29 +246,61 @@ def snapshot(workflow: Any) -> Snapshot:
                     {str(t.id): timer_due(t) for t in waiting_timers(workflow)})
 
 
+@dataclass
+class Pending:
+    """A save's projection rows, worked out before anything is written (`prepare`) and written by `apply`
+    once the case row is claimed: the model's expressions are evaluated first (a TaskFault leaves nothing
+    written), and the case's UPDATE under its lock comes before any row of it (runtime._save)."""
+
+    due: datetime | None  # when the case is due: its earliest open task, or its own deadline if sooner
+    steps: list[Callable[[Session], None]] = field(default_factory=list)
+
+    def apply(self, session: Session) -> None:
+        for step in self.steps:
+            step(session)
+
+
+def _run(statement: Any, params: Any) -> Callable[[Session], None]:
+    return lambda session: session.execute(statement, params)
+
+
 def sync(session: Session, case: Case, workflow: Any, before: Snapshot, functions: dict[str, Any],
          zone: ZoneInfo, actor: str | None, done_tasks: set[str] = frozenset(),
          done_timers: set[str] = frozenset(), calendar: Any = None,
          reminder_days: Iterable[int] = ()) -> datetime | None:
-    """Bring the case's task and timer rows in line with the workflow; returns when the case is due.
+    """Bring the case's task and timer rows in line with the workflow now; returns when the case is due."""
+    pending = prepare(session, case, workflow, before, functions, zone, actor, done_tasks, done_timers, calendar,
+                      reminder_days)
+    pending.apply(session)
+    return pending.due
+
+
+def prepare(session: Session, case: Case, workflow: Any, before: Snapshot, functions: dict[str, Any],
+            zone: ZoneInfo, actor: str | None, done_tasks: set[str] = frozenset(),
+            done_timers: set[str] = frozenset(), calendar: Any = None,
+            reminder_days: Iterable[int] = ()) -> Pending:
+    """What brings the case's task and timer rows in line with the workflow, and when the case is due.
 
     `done_tasks` / `done_timers` were already settled by the caller (completed, fired). Plain
     INSERT/UPDATE statements: the ORM's unit of work costs more than the rest of a save.
     With a business `calendar`, the reminder and escalation rows of tasks and of the case follow too.
+    The events are recorded now (they are written at commit); nothing else is written until `apply`.
     """
     ready = {str(t.id): t for t in human_tasks(workflow)}
     now = clock.now()
-    # first the new tasks' rows, which evaluate the model's expressions: a TaskFault leaves nothing written
+    # first the new tasks' rows, which evaluate the model's expressions: a TaskFault leaves nothing done
     new_rows = [(task, new_task_values(case, task, functions, zone)) for tid, task in ready.items()
                 if tid not in before.tasks]
+    steps: list[Callable[[Session], None]] = []
     gone = [tid for tid in before.tasks if tid not in ready and tid not in done_tasks]
     if gone:  # cancelled by a boundary event, a terminate end, or the case ending
-        session.execute(_CANCEL_TASKS, {"ids": gone, "at": now})
+        steps.append(_run(_CANCEL_TASKS, {"ids": gone, "at": now}))
         for tid in gone:
             spec = before.tasks[tid].task_spec
             record_event(session, case, "task_cancelled", actor, spec.bpmn_name or spec.bpmn_id or "",
                          element_id=spec.bpmn_id, task_id=tid)
     created = []
+    forms = []
     for task, row in new_rows:
         due = row["due_at"].isoformat() if row["due_at"] else None
         # kept with the task so the case's due time is known later without a query
@@ -278,26 +310,36 @@ def sync(session: Session, case: Case, workflow: Any, before: Snapshot, function
                      task_id=row["id"], data=_given({"assignee": row["assignee"], "due_at": due,
                                                      "candidate_groups": row["candidate_groups"],
                                                      "candidate_users": row["candidate_users"]}))
+        # the fields are kept once per distinct form (task_forms), the row names them
+        fields = row.pop("form")
+        row["form_id"] = form_key(fields)
+        if fields:
+            forms.append(fields)
     if created:
-        for row in created:  # the fields are kept once per distinct form (task_forms), the row names them
-            row["form_id"] = keep_form(session, row.pop("form"))
-        session.execute(_INSERT_TASKS, created)
         candidates = [c for row in created for c in _candidate_values(row)]
-        if candidates:
-            session.execute(_INSERT_CANDIDATES, candidates)
-    _sync_timers(session, case, workflow, before, done_timers)
+
+        def write_tasks(session: Session) -> None:
+            for fields in forms:
+                keep_form(session, fields)
+            session.execute(_INSERT_TASKS, created)
+            if candidates:
+                session.execute(_INSERT_CANDIDATES, candidates)
+        steps.append(write_tasks)
+    steps += _timer_steps(case, workflow, before, done_timers)
     closed = [tid for tid in before.tasks if tid not in ready]
     if closed:  # offers are of open tasks only (who it was offered to stays on the task row)
-        session.execute(_DROP_OFFERS, {"ids": closed})
+        steps.append(_run(_DROP_OFFERS, {"ids": closed}))
     case_due = None
     if calendar is not None:
-        case_due = sync_deadlines(session, case, workflow, before, created, closed, calendar, reminder_days, now)
+        case_due, more = _deadline_steps(case, workflow, before, created, closed, calendar, reminder_days, now)
+        steps += more
     dues = [datetime.fromisoformat(d) for d in (t.internal_data.get("casework_due") for t in ready.values()) if d]
     # the case is due when its earliest open task is, or its own deadline (`case_deadline`) if sooner
-    return min(dues + ([case_due] if case_due else []), default=None)
+    return Pending(min(dues + ([case_due] if case_due else []), default=None), steps)
 
 
-def _sync_timers(session: Session, case: Case, workflow: Any, before: Snapshot, done: set[str]) -> None:
+def _timer_steps(case: Case, workflow: Any, before: Snapshot, done: set[str]) -> list[Callable[[Session], None]]:
+    steps = []
     now_waiting = {}
     for task in waiting_timers(workflow):
         due = timer_due(task)
@@ -307,14 +349,15 @@ def _sync_timers(session: Session, case: Case, workflow: Any, before: Snapshot, 
         if tid in done:
             continue
         if tid not in before.timers:
-            session.execute(_INSERT_TIMERS, dict(
+            steps.append(_run(_INSERT_TIMERS, dict(
                 id=tid, case_id=case.id, element_id=task.task_spec.bpmn_id or task.task_spec.name,
-                kind=timer_kind(task), due_at=due, state="waiting"))
+                kind=timer_kind(task), due_at=due, state="waiting")))
         elif before.timers[tid] != due:
-            session.execute(_MOVE_TIMER, {"tid": tid, "due": due})
+            steps.append(_run(_MOVE_TIMER, {"tid": tid, "due": due}))
     gone = [tid for tid in before.timers if tid not in now_waiting and tid not in done]
     if gone:
-        session.execute(_CANCEL_TIMERS, {"ids": gone})
+        steps.append(_run(_CANCEL_TIMERS, {"ids": gone}))
+    return steps
 
 
 # -- reminders and escalations (fired by engine.cases.deadlines from these rows, without loading the workflow) --
@@ -369,7 +412,18 @@ def sync_deadlines(session: Session, case: Case, workflow: Any, before: Snapshot
                    closed: list[str], calendar: Any, reminder_days: Iterable[int], now: datetime) -> datetime | None:
     """Write reminder and escalation rows for new tasks with a due time and for the case deadline,
     cancel those of closed tasks; returns the case deadline (UTC) if there is one."""
+    due, steps = _deadline_steps(case, workflow, before, created, closed, calendar, reminder_days, now)
+    for step in steps:
+        step(session)
+    return due
+
+
+def _deadline_steps(case: Case, workflow: Any, before: Snapshot, created: list[dict[str, Any]], closed: list[str],
+                    calendar: Any, reminder_days: Iterable[int],
+                    now: datetime) -> tuple[datetime | None, list[Callable[[Session], None]]]:
+    """sync_deadlines worked out: the case deadline and the statements that write its rows."""
     offsets = tuple(reminder_days)
+    steps: list[Callable[[Session], None]] = []
     rows = []
     for task in created:
         if task["due_at"] is not None:
@@ -377,17 +431,17 @@ def sync_deadlines(session: Session, case: Case, workflow: Any, before: Snapshot
                           kind=kind, task_id=task["id"], due_at=at, state="waiting")
                      for kind, offset, at in deadline_times(task["due_at"], now, calendar, offsets)]
     if rows:
-        session.execute(_INSERT_TIMERS, rows)
+        steps.append(_run(_INSERT_TIMERS, rows))
     with_due = [tid for tid in closed if before.tasks[tid].internal_data.get("casework_due")]
     if with_due:
-        session.execute(_CANCEL_TASK_DEADLINES, {"cid": case.id, "ids": with_due})
+        steps.append(_run(_CANCEL_TASK_DEADLINES, {"cid": case.id, "ids": with_due}))
     ended = workflow.is_completed()
     # the case row still holds the data of the previous save: compare with it, no query on most saves
     old = case_deadline((case.data or {}).get(CASE_DEADLINE), calendar.zone)
     new = None if ended else case_deadline(_workflow_value(workflow, CASE_DEADLINE), calendar.zone)
     if old != new:
-        _reschedule_case_deadline(session, case, new, calendar, offsets, now)
-    return new
+        steps.append(lambda session: _reschedule_case_deadline(session, case, new, calendar, offsets, now))
+    return new, steps
 
 
 def _reschedule_case_deadline(session: Session, case: Case, due: datetime | None, calendar: Any,

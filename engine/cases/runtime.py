@@ -17,7 +17,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, undefer
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import bounds, clock, identity
@@ -90,59 +90,88 @@ def _stage(workflow: Any, data: dict[str, Any]) -> str:
     return "、".join(dict.fromkeys(n for n in names if n))[:100]
 
 
-# on the table, not the mapped class: an ORM-enabled UPDATE costs several times the statement itself
-_CASES = Case.__table__
-_CLAIM = (update(_CASES).where(_CASES.c.id == bindparam("cid"), _CASES.c.lock_version == bindparam("seen"))
-          .values(lock_version=bindparam("next")))
+# on the tables, not the mapped classes: an ORM-enabled UPDATE (or the unit of work's flush) costs
+# several times the statement itself. The case's UPDATE writes every column a save sets and is the claim:
+# WHERE lock_version = the version this request loaded.
+_CASES, _TASKS = Case.__table__, TaskRow.__table__
+_SAVED = ("number", "state", "data", "stage", "status", "updated_at", "due_at", "overdue", "completed_at",
+          "error_message")
+_WRITE_CASE = (update(_CASES).where(_CASES.c.id == bindparam("cid"), _CASES.c.lock_version == bindparam("seen"))
+               .values(lock_version=bindparam("next"), **{c: bindparam(c) for c in _SAVED}))
+_CLOSE_TASK = (update(_TASKS).where(_TASKS.c.id == bindparam("tid"))
+               .values(state=bindparam("state"), completed_by=bindparam("by"), completed_at=bindparam("at")))
 
 
-def _claim(session: Session, case: Case) -> None:
-    """Take the case under its optimistic lock before any projection row is written.
+def _written(session: Session, obj: Any, keys: tuple[str, ...]) -> None:
+    """Mark what a Core statement just wrote of an ORM object as its committed state; with nothing else
+    changed, the object leaves the session's dirty set, so the flush has nothing to do for it."""
+    state = instance_state(obj)
+    state._commit(state.dict, keys)
+    if not state.committed_state:
+        state._commit_all(state.dict, session.identity_map)
 
-    A racer that loaded the same version stops here with a Conflict (409). Without this, both would
-    insert the same next task row (SpiffWorkflow predicts task ids in the saved state) and the loser
-    would fail on a duplicate key (500) before its version-checked UPDATE ever ran."""
+
+def _write_case(session: Session, case: Case) -> None:
+    """The case's columns that a save sets, in one UPDATE under its optimistic lock, before any projection
+    row is written.
+
+    A racer that loaded the same version stops here with a Conflict (409). Without the claim first, both
+    would insert the same next task row (SpiffWorkflow predicts task ids in the saved state) and the loser
+    would fail on a duplicate key (500)."""
+    seen = case.lock_version
+    params = {c: getattr(case, c) for c in _SAVED}
     with session.no_autoflush:  # one statement, not a flush of the unit of work
-        claimed = session.execute(_CLAIM, {"cid": case.id, "seen": case.lock_version, "next": case.lock_version + 1})
-    if claimed.rowcount != 1:
+        written = session.execute(_WRITE_CASE, {"cid": case.id, "seen": seen, "next": seen + 1, **params})
+    if written.rowcount != 1:
         raise Conflict(STALE)
-    set_committed_value(case, "lock_version", case.lock_version + 1)  # the save's UPDATE checks the new one
+    set_committed_value(case, "lock_version", seen + 1)  # a later ORM UPDATE of the case checks the new one
+    _written(session, case, _SAVED)
+
+
+def _close_task(session: Session, row: TaskRow) -> None:
+    """The completed task's row (its state, who and when were set by the caller)."""
+    session.execute(_CLOSE_TASK, {"tid": row.id, "state": row.state, "by": row.completed_by, "at": row.completed_at})
+    _written(session, row, ("state", "completed_by", "completed_at"))
 
 
 def _save(ctx: EngineContext, session: Session, case: Case, workflow: Any, before: projections.Snapshot,
           error: str | None, actor: str | None, done_tasks: set[str] = frozenset(),
-          done_timers: set[str] = frozenset(), claim: bool = True) -> None:
-    if claim:
-        _claim(session, case)
-    with session.no_autoflush:  # one flush below, so the case's UPDATE ... WHERE lock_version = ? runs once
+          done_timers: set[str] = frozenset(), done_row: TaskRow | None = None) -> None:
+    """Write the workflow's state, the case's columns and its projection rows: the case row first (the
+    claim under its lock), then the rows, then the domain's listeners, then a flush of what they changed."""
+    with session.no_autoflush:
         while True:
             try:
-                case.due_at = projections.sync(session, case, workflow, before, ctx.functions, ctx.zone, actor,
-                                               done_tasks, done_timers, ctx.calendar,
-                                               ctx.config["deadlines.reminder_working_days"])
+                pending = projections.prepare(session, case, workflow, before, ctx.functions, ctx.zone, actor,
+                                              done_tasks, done_timers, ctx.calendar,
+                                              ctx.config["deadlines.reminder_working_days"])
                 break
-            except projections.TaskFault as fault:  # raised before sync wrote anything
+            except projections.TaskFault as fault:  # raised before anything was done
                 log.warning("case %s stopped: %s", case.id, fault.message)
                 fault.task._set_state(TaskState.ERROR)  # no longer READY: no row, and a retry starts here
                 error = error or fault.message
-    case.state = instances.stored_state(workflow)  # after sync: it keeps the tasks' due times in the state
-    case.data = projections.case_data(workflow)
-    case.stage = _stage(workflow, case.data)
-    case.updated_at = clock.now()
-    # the overdue mark follows the open deadlines: it clears once none is past (the task done, the deadline
-    # extended); the escalation itself stays on the history
-    if case.overdue and (case.due_at is None or case.due_at > case.updated_at):
-        case.overdue = False
-    with session.no_autoflush:
+        case.due_at = pending.due
+        case.state = instances.stored_state(workflow)  # after prepare: it keeps the tasks' due times in the state
+        case.data = projections.case_data(workflow)
+        case.stage = _stage(workflow, case.data)
+        case.updated_at = clock.now()
+        # the overdue mark follows the open deadlines: it clears once none is past (the task done, the deadline
+        # extended); the escalation itself stays on the history
+        if case.overdue and (case.due_at is None or case.due_at > case.updated_at):
+            case.overdue = False
+        if error:
+            case.status, case.error_message = "error", error
+            projections.record_event(session, case, "case_error", actor, error)
+        elif workflow.is_completed():
+            case.status, case.completed_at, case.error_message = "completed", clock.now(), None
+            projections.record_event(session, case, "case_completed", actor, "")
+        else:
+            case.status, case.error_message = "running", None
+        _write_case(session, case)
+        if done_row is not None:
+            _close_task(session, done_row)
+        pending.apply(session)
         roles.sync(session, case, ctx.declarations.for_case(case))  # the participants follow the data
-    if error:
-        case.status, case.error_message = "error", error
-        projections.record_event(session, case, "case_error", actor, error)
-    elif workflow.is_completed():
-        case.status, case.completed_at, case.error_message = "completed", clock.now(), None
-        projections.record_event(session, case, "case_completed", actor, "")
-    else:
-        case.status, case.error_message = "running", None
     for listener in ctx.save_listeners:
         listener(session, case, workflow)
     try:
@@ -186,7 +215,7 @@ def start_case(ctx: EngineContext, session: Session, user: User, process_key: st
     numberer = ctx.numberers.get(definition.key)
     case.number = numberer(session, case) if numberer else f"{definition.key}-{case.created_at:%Y}-{case.id:05d}"
     projections.record_event(session, case, "case_started", user.username, case.title, data=initial)
-    _save(ctx, session, case, workflow, projections.Snapshot(), error, user.username, claim=False)
+    _save(ctx, session, case, workflow, projections.Snapshot(), error, user.username)
     return case
 
 
@@ -262,7 +291,7 @@ def _complete(ctx: EngineContext, session: Session, user: User, row: TaskRow, ca
     projections.record_event(session, case, "task_completed", user.username, row.name,
                              data=projections.data_changes(data_before, task.data), element_id=row.element_id,
                              task_id=row.id)
-    _save(ctx, session, case, workflow, before, error, user.username, done_tasks={row.id})
+    _save(ctx, session, case, workflow, before, error, user.username, done_tasks={row.id}, done_row=row)
     return case
 
 

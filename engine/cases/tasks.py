@@ -3,7 +3,7 @@ so two people claiming at once get one success and one Conflict without loading 
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -116,9 +116,12 @@ def get_task(session: Session, user: User, task_id: str) -> tuple[TaskRow, Case]
     return row, case
 
 
+_OPEN_TASKS = (select(TaskRow).where(TaskRow.case_id == bindparam("cid"), TaskRow.state == "open")
+               .order_by(TaskRow.created_at))  # built once: every answer about a case reads them
+
+
 def open_tasks_of_case(session: Session, case_id: int) -> list[TaskRow]:
-    return list(session.scalars(select(TaskRow).where(TaskRow.case_id == case_id, TaskRow.state == "open")
-                                .order_by(TaskRow.created_at)))
+    return list(session.scalars(_OPEN_TASKS, {"cid": case_id}))
 
 
 def standing(user: User, row: TaskRow) -> str:

@@ -8,6 +8,7 @@ task data, calls only reach a small set of builtins and the functions other laye
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import types
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -294,10 +295,23 @@ def _parse(python: str, expression: str) -> ast.AST:
 
 
 def parse(expression: str) -> ast.AST:
-    """Syntax check: the Python AST of a JUEL or Python expression (ExpressionError when invalid)."""
+    """Syntax check: the Python AST of a JUEL or Python expression (ExpressionError when invalid).
+    The tree is shared (a process's models hold a few hundred expressions, each evaluated on every
+    pass): read it, never change it."""
     if not isinstance(expression, str) or not expression.strip():
         raise ExpressionError(f"Empty expression {expression!r}", expression)
+    return _parsed(expression)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(expression: str) -> ast.AST:
     return _parse(translate_juel(expression), expression)
+
+
+@functools.lru_cache(maxsize=4096)
+def _calls(expression: str) -> bool:
+    """Whether the expression calls anything: only a call runs code of a registered function."""
+    return any(isinstance(node, ast.Call) for node in ast.walk(_parsed(expression)))
 
 
 def evaluate(expression: str, context: dict, functions: dict | None = None, *,
@@ -305,10 +319,13 @@ def evaluate(expression: str, context: dict, functions: dict | None = None, *,
     """Evaluate a JUEL or Python expression against ``context`` (task data); never changes the data.
 
     Registered ``functions`` are Python code that could loop, so with functions (or an explicit
-    ``line_budget``) the lines they run are counted and stopped past the budget.
+    ``line_budget``) the lines they run are counted and stopped past the budget; an expression that
+    calls nothing runs none of them, and needs no line counting (its time and memory are still limited).
     """
     tree = parse(expression)
     limit = line_budget if line_budget is not None else (DEFAULT_LINE_BUDGET if functions else None)
+    if limit is not None and not _calls(expression):
+        limit = None
     limits = Limits()
     try:
         evaluator = _Evaluator({**SAFE_FUNCTIONS, _EMPTY: _juel_empty, **(functions or {})}, context, limits)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 import operator
 import os
 import re
@@ -202,7 +203,9 @@ _RESTRICTED_MESSAGES = {"Eval calls are not allowed.": "calling 'eval' is not al
                         "Exec calls are not allowed.": "calling 'exec' is not allowed"}
 
 
+@functools.lru_cache(maxsize=1024)
 def _compile(script: str):
+    """The restricted code of a script, compiled once per text (a code object is immutable: threads share it)."""
     result = compile_restricted_exec(script, filename=SCRIPT_FILENAME, policy=_Policy)
     if not result.errors:
         return result.code

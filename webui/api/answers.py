@@ -11,7 +11,7 @@ from engine.cases import permissions, queries, roles, tasks
 from engine.store import Case, User
 
 from . import serialize as out
-from .blueprint import ctx, db
+from .blueprint import ctx, db, with_history
 
 
 def _version(case: Case) -> int:
@@ -30,12 +30,12 @@ def case_answer(case: Case, user: User, status: int = 200) -> Any:
     session = db()
     # a proposer or co-signer reads no trace of the internal notes and files (engine.cases.roles)
     public_view = roles.public_only(session, ctx().declarations.for_case(case), user, case)
-    history = roles.visible_events(queries.case_history(session, case.id), public_view)
+    history = roles.visible_events(queries.history_rows(session, case.id), public_view) if with_history() else None
     open_rows = tasks.open_tasks_of_case(session, case.id)
     body = out.case_detail(case, open_rows, history, _version(case))
     if public_view:  # nor the variables meant for the office and the units (workflows.public)
         body["data"] = ctx().public_data(case, case.data or {})
-        for event in body["history"]:
+        for event in body.get("history", ()):
             event["data"] = ctx().public_data(case, event["data"])
         # another's task shows where the case is, not its form filled from the case's variables
         for row, task in zip(open_rows, body["active_tasks"], strict=True):

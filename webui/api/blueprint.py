@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from engine import identity
-from engine.errors import BadRequest, CaseworkError, Conflict, Unauthorized
+from engine.errors import BadRequest, CaseworkError, Conflict, Invalid, Unauthorized
 from engine.store import User
 
 from ..web import ctx, db  # noqa: F401  (routes import them from here)
@@ -24,6 +24,40 @@ def current_user() -> User:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send a bearer token: Authorization: Bearer <token> (get one at POST /api/v1/auth/token)")
     return identity.user_for_token(db(), token.strip())
+
+
+_HISTORY_VALUES = {"true": True, "1": True, "false": False, "0": False}
+# the parameter as the OpenAPI document gives it, on every call answered with the case
+HISTORY_PARAMETER = {"name": "history", "in": "query", "required": False,
+                     "schema": {"type": "string", "enum": ["true", "false", "1", "0"], "default": "true"},
+                     "description": "false: the answer leaves out the case's history (a client acting on a case "
+                                    "mostly needs its state and open tasks); anything else than these values is a 422"}
+
+
+def check_history_parameter() -> None:
+    """`?history=false` on a call answered with the case: checked before the call does anything, so that a
+    wrong value is a 422 and not a change made and then refused."""
+    value = request.args.get("history")
+    if value is not None and value not in _HISTORY_VALUES:
+        raise Invalid("history must be true or false",
+                      [{"field": "history", "code": "not_boolean", "message": "must be true or false"}])
+
+
+def with_history() -> bool:
+    """Whether the answer carries the case's history: yes unless the caller asked `history=false` (a client
+    acting on a case mostly needs its state and open tasks; the history grows with every step)."""
+    return _HISTORY_VALUES.get(request.args.get("history", "true"), True)
+
+
+# the calls answered with the case (webui.api.answers), which take ?history=false
+CASE_ANSWERS = {"api.get_case", "api.start_case", "api.retry_case", "api.complete_task", "api.send_message",
+                "api.enter_paper_evaluation"}
+
+
+@api.before_request
+def check_parameters() -> None:
+    if request.endpoint in CASE_ANSWERS:
+        check_history_parameter()
 
 
 def json_body() -> dict[str, Any]:

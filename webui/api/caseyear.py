@@ -17,7 +17,7 @@ from engine.errors import Invalid
 from workflows import paper, results, tracking
 
 from .answers import case_answer
-from .blueprint import api, ctx, current_user, db, json_body
+from .blueprint import HISTORY_PARAMETER, api, ctx, current_user, db, json_body
 from .serialize import iso
 
 
@@ -109,7 +109,7 @@ PATHS: dict[str, Any] = {
     "/cases/{case_id}/paper-evaluation": {"post": {
         "summary": "Enter the proposer's paper evaluation form (征询意见表): the office of the case's body completes "
                    "the open evaluation with the form's answers, marked as entered by the caller",
-        "parameters": CASE_ID,
+        "parameters": [*CASE_ID, HISTORY_PARAMETER],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object",
             "properties": {"data": {"type": "object", "description": "the evaluation form's fields"}}}}}},

@@ -7,6 +7,7 @@ from typing import Any
 from engine.bounds import MAX_ID
 
 from . import caseyear, notifications, similar, yearwork
+from .blueprint import HISTORY_PARAMETER
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -102,7 +103,8 @@ SCHEMAS: dict[str, Any] = {
         "flagged": {"type": "boolean"}, "created_at": _NULLABLE_TIME,
         "started_by": {"type": "string", "nullable": True}}},
     "Case": {"allOf": [_ref("CaseSummary"), {"type": "object", "required": [
-        "process_version", "data", "active_tasks", "history"], "properties": {
+        "process_version", "data", "active_tasks"], "description": "history is there unless the call asked "
+        "history=false", "properties": {
         "process_version": {"type": "integer"}, "data": {"type": "object"},
         "error_message": {"type": "string", "nullable": True},
         "updated_at": _NULLABLE_TIME, "completed_at": _NULLABLE_TIME,
@@ -159,7 +161,8 @@ def document() -> dict[str, Any]:
                                     "the case the first call started (200), and starts no other.",
                      "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
                                      "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:\\-]{8,100}$"},
-                                     "description": "the same key for every retry of one submission"}],
+                                     "description": "the same key for every retry of one submission"},
+                                    HISTORY_PARAMETER],
                      "requestBody": {"required": True, "content": {"application/json": {"schema": {
                          "type": "object", "required": ["process_key"], "properties": {
                              "process_key": {"type": "string"}, "title": {"type": "string"},
@@ -171,13 +174,14 @@ def document() -> dict[str, Any]:
                     "parameters": [*yearwork.CASE_FILTERS, *_LIST_PARAMS],
                     "responses": {"200": _json({"type": "array", "items": _ref("CaseSummary")}, "Cases"),
                                   **_errors(400, 401, 422)}}},
-        "/cases/{case_id}": {"get": {"summary": "One case with its open tasks and history", "parameters": _CASE_ID,
-                                     "responses": {"200": case_ok, **_errors(401, 404)}}},
+        "/cases/{case_id}": {"get": {"summary": "One case with its open tasks and history",
+                                     "parameters": [*_CASE_ID, HISTORY_PARAMETER],
+                                     "responses": {"200": case_ok, **_errors(401, 404, 422)}}},
         "/cases/{case_id}/retry": {"post": {
             "summary": "Run a case stopped on a model error again (supervisors, admins): the failed tasks are "
                        "reset and run, on the newest version of its process if one was deployed since",
-            "parameters": _CASE_ID,
-            "responses": {"200": case_ok, **_errors(401, 403, 404),
+            "parameters": [*_CASE_ID, HISTORY_PARAMETER],
+            "responses": {"200": case_ok, **_errors(401, 403, 404, 422),
                           "409": _json(_ref("Error"), "The case has not stopped on an error")}}},
         "/cases/{case_id}/diagram.svg": {"get": {
             "summary": "The process diagram with the case's state marked", "parameters": _CASE_ID,
@@ -199,13 +203,14 @@ def document() -> dict[str, Any]:
                 "type": "object", "required": ["user"], "properties": {"user": {"type": "string"}}}}}},
             "responses": {"200": task_ok, **_errors(400, 401, 403, 404, 409, 422)}}},
         "/tasks/{task_id}/complete": {"post": {
-            "summary": "Complete the task with form data", "parameters": _TASK_ID,
+            "summary": "Complete the task with form data", "parameters": [*_TASK_ID, HISTORY_PARAMETER],
             "requestBody": {"content": {"application/json": {"schema": {
                 "type": "object", "properties": {"data": {"type": "object"}}}}}},
             "responses": {"200": case_ok, **_errors(400, 401, 403, 404, 409, 422)}}},
         "/messages": {"post": {
             "summary": "Deliver a BPMN message to a case waiting for it (only the groups the process names for it "
                        "may; a message it names nobody for is the engine's alone: 403)",
+            "parameters": [HISTORY_PARAMETER],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["name", "case_id"], "properties": {
                     "name": {"type": "string"}, "case_id": {"type": "integer"}, "data": {"type": "object"}}}}}},

@@ -39,11 +39,14 @@ def case_summary(case: Case) -> dict[str, Any]:
             "flagged": case.flagged, "created_at": iso(case.created_at), "started_by": case.started_by}
 
 
-def case_detail(case: Case, tasks: list[TaskRow], history: list[EventRow], version: int) -> dict[str, Any]:
-    return {**case_summary(case), "process_version": version, "data": case.data or {},
+def case_detail(case: Case, tasks: list[TaskRow], history: list[EventRow] | None, version: int) -> dict[str, Any]:
+    """The case with its open tasks and, unless `history` is None (asked without), its history."""
+    body = {**case_summary(case), "process_version": version, "data": case.data or {},
             "error_message": case.error_message, "updated_at": iso(case.updated_at),
-            "completed_at": iso(case.completed_at),
-            "active_tasks": [task(t) for t in tasks], "history": [event(e) for e in history]}
+            "completed_at": iso(case.completed_at), "active_tasks": [task(t) for t in tasks]}
+    if history is not None:
+        body["history"] = [event(e) for e in history]
+    return body
 
 
 def definition(row: ProcessDefinition, running: int | None = None,
