@@ -57,6 +57,10 @@ def test_the_notification_list_and_the_timeline_show_the_same_texts_as_were_writ
                               {"id": case_id}).all()
         assert ("1", None, None) in [tuple(r) for r in raw]
         assert session.scalars(select(EventRow.id).where(EventRow.kind == "task_created")).all()
+        # the API's answers read the history as plain rows: the same events, names and elements put back
+        columns = ("id", "kind", "message", "element_id", "task_id", "actor", "data")
+        assert [tuple(getattr(r, c) for c in columns) for r in queries.history_rows(session, case_id)] == \
+            [tuple(getattr(e, c) for c in columns) for e in events]
 
 
 def test_a_changed_case_title_leaves_the_notifications_saying_what_they_said(ctx):
