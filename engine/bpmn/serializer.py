@@ -60,7 +60,7 @@ class HandlerServiceTaskConverter(BpmnTaskSpecConverter):
 # each text is parsed, and each id printed, once (bounded caches of immutable values, shared by threads)
 _IDS: dict[str, UUID] = {}
 _TEXTS: dict[UUID, str] = {}
-_IDS_MAX = 8192
+_IDS_MAX = 2048  # a few workflows' ids: a load finds its own again; about 0.3 MB each when full
 
 
 def _uuid(text: str) -> UUID:

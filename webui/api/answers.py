@@ -8,7 +8,7 @@ from typing import Any
 from flask import current_app, jsonify
 
 from engine.cases import permissions, queries, roles, tasks
-from engine.store import Case, User
+from engine.store import Case, User, form_fields
 
 from . import serialize as out
 from .blueprint import ctx, db, with_history
@@ -31,8 +31,8 @@ def case_answer(case: Case, user: User, status: int = 200) -> Any:
     # a proposer or co-signer reads no trace of the internal notes and files (engine.cases.roles)
     public_view = roles.public_only(session, ctx().declarations.for_case(case), user, case)
     history = roles.visible_events(queries.history_rows(session, case.id), public_view) if with_history() else None
-    open_rows = tasks.open_tasks_of_case(session, case.id)
-    body = out.case_detail(case, open_rows, history, _version(case))
+    open_rows = tasks.open_task_rows(session, case.id)
+    body = out.case_detail(case, open_rows, history, _version(case), lambda row: form_fields(session, row.form_id))
     if public_view:  # nor the variables meant for the office and the units (workflows.public)
         body["data"] = ctx().public_data(case, case.data or {})
         for event in body.get("history", ()):

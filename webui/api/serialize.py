@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -15,12 +16,14 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def task(row: TaskRow) -> dict[str, Any]:
+def task(row: TaskRow, form: list[Any] | None = None) -> dict[str, Any]:
+    """A task row (or a plain row of the tasks table with its `form` given)."""
     return {
         "id": row.id, "case_id": row.case_id, "name": row.name, "element_id": row.element_id, "lane": row.lane,
         "state": row.state, "assignee": row.assignee, "candidate_groups": row.candidate_groups or [],
         "candidate_users": row.candidate_users or [], "created_at": iso(row.created_at), "due_at": iso(row.due_at),
-        "follow_up_at": iso(row.follow_up_at), "priority": row.priority, "form": row.form or [],
+        "follow_up_at": iso(row.follow_up_at), "priority": row.priority,
+        "form": (row.form if form is None else form) or [],
     }
 
 
@@ -39,11 +42,14 @@ def case_summary(case: Case) -> dict[str, Any]:
             "flagged": case.flagged, "created_at": iso(case.created_at), "started_by": case.started_by}
 
 
-def case_detail(case: Case, tasks: list[TaskRow], history: list[EventRow] | None, version: int) -> dict[str, Any]:
-    """The case with its open tasks and, unless `history` is None (asked without), its history."""
+def case_detail(case: Case, tasks: list[TaskRow], history: list[EventRow] | None, version: int,
+                form: Callable[[Any], list[Any]] | None = None) -> dict[str, Any]:
+    """The case with its open tasks (`form` gives a plain row's form) and, unless `history` is None (asked
+    without), its history."""
     body = {**case_summary(case), "process_version": version, "data": case.data or {},
             "error_message": case.error_message, "updated_at": iso(case.updated_at),
-            "completed_at": iso(case.completed_at), "active_tasks": [task(t) for t in tasks]}
+            "completed_at": iso(case.completed_at),
+            "active_tasks": [task(t, form(t) if form is not None else None) for t in tasks]}
     if history is not None:
         body["history"] = [event(e) for e in history]
     return body
