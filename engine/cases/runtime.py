@@ -96,6 +96,7 @@ def _stage(workflow: Any, data: dict[str, Any]) -> str:
 _CASES, _TASKS = Case.__table__, TaskRow.__table__
 _SAVED = ("number", "state", "data", "stage", "status", "updated_at", "due_at", "overdue", "completed_at",
           "error_message")
+_SAVED_BUT_NUMBER = tuple(c for c in _SAVED if c != "number")
 _WRITE_CASE = (update(_CASES).where(_CASES.c.id == bindparam("cid"), _CASES.c.lock_version == bindparam("seen"))
                .values(lock_version=bindparam("next"), **{c: bindparam(c) for c in _SAVED}))
 _CLOSE_TASK = (update(_TASKS).where(_TASKS.c.id == bindparam("tid"))
@@ -125,7 +126,10 @@ def _write_case(session: Session, case: Case) -> None:
     if written.rowcount != 1:
         raise Conflict(STALE)
     set_committed_value(case, "lock_version", seen + 1)  # a later ORM UPDATE of the case checks the new one
-    _written(session, case, _SAVED)
+    # a number given (at the start) is written here; a number changed is left to the flush as well, so that
+    # whatever follows a change of it through the ORM's history (before_flush hooks) still sees it
+    renumbered = any(old is not None for old in instance_state(case).attrs.number.history.deleted)
+    _written(session, case, _SAVED_BUT_NUMBER if renumbered else _SAVED)
 
 
 def _close_task(session: Session, row: TaskRow) -> None:
