@@ -16,7 +16,7 @@ from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session, make_transient_to_detached, undefer
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -96,6 +96,7 @@ def _stage(workflow: Any, data: dict[str, Any]) -> str:
 _CASES, _TASKS = Case.__table__, TaskRow.__table__
 _SAVED = ("number", "state", "data", "stage", "status", "updated_at", "due_at", "overdue", "completed_at",
           "error_message")
+_SAVED_BUT_NUMBER = tuple(c for c in _SAVED if c != "number")
 _WRITE_CASE = (update(_CASES).where(_CASES.c.id == bindparam("cid"), _CASES.c.lock_version == bindparam("seen"))
                .values(lock_version=bindparam("next"), **{c: bindparam(c) for c in _SAVED}))
 _CLOSE_TASK = (update(_TASKS).where(_TASKS.c.id == bindparam("tid"))
@@ -125,7 +126,10 @@ def _write_case(session: Session, case: Case) -> None:
     if written.rowcount != 1:
         raise Conflict(STALE)
     set_committed_value(case, "lock_version", seen + 1)  # a later ORM UPDATE of the case checks the new one
-    _written(session, case, _SAVED)
+    # a number given (at the start) is written here; a number changed is left to the flush as well, so that
+    # whatever follows a change of it through the ORM's history (before_flush hooks) still sees it
+    renumbered = any(old is not None for old in instance_state(case).attrs.number.history.deleted)
+    _written(session, case, _SAVED_BUT_NUMBER if renumbered else _SAVED)
 
 
 def _close_task(session: Session, row: TaskRow) -> None:
@@ -185,6 +189,25 @@ def _save(ctx: EngineContext, session: Session, case: Case, workflow: Any, befor
             listener(earliest)
 
 
+_INSERT_CASE = _CASES.insert()
+
+
+def _insert_case(session: Session, definition: Any, title: str, started_by: str) -> Case:
+    """The new case's row by one Core INSERT (the ORM's flush of one object costs several times that), its
+    object made persistent in the session with every column as written."""
+    now = clock.now()
+    values = dict(number=None, definition_id=definition.id, process_key=definition.key, title=title,
+                  status="running", stage="", data={}, lock_version=1, started_by=started_by, created_at=now,
+                  updated_at=now, completed_at=None, due_at=None, overdue=False, flagged=False, error_message=None,
+                  state="")
+    with session.no_autoflush:
+        case_id = session.execute(_INSERT_CASE, values).inserted_primary_key[0]
+    case = Case(id=case_id, **values)
+    make_transient_to_detached(case)  # every attribute loaded: nothing is read back
+    session.add(case)
+    return case
+
+
 def start_case(ctx: EngineContext, session: Session, user: User, process_key: str, title: str = "",
                data: dict[str, Any] | None = None) -> Case:
     definition = library.latest(session, process_key)
@@ -208,10 +231,7 @@ def start_case(ctx: EngineContext, session: Session, user: User, process_key: st
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(initial)
     error = _advance(workflow)
-    case = Case(definition_id=definition.id, process_key=definition.key, title=title or definition.name,
-                started_by=user.username, created_at=clock.now(), state="", data={})
-    session.add(case)
-    session.flush()
+    case = _insert_case(session, definition, title or definition.name, user.username)
     numberer = ctx.numberers.get(definition.key)
     case.number = numberer(session, case) if numberer else f"{definition.key}-{case.created_at:%Y}-{case.id:05d}"
     projections.record_event(session, case, "case_started", user.username, case.title, data=initial)
