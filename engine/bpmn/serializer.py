@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import threading
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -63,22 +64,21 @@ _TEXTS: dict[UUID, str] = {}
 _IDS_MAX = 2048  # a few workflows' ids: a load finds its own again; about 0.3 MB each when full
 
 
-def _uuid(text: str) -> UUID:
-    found = _IDS.get(text)
+def _cached(cache: dict, key: Any, make: Any) -> Any:
+    found = cache.get(key)
     if found is None:
-        if len(_IDS) >= _IDS_MAX:
-            _IDS.clear()
-        found = _IDS[text] = UUID(text)
+        if len(cache) >= _IDS_MAX:
+            cache.clear()
+        found = cache[key] = make(key)
     return found
+
+
+def _uuid(text: str) -> UUID:
+    return _cached(_IDS, text, UUID)
 
 
 def _text(value: UUID) -> str:
-    found = _TEXTS.get(value)
-    if found is None:
-        if len(_TEXTS) >= _IDS_MAX:
-            _TEXTS.clear()
-        found = _TEXTS[value] = str(value)
-    return found
+    return _cached(_TEXTS, value, str)
 
 
 class CaseworkTaskConverter(TaskConverter):
