@@ -9,8 +9,9 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import bounds, clock
+from engine.cases import supervision
 from engine.errors import BadRequest
-from engine.store import OPEN_TASK, Case, Group, ProcessDefinition, TaskCandidate, TaskRow, User, UserGroup
+from engine.store import OPEN_TASK, Case, Group, TaskCandidate, TaskRow, User, UserGroup
 
 TABS = ("mine", "claimed", "groups")
 SORTS = {"due": (TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at),
@@ -117,21 +118,12 @@ def due_mark(due_at: datetime | None, due_soon_days: int, now: datetime | None =
     return None
 
 
-def case_types(session: Session) -> list[str]:
-    """The process keys that have cases: one index probe per deployed process, not a walk over the archive."""
-    keys = session.scalars(select(ProcessDefinition.key).distinct().order_by(ProcessDefinition.key))
-    return [key for key in keys
-            if session.scalar(select(Case.id).where(Case.process_key == key).limit(1)) is not None]
-
-
 def case_type_names(session: Session) -> dict[str, str]:
-    """Each case type (process key) with the name of its newest deployed version, for a filter's choices."""
-    names: dict[str, str] = {}
-    for key in case_types(session):
-        name = session.scalar(select(ProcessDefinition.name).where(ProcessDefinition.key == key)
-                              .order_by(ProcessDefinition.version.desc()).limit(1))
-        names[key] = name or key
-    return names
+    """Each case type (process key) that has cases, with the name of its newest deployed version, for a
+    filter's choices: the deployed types (supervision.case_types), each kept after one index probe for a
+    case of it, never a walk over the archive."""
+    return {key: name for key, name in supervision.case_types(session)
+            if session.scalar(select(Case.id).where(Case.process_key == key).limit(1)) is not None}
 
 
 def colleagues(session: Session, rows: list[TaskRow], exclude: str | None = None) -> dict[str, list[User]]:
