@@ -56,3 +56,24 @@ def test_the_sandbox_bench_prints_every_attack_refused_as_json(capsys):
     figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert figures["attacks"] == len(bench.ATTACKS)
     assert all(r["sandbox"]["outcome"].startswith("refused") for r in figures["results"].values())
+
+
+def test_a_garbage_collection_during_an_evaluation_is_not_charged_to_it():
+    import time
+
+    from engine.scripting import limits as limits_module
+
+    def burn(seconds: float) -> None:
+        end = time.thread_time() + seconds
+        while time.thread_time() < end:
+            pass
+
+    with limits_module.Limits(seconds=0.05) as limits:
+        limits_module._not_charged_for_collections("start", {})
+        burn(0.1)
+        limits.check()  # no check while the collection runs
+        limits_module._not_charged_for_collections("stop", {})
+        limits.check()  # its time was taken off the clock
+        burn(0.1)
+        with pytest.raises(limits_module.LimitExceeded):
+            limits.check()  # the evaluation's own time still counts
